@@ -1,0 +1,207 @@
+"""The records that flow through postedit: `Article` and `Edit`.
+
+Every change any stage makes is an `Edit` with a span into the article's raw decoded text. The
+cleaned text, the diffs, the corpus records and the report are all rendered from these records;
+`apply_edits` is the one place where text is changed.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+Action = Literal["fix", "flag"]
+ACTIONS: tuple[str, ...] = ("fix", "flag")
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One change (``fix``, applied) or one finding (``flag``, shown to the editor, not applied).
+
+    ``start``/``end`` are offsets into the raw decoded text of the article; ``before`` is
+    ``raw[start:end]``; ``after`` is the replacement (for a flag: the suggestion, possibly empty).
+    """
+
+    rule: str
+    action: Action
+    start: int
+    end: int
+    before: str
+    after: str
+    message: str
+    confidence: float
+    stage: str = "correct"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "action": self.action,
+            "start": self.start,
+            "end": self.end,
+            "before": self.before,
+            "after": self.after,
+            "message": self.message,
+            "confidence": self.confidence,
+            "stage": self.stage,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Edit:
+        return cls(
+            rule=str(data["rule"]),
+            action=data["action"],  # type: ignore[arg-type]
+            start=int(data["start"]),  # type: ignore[arg-type]
+            end=int(data["end"]),  # type: ignore[arg-type]
+            before=str(data["before"]),
+            after=str(data["after"]),
+            message=str(data["message"]),
+            confidence=float(data["confidence"]),  # type: ignore[arg-type]
+            stage=str(data.get("stage", "correct")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article as read, plus the edits the stages have made so far.
+
+    ``raw`` is the decoded text the edits index into: the whole file for ``.txt``, the body after
+    the front matter for ``.md`` and the ``text`` field for ``.jsonl``. ``title_span`` is set where
+    the title is part of ``raw`` (``.txt``); ``paragraphs`` are the body paragraphs, in order.
+    """
+
+    id: str
+    source: str
+    raw: str
+    raw_sha256: str
+    title: str
+    paragraphs: tuple[Span, ...]
+    title_span: Span | None = None
+    date: str | None = None
+    url: str | None = None
+    language: str | None = None
+    source_language: str | None = None
+    encoding: str = "utf-8"
+    warnings: tuple[str, ...] = ()
+    edits: tuple[Edit, ...] = ()
+    meta: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    def segments(self) -> tuple[Span, ...]:
+        """The spans of raw text the stages read: the title (where it is in ``raw``) and the body."""
+        return ((self.title_span,) if self.title_span else ()) + self.paragraphs
+
+    def with_edits(self, edits: Iterable[Edit]) -> Article:
+        return replace(self, edits=self.edits + tuple(edits))
+
+    @property
+    def fixes(self) -> tuple[Edit, ...]:
+        return tuple(e for e in self.edits if e.action == "fix")
+
+
+class EditConflict(ValueError):
+    """Two fixes overlap, or a fix does not match the text it claims to replace."""
+
+
+def sort_key(edit: Edit) -> tuple[int, int, str, str]:
+    return (edit.start, edit.end, edit.rule, edit.after)
+
+
+def check_fixes(text: str, fixes: Sequence[Edit]) -> list[Edit]:
+    """Return ``fixes`` sorted, or raise `EditConflict` if any overlap or do not match ``text``."""
+    ordered = sorted(fixes, key=sort_key)
+    last_end = 0
+    for edit in ordered:
+        if not 0 <= edit.start <= edit.end <= len(text):
+            raise EditConflict(f"{edit.rule}: span {edit.start}-{edit.end} outside the text")
+        if text[edit.start : edit.end] != edit.before:
+            raise EditConflict(f"{edit.rule}: text at {edit.start}-{edit.end} is not {edit.before!r}")
+        if edit.start < last_end:
+            raise EditConflict(f"{edit.rule}: overlaps an earlier fix at {edit.start}")
+        last_end = max(last_end, edit.end)
+    return ordered
+
+
+def apply_edits(text: str, edits: Iterable[Edit], start: int = 0, end: int | None = None) -> str:
+    """Apply the fixes among ``edits`` that lie in ``text[start:end]`` and return that slice, changed.
+
+    Flags are ignored. Fixes must not overlap (two insertions at one point are applied in sort
+    order). Text outside the fixes' spans is copied unchanged.
+    """
+    end = len(text) if end is None else end
+    inside = [e for e in edits if e.action == "fix" and start <= e.start and e.end <= end]
+    out: list[str] = []
+    pos = start
+    for edit in check_fixes(text, inside):
+        out.append(text[pos : edit.start])
+        out.append(edit.after)
+        pos = edit.end
+    out.append(text[pos:end])
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetMap:
+    """Maps offsets in a changed text back to the text it was made from.
+
+    Built from the fixes applied to a slice of the original; ``to_original`` answers where a span
+    of the changed text came from, and whether it touches text that an earlier fix wrote.
+    """
+
+    new_starts: tuple[int, ...]
+    new_ends: tuple[int, ...]
+    old_starts: tuple[int, ...]
+    old_ends: tuple[int, ...]
+    base: int
+    new_base: int
+
+    @classmethod
+    def build(cls, text: str, fixes: Sequence[Edit], start: int = 0) -> OffsetMap:
+        ns, ne, os_, oe = [], [], [], []
+        shift = 0
+        for edit in check_fixes(text, fixes):
+            new_start = edit.start + shift - start
+            ns.append(new_start)
+            ne.append(new_start + len(edit.after))
+            os_.append(edit.start)
+            oe.append(edit.end)
+            shift += len(edit.after) - (edit.end - edit.start)
+        return cls(tuple(ns), tuple(ne), tuple(os_), tuple(oe), start, 0)
+
+    def _point(self, pos: int, side: str) -> int:
+        i = bisect.bisect_right(self.new_starts, pos) - 1
+        if i < 0:
+            return self.base + pos
+        ns, ne = self.new_starts[i], self.new_ends[i]
+        if ns == ne == pos and side == "end":
+            # a span that ends where an earlier fix deleted text does not take that text in
+            return self.old_starts[i]
+        if pos >= ne:
+            return self.old_ends[i] + (pos - ne)
+        if pos == ns:
+            return self.old_starts[i]
+        # strictly inside text an earlier fix wrote: widen to the whole original region
+        return self.old_starts[i] if side == "start" else self.old_ends[i]
+
+    def touches_fix(self, start: int, end: int) -> bool:
+        """True if the span ``[start, end)`` of the changed text overlaps text a fix wrote."""
+        i = bisect.bisect_right(self.new_starts, max(start, end - 1)) - 1
+        while i >= 0 and self.new_ends[i] >= start:
+            ns, ne = self.new_starts[i], self.new_ends[i]
+            if ns < end and start < ne:  # proper overlap with written text
+                return True
+            if ns == ne and start < ns < end:  # a deletion inside the span
+                return True
+            i -= 1
+        return False
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that ``[start, end)`` of the changed text came from."""
+        first = self._point(start, "start")
+        return (first, first) if start == end else (first, max(first, self._point(end, "end")))
