@@ -1,0 +1,252 @@
+"""The rule engine: find what the rules of a pack set change in one paragraph of text.
+
+Literal rules (``substitution``) are matched in one pass: the text is tokenised once and every
+run of up to N tokens is looked up in one dictionary built from all the packs, so the cost does
+not grow with the number of names. Regex and boilerplate rules run one pattern each, with a
+timeout. Overlapping fixes are resolved deterministically: leftmost, then longest, then higher
+confidence, then pack order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+from .rules import REGEX_TIMEOUT, TOKEN_RE, Context, Rule, Words, normalise_line
+
+SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A rule's match in a paragraph: offsets local to the paragraph text."""
+
+    rule: Rule
+    start: int
+    end: int
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """The text a stage reads, with the facts about its place in the article that rules may ask."""
+
+    text: str
+    index: int = 0  # position among the body paragraphs (-1 for the title)
+    count: int = 1  # number of body paragraphs
+
+
+class Tokens:
+    """Word tokens of a text with their offsets, and the sentence each falls in."""
+
+    def __init__(self, text: str) -> None:
+        found = list(TOKEN_RE.finditer(text))
+        self.text = text
+        self.starts = [m.start() for m in found]
+        self.ends = [m.end() for m in found]
+        self.words = [m.group().casefold() for m in found]
+        ends = [m.end() for m in SENTENCE_END.finditer(text)]
+        # sentence number of each token
+        self.sentence = [bisect.bisect_right(ends, s) for s in self.starts]
+
+    def index_at(self, offset: int) -> int:
+        """Index of the first token that ends after ``offset``."""
+        return bisect.bisect_right(self.ends, offset)
+
+    def sentence_bounds(self, i: int, j: int) -> tuple[int, int]:
+        """Token range [lo, hi) of the sentence(s) containing tokens i..j-1."""
+        if not self.words:
+            return 0, 0
+        si = self.sentence[min(i, len(self.words) - 1)]
+        sj = self.sentence[max(min(j - 1, len(self.words) - 1), 0)]
+        lo = bisect.bisect_left(self.sentence, si)
+        hi = bisect.bisect_right(self.sentence, sj)
+        return lo, hi
+
+
+def preserve_case(matched: str, replacement: str) -> str:
+    """Give ``replacement`` the case pattern of ``matched`` (UPPER, Capitalised or as written)."""
+    if not replacement:
+        return replacement
+    letters = [c for c in matched if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return replacement.upper()
+    if letters and matched.lstrip()[:1].isupper():
+        return replacement[0].upper() + replacement[1:]
+    return replacement
+
+
+class LiteralIndex:
+    """Every literal phrase of every substitution rule, keyed by its casefolded token tuple."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.entries: dict[tuple[str, ...], list[tuple[Rule, str]]] = {}
+        self.prefixes: set[tuple[str, ...]] = set()
+        self.longest = 0
+        for rule in rules:
+            for phrase in rule.phrases:
+                key = tuple(m.group().casefold() for m in TOKEN_RE.finditer(phrase))
+                self.entries.setdefault(key, []).append((rule, phrase))
+                self.longest = max(self.longest, len(key))
+                for n in range(1, len(key)):
+                    self.prefixes.add(key[:n])
+
+    def find(self, toks: Tokens) -> list[tuple[Rule, int, int]]:
+        """(rule, first token, last token + 1) for every phrase found, in text order."""
+        found = []
+        words, text = toks.words, toks.text
+        for i in range(len(words)):
+            key: tuple[str, ...] = ()
+            for j in range(i, min(i + self.longest, len(words))):
+                if j > i and text[toks.ends[j - 1] : toks.starts[j]].strip():
+                    break  # phrases do not run across punctuation unless they spell it out
+                key += (words[j],)
+                for rule, phrase in self.entries.get(key, ()):
+                    if self._same(rule, phrase, text[toks.starts[i] : toks.ends[j]]):
+                        found.append((rule, i, j + 1))
+                if key not in self.prefixes:
+                    break
+        return found
+
+    @staticmethod
+    def _same(rule: Rule, phrase: str, matched: str) -> bool:
+        if rule.case == "sensitive":
+            return " ".join(matched.split()) == " ".join(phrase.split())
+        return True
+
+
+def _has_words(toks: Tokens, group: Words, i: int, j: int) -> bool:
+    """Does any phrase of ``group`` occur near tokens i..j-1 (the match itself excluded)?"""
+    if group.within == "sentence":
+        lo, hi = toks.sentence_bounds(i, j)
+    elif group.within == "paragraph":
+        lo, hi = 0, len(toks.words)
+    else:
+        lo, hi = max(0, i - int(group.within)), min(len(toks.words), j + int(group.within))
+    words = toks.words
+    for phrase in group.phrases:
+        n = len(phrase)
+        for k in range(lo, hi - n + 1):
+            if i <= k < j or i <= k + n - 1 < j:
+                continue
+            if all(_word_is(words[k + m], p) for m, p in enumerate(phrase)):
+                return True
+    return False
+
+
+def _word_is(word: str, pattern: str) -> bool:
+    return word.startswith(pattern[:-1]) if pattern.endswith("*") else word == pattern
+
+
+def _search(pattern: regex.Pattern[str], text: str, pos: int, endpos: int) -> bool:
+    try:
+        return pattern.match(text, pos, endpos, timeout=REGEX_TIMEOUT) is not None
+    except TimeoutError:
+        return False
+
+
+def context_allows(ctx: Context, toks: Tokens, start: int, end: int) -> bool:
+    text = toks.text
+    i = toks.index_at(start)
+    j = max(toks.index_at(end - 1) + 1, i + 1) if end > start else i
+    if ctx.preceded_by and not _lookbehind(ctx.preceded_by, text, start):
+        return False
+    if ctx.not_preceded_by and _lookbehind(ctx.not_preceded_by, text, start):
+        return False
+    if ctx.followed_by and not _search(ctx.followed_by, text, end, len(text)):
+        return False
+    if ctx.not_followed_by and _search(ctx.not_followed_by, text, end, len(text)):
+        return False
+    if any(not _has_words(toks, g, i, j) for g in ctx.require):
+        return False
+    return not any(_has_words(toks, g, i, j) for g in ctx.forbid)
+
+
+@functools.lru_cache(maxsize=4096)
+def _anchored_end(pattern: regex.Pattern[str]) -> regex.Pattern[str]:
+    return regex.compile(f"(?:{pattern.pattern})\\Z", pattern.flags)
+
+
+def _lookbehind(pattern: regex.Pattern[str], text: str, start: int) -> bool:
+    """Does ``pattern`` match text that ends exactly where the match starts?"""
+    window = text[max(0, start - 200) : start]
+    try:
+        return _anchored_end(pattern).search(window, timeout=REGEX_TIMEOUT) is not None
+    except TimeoutError:
+        return False
+
+
+class Matcher:
+    """All rules that apply to one (language, source language) pair, ready to run."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(rules)
+        self.literals = LiteralIndex([r for r in rules if r.kind == "substitution"])
+        self.patterns = [r for r in rules if r.kind == "regex"]
+        self.boilerplate = [r for r in rules if r.kind == "boilerplate"]
+
+    def boilerplate_hits(self, para: Paragraph) -> list[Hit]:
+        hits = []
+        from_end = para.count - para.index
+        norm = normalise_line(para.text)
+        for rule in self.boilerplate:
+            if rule.last is not None and (para.index < 0 or from_end > rule.last):
+                continue
+            if norm in rule.paragraphs:
+                hits.append(Hit(rule, 0, len(para.text), ""))
+            elif rule.pattern is not None:
+                hits.extend(self._regex_hits(rule, para.text, Tokens(para.text)))
+        return hits
+
+    def hits(self, para: Paragraph) -> list[Hit]:
+        """Every match of the substitution and regex rules, context checked, overlaps kept."""
+        toks = Tokens(para.text)
+        out = []
+        for rule, i, j in self.literals.find(toks):
+            start, end = toks.starts[i], toks.ends[j - 1]
+            if context_allows(rule.context, toks, start, end):
+                after = rule.replace if rule.replace is not None else ""
+                if rule.case == "preserve":
+                    after = preserve_case(para.text[start:end], after)
+                out.append(Hit(rule, start, end, after))
+        for rule in self.patterns:
+            out.extend(self._regex_hits(rule, para.text, toks))
+        return out
+
+    @staticmethod
+    def _regex_hits(rule: Rule, text: str, toks: Tokens) -> list[Hit]:
+        assert rule.pattern is not None
+        out = []
+        try:
+            for m in rule.pattern.finditer(text, timeout=REGEX_TIMEOUT):
+                if m.end() == m.start() or not context_allows(rule.context, toks, *m.span()):
+                    continue
+                after = m.expand(rule.replace) if rule.replace else ""
+                out.append(Hit(rule, m.start(), m.end(), after))
+        except TimeoutError:
+            return []  # a pattern that runs away on this text makes no change here
+        return out
+
+
+def resolve(hits: Sequence[Hit]) -> list[Hit]:
+    """Keep every flag; keep fixes that do not overlap a fix chosen before them.
+
+    Fixes are chosen leftmost first, then longest, then by higher confidence, then pack order.
+    """
+    flags = [h for h in hits if h.rule.action == "flag"]
+    fixes = sorted(
+        (h for h in hits if h.rule.action == "fix"),
+        key=lambda h: (h.start, -(h.end - h.start), -h.rule.confidence, h.rule.order),
+    )
+    chosen: list[Hit] = []
+    last_end = -1
+    for hit in fixes:
+        if hit.start >= last_end or (hit.start == hit.end and hit.start > last_end):
+            chosen.append(hit)
+            last_end = hit.end
+    return sorted(chosen + flags, key=lambda h: (h.start, h.end, h.rule.order))

@@ -1,0 +1,437 @@
+"""Rule packs: YAML files under ``rules/``, validated on load.
+
+Layout: ``rules/<language>/*.yaml`` apply to articles in that language;
+``rules/<language>/from-<source>/*.yaml`` apply only to articles translated from ``<source>``.
+A rule's full id is ``<language>[.from-<source>].<id>``, e.g. ``en.from-ar.truth-truce``.
+
+Rule kinds (the engine knows no vocabulary; all words live in the packs):
+
+- ``substitution``: literal words or phrases (``match``), replaced by ``replace``; all literal rules
+  of all packs are matched in one pass over the text.
+- ``regex``: a regular expression (``pattern``), replaced by the ``replace`` template.
+- ``boilerplate``: whole paragraphs (``paragraphs``) or a regex (``pattern``) that is deleted.
+
+Every rule carries ``examples``: sentences it must change (the error marked ``[[like this]]``, with
+``to`` giving the expected replacement of the marked text) and sentences it must leave alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+KINDS = ("substitution", "regex", "boilerplate")
+CASES = ("preserve", "sensitive")
+SCOPES = ("sentence", "paragraph")
+REGEX_TIMEOUT = 0.5  # seconds a rule's pattern may spend on one paragraph
+MARK = re.compile(r"\[\[(.*?)\]\]", re.S)
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
+TOKEN_RE = re.compile(r"\w+(?:['’-]\w+)*")
+
+
+class RuleError(ValueError):
+    """A pack that cannot be loaded: says the file, the rule and what is wrong."""
+
+    def __init__(self, path: Path | str, rule: str | None, reason: str) -> None:
+        where = f"{path}: rule {rule!r}" if rule else str(path)
+        super().__init__(f"{where}: {reason}")
+        self.path, self.rule, self.reason = str(path), rule, reason
+
+
+def tokens(text: str) -> list[str]:
+    """The casefolded word tokens of ``text``."""
+    return [m.group().casefold() for m in TOKEN_RE.finditer(text)]
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A list of words and phrases that must (or must not) occur near a match."""
+
+    phrases: tuple[tuple[str, ...], ...]  # token tuples; a trailing "*" on the last token = prefix
+    within: str | int  # "sentence", "paragraph" or a number of words on each side
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    require: tuple[Words, ...] = ()  # every group must find one of its words
+    forbid: tuple[Words, ...] = ()  # no group may find any of its words
+    preceded_by: regex.Pattern[str] | None = None  # must match the text just before the match
+    not_preceded_by: regex.Pattern[str] | None = None
+    followed_by: regex.Pattern[str] | None = None  # must match the text just after the match
+    not_followed_by: regex.Pattern[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    kind: str  # "fix", "flag" or "keep"
+    text: str  # without the [[ ]] markers
+    span: tuple[int, int] | None  # the marked error
+    to: str | None  # the expected replacement of the marked text
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    kind: str
+    path: str
+    language: str
+    source_language: str | None
+    description: str
+    message: str
+    action: str
+    confidence: float
+    order: int  # position in load order: breaks ties between overlapping edits
+    phrases: tuple[str, ...] = ()
+    pattern: regex.Pattern[str] | None = None
+    replace: str | None = None
+    case: str = "preserve"
+    paragraphs: tuple[str, ...] = ()
+    last: int | None = None  # boilerplate: only in the last N paragraphs
+    context: Context = field(default_factory=Context)
+    examples: tuple[Example, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Rules:
+    """All rules of a rules folder (compared and hashed by identity)."""
+
+    root: str
+    rules: tuple[Rule, ...]
+
+    def for_language(self, language: str | None, source_language: str | None) -> tuple[Rule, ...]:
+        return _select(self, language, source_language)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted({r.language for r in self.rules}))
+
+
+@functools.lru_cache(maxsize=256)
+def _select(rules: Rules, language: str | None, source_language: str | None) -> tuple[Rule, ...]:
+    base = (language or "").split("-")[0].lower()
+    src = (source_language or "").split("-")[0].lower() or None
+    return tuple(
+        r
+        for r in rules.rules
+        if r.language == base and (r.source_language is None or r.source_language == src)
+    )
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+RULE_FIELDS = {
+    "id": True,
+    "kind": True,
+    "description": True,
+    "message": True,
+    "action": True,
+    "confidence": True,
+    "examples": True,
+    "match": False,
+    "pattern": False,
+    "replace": False,
+    "case": False,
+    "ignore_case": False,
+    "paragraphs": False,
+    "last": False,
+    "context": False,
+}
+CONTEXT_FIELDS = (
+    "require",
+    "forbid",
+    "preceded_by",
+    "not_preceded_by",
+    "followed_by",
+    "not_followed_by",
+)
+PACK_FIELDS = ("description", "rules")
+
+
+def pack_scope(root: Path, path: Path) -> tuple[str, str | None]:
+    """The (language, source language) a pack file applies to, from its place under ``root``."""
+    parts = path.relative_to(root).parts[:-1]
+    if len(parts) not in (1, 2) or not LANG_RE.match(parts[0]):
+        raise RuleError(path, None, "packs live in rules/<language>/ or rules/<language>/from-<source>/")
+    if len(parts) == 2:
+        if not parts[1].startswith("from-") or not LANG_RE.match(parts[1][5:]):
+            raise RuleError(path, None, f"folder {parts[1]!r} should be named from-<source language>")
+        return parts[0], parts[1][5:]
+    return parts[0], None
+
+
+def pack_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.yaml") if not any(x.startswith(".") for x in p.parts))
+
+
+def load_rules(root: Path | str) -> Rules:
+    """Load and validate every pack under ``root``; raise `RuleError` on the first problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise RuleError(root, None, "rules folder not found")
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for path in pack_files(root):
+        for rule in load_pack(root, path, start=len(rules)):
+            if rule.id in seen:
+                raise RuleError(path, rule.id, f"id already defined in {seen[rule.id]}")
+            seen[rule.id] = str(path)
+            rules.append(rule)
+    return Rules(str(root), tuple(rules))
+
+
+def load_pack(root: Path, path: Path, start: int = 0) -> list[Rule]:
+    language, source = pack_scope(root, path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(path, None, f"cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise RuleError(path, None, f"invalid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise RuleError(path, None, "a pack is a mapping with a 'rules' list")
+    unknown = sorted(set(data) - set(PACK_FIELDS))
+    if unknown:
+        raise RuleError(path, None, f"unknown pack field(s) {unknown}; known: {list(PACK_FIELDS)}")
+    prefix = f"{language}." + (f"from-{source}." if source else "")
+    return [
+        parse_rule(entry, path, prefix, language, source, start + i)
+        for i, entry in enumerate(data["rules"])
+    ]
+
+
+def parse_rule(
+    entry: Any, path: Path, prefix: str, language: str, source: str | None, order: int
+) -> Rule:
+    if not isinstance(entry, dict):
+        raise RuleError(path, None, f"rule #{order + 1} is not a mapping")
+    local = entry.get("id")
+    if not isinstance(local, str) or not ID_RE.match(local):
+        raise RuleError(path, str(local), "'id' must be lower-case letters, digits and dashes")
+    rid = prefix + local
+
+    def fail(reason: str) -> RuleError:
+        return RuleError(path, rid, reason)
+
+    unknown = sorted(set(entry) - set(RULE_FIELDS))
+    if unknown:
+        raise fail(f"unknown field(s) {unknown}; known: {sorted(RULE_FIELDS)}")
+    missing = [k for k, required in RULE_FIELDS.items() if required and k not in entry]
+    if missing:
+        raise fail(f"missing field(s) {missing}")
+    kind = entry["kind"]
+    if kind not in KINDS:
+        raise fail(f"kind must be one of {list(KINDS)}, not {kind!r}")
+    action = entry["action"]
+    if action not in ("fix", "flag"):
+        raise fail(f"action must be 'fix' or 'flag', not {action!r}")
+    confidence = entry["confidence"]
+    if not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+        raise fail("confidence must be a number from 0 to 1")
+    for key in ("description", "message"):
+        if not isinstance(entry[key], str) or not entry[key].strip():
+            raise fail(f"{key!r} must be a non-empty string")
+    case = entry.get("case", "preserve")
+    if case not in CASES:
+        raise fail(f"case must be one of {list(CASES)}")
+
+    fields: dict[str, Any] = {}
+    if kind == "substitution":
+        phrases = _strings(entry.get("match"), "match", fail)
+        if not isinstance(entry.get("replace"), str) and action == "fix":
+            raise fail("a substitution that fixes needs 'replace'")
+        for phrase in phrases:
+            if not TOKEN_RE.search(phrase):
+                raise fail(f"match {phrase!r} has no word in it")
+        fields.update(phrases=tuple(phrases), replace=entry.get("replace"), case=case)
+    elif kind == "regex":
+        fields.update(
+            pattern=_compile(entry.get("pattern"), "pattern", fail, entry.get("ignore_case")),
+            replace=entry.get("replace"),
+        )
+        if action == "fix" and not isinstance(fields["replace"], str):
+            raise fail("a regex rule that fixes needs 'replace' (use '' to delete)")
+        if fields["replace"] is not None:
+            _check_template(fields["pattern"], fields["replace"], fail)
+    else:  # boilerplate
+        if "paragraphs" not in entry and "pattern" not in entry:
+            raise fail("a boilerplate rule needs 'paragraphs' or 'pattern'")
+        if "paragraphs" in entry:
+            paras = _strings(entry["paragraphs"], "paragraphs", fail)
+            fields["paragraphs"] = tuple(normalise_line(p) for p in paras)
+        if "pattern" in entry:
+            fields["pattern"] = _compile(entry["pattern"], "pattern", fail, entry.get("ignore_case"))
+        last = entry.get("last")
+        if last is not None and (not isinstance(last, int) or last < 1):
+            raise fail("'last' must be a positive whole number of paragraphs")
+        fields.update(last=last, replace="")
+    context = _context(entry.get("context"), fail)
+    examples = _examples(entry["examples"], action, fail)
+    return Rule(
+        id=rid,
+        kind=kind,
+        path=str(path),
+        language=language,
+        source_language=source,
+        description=entry["description"].strip(),
+        message=entry["message"].strip(),
+        action=action,
+        confidence=float(confidence),
+        order=order,
+        context=context,
+        examples=examples,
+        **fields,
+    )
+
+
+def normalise_line(text: str) -> str:
+    """Casefolded, with runs of white space as one space: how whole paragraphs are compared."""
+    return " ".join(text.split()).casefold()
+
+
+def _strings(value: Any, key: str, fail: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise fail(f"{key!r} must be a non-empty string or list of non-empty strings")
+    return value
+
+
+def _compile(source: Any, key: str, fail: Any, ignore_case: Any = False) -> regex.Pattern[str]:
+    if not isinstance(source, str) or not source:
+        raise fail(f"{key!r} must be a non-empty regular expression")
+    flags = regex.V0 | (regex.IGNORECASE if ignore_case else 0)
+    try:
+        pattern = regex.compile(source, flags)
+    except regex.error as exc:
+        raise fail(f"{key!r} does not compile: {exc}") from exc
+    try:  # refuse patterns that match the empty string: they would fire everywhere
+        empty = pattern.fullmatch("", timeout=REGEX_TIMEOUT)
+    except TimeoutError as exc:
+        raise fail(f"{key!r} takes too long on the empty string") from exc
+    if empty is not None and key == "pattern":
+        raise fail(f"{key!r} matches the empty string")
+    return pattern
+
+
+GROUP_REF = re.compile(r"\\(\d+)|\\g<([^>]*)>")
+
+
+def _check_template(pattern: regex.Pattern[str], template: str, fail: Any) -> None:
+    for number, name in GROUP_REF.findall(template):
+        ref = number or name
+        if ref.isdigit():
+            if int(ref) > pattern.groups:
+                raise fail(f"replace refers to group {ref}, the pattern has {pattern.groups}")
+        elif ref not in pattern.groupindex:
+            raise fail(f"replace refers to group {ref!r}, which the pattern does not define")
+
+
+def _words(value: Any, fail: Any) -> Words:
+    if not isinstance(value, dict) or "words" not in value:
+        raise fail("each context condition is a mapping with 'words' and optional 'within'")
+    unknown = sorted(set(value) - {"words", "within"})
+    if unknown:
+        raise fail(f"unknown context condition field(s) {unknown}")
+    phrases = []
+    for word in _strings(value["words"], "words", fail):
+        toks = tokens(word)
+        if not toks:
+            raise fail(f"context word {word!r} has no word in it")
+        if word.rstrip().endswith("*"):
+            toks[-1] += "*"
+        phrases.append(tuple(toks))
+    within = value.get("within", "sentence")
+    if not (within in SCOPES or (isinstance(within, int) and within > 0)):
+        raise fail("'within' is 'sentence', 'paragraph' or a number of words")
+    return Words(tuple(phrases), within)
+
+
+def _context(value: Any, fail: Any) -> Context:
+    if value is None:
+        return Context()
+    if not isinstance(value, dict):
+        raise fail("'context' must be a mapping")
+    unknown = sorted(set(value) - set(CONTEXT_FIELDS))
+    if unknown:
+        raise fail(f"unknown context field(s) {unknown}; known: {list(CONTEXT_FIELDS)}")
+
+    def groups(key: str) -> tuple[Words, ...]:
+        raw = value.get(key, [])
+        raw = [raw] if isinstance(raw, dict) else raw
+        if not isinstance(raw, list):
+            raise fail(f"context {key!r} must be a list of conditions")
+        return tuple(_words(v, fail) for v in raw)
+
+    patterns = {
+        k: _compile(value[k], f"context.{k}", fail, True) for k in CONTEXT_FIELDS[2:] if k in value
+    }
+    return Context(require=groups("require"), forbid=groups("forbid"), **patterns)
+
+
+def parse_example(text: str) -> tuple[str, tuple[int, int] | None]:
+    """Strip the ``[[ ]]`` marker from an example; return the text and the marked span."""
+    marks = list(MARK.finditer(text))
+    if not marks:
+        return text, None
+    if len(marks) > 1:
+        raise ValueError("mark exactly one error per example")
+    m = marks[0]
+    plain = text[: m.start()] + m.group(1) + text[m.end() :]
+    return plain, (m.start(), m.start() + len(m.group(1)))
+
+
+def _examples(value: Any, action: str, fail: Any) -> tuple[Example, ...]:
+    if not isinstance(value, list):
+        raise fail("'examples' must be a list")
+    out = []
+    for item in value:
+        if not isinstance(item, Mapping) or len(set(item) & {"fix", "flag", "keep"}) != 1:
+            raise fail(f"an example has exactly one of fix/flag/keep: {item!r}")
+        kind = next(k for k in ("fix", "flag", "keep") if k in item)
+        unknown = sorted(set(item) - {kind, "to"})
+        if unknown:
+            raise fail(f"unknown example field(s) {unknown}")
+        if not isinstance(item[kind], str) or not item[kind].strip():
+            raise fail(f"{kind} example must be a non-empty string")
+        try:
+            text, span = parse_example(item[kind])
+        except ValueError as exc:
+            raise fail(f"example {item[kind]!r}: {exc}") from exc
+        to = item.get("to")
+        if kind == "keep":
+            if span is not None or to is not None:
+                raise fail(f"a keep example has no [[mark]] and no 'to': {item[kind]!r}")
+        else:
+            if kind != action:
+                raise fail(f"a rule whose action is {action!r} has {action!r} examples, not {kind!r}")
+            if span is None:
+                raise fail(f"mark the error with [[ ]]: {item[kind]!r}")
+            if kind == "fix" and not isinstance(to, str):
+                raise fail(f"a fix example needs 'to' (the expected replacement): {item[kind]!r}")
+        out.append(Example(kind, text, span, to))
+    if not any(e.kind == "keep" for e in out) or not any(e.kind != "keep" for e in out):
+        raise fail("a rule needs examples of both kinds: what it changes and what it keeps")
+    return tuple(out)
+
+
+def describe(rules: Iterable[Rule]) -> list[dict[str, object]]:
+    """One row per rule, for ``postedit rules list``."""
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "action": r.action,
+            "confidence": r.confidence,
+            "examples": len(r.examples),
+            "description": r.description,
+        }
+        for r in rules
+    ]

@@ -1,0 +1,84 @@
+"""Run every rule's own examples, with LanguageTool's checks.
+
+For each example that the rule must change (``fix``/``flag``, error marked ``[[ ]]``): exactly one
+edit of that rule, at the marked span, with the expected replacement; and once the replacement is
+made, the rule no longer matches. For each example it must keep: no edit of that rule. The
+examples run through the whole cleanup with every pack of the rule's language, so interactions
+between rules are tested too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from .model import Article, Span
+from .pipeline import Engine, clean_article
+from .rules import Example, Rule, Rules
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    rule: str
+    path: str
+    example: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: rule {self.rule!r}: {self.reason}\n    example: {self.example!r}"
+
+
+def example_article(text: str, rule: Rule) -> Article:
+    stripped = text.strip()
+    start = text.index(stripped[:1]) if stripped else 0
+    return Article(
+        id="example",
+        source="example",
+        raw=text,
+        raw_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        title="",
+        paragraphs=(Span(start, start + len(stripped)),),
+        language=rule.language,
+        source_language=rule.source_language,
+    )
+
+
+def edits_of(rule: Rule, text: str, engine: Engine) -> list[tuple[int, int, str, str]]:
+    article = clean_article(example_article(text, rule), engine)
+    return [(e.start, e.end, e.after, e.action) for e in article.edits if e.rule == rule.id]
+
+
+def check_example(rule: Rule, example: Example, engine: Engine) -> str | None:
+    """The reason the example fails, or None."""
+    found = edits_of(rule, example.text, engine)
+    if example.kind == "keep":
+        return f"changes text it must keep: {found}" if found else None
+    assert example.span is not None
+    start, end = example.span
+    marked = example.text[start:end]
+    if len(found) != 1:
+        return f"expected one {example.kind} at {marked!r}, found {len(found)}: {found}"
+    f_start, f_end, after, action = found[0]
+    if action != example.kind:
+        return f"expected a {example.kind}, found a {action}"
+    if (f_start, f_end) != (start, end):
+        return f"expected the span {marked!r}, found {example.text[f_start:f_end]!r}"
+    if example.to is not None and after != example.to:
+        return f"expected {example.to!r} for {marked!r}, found {after!r}"
+    if example.to is not None:
+        corrected = example.text[:start] + example.to + example.text[end:]
+        again = edits_of(rule, corrected, engine)
+        if again:
+            return f"still matches once corrected ({corrected!r}): {again}"
+    return None
+
+
+def check_rules(rules: Rules) -> list[Failure]:
+    engine = Engine(rules)
+    failures = []
+    for rule in rules.rules:
+        for example in rule.examples:
+            reason = check_example(rule, example, engine)
+            if reason:
+                failures.append(Failure(rule.id, rule.path, example.text, reason))
+    return failures
