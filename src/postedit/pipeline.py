@@ -1,0 +1,177 @@
+"""The cleanup, stage by stage: Article → repaired → corrected → (deduplicated) → written.
+
+Each stage reads the text as the earlier stages left it, paragraph by paragraph, and records what
+it changes as Edits with offsets into the raw text (`run_stage`). A fix that would rewrite text an
+earlier stage already changed is not applied: it becomes a flag for the editor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .correct import Matcher, Paragraph, resolve
+from .model import Article, Edit, OffsetMap, apply_edits
+from .repair import Change, ftfy_changes, is_label, repeats_title, whitespace_changes
+from .rules import Rule, Rules
+
+Finder = Callable[[Paragraph], list[Change]]
+
+REPEATED_TITLE_SEARCH = 3  # body paragraphs in which a repeated title is looked for
+OVERLAP_NOTE = " Not applied: it overlaps a change an earlier stage made; check by hand."
+
+
+def run_stage(article: Article, stage: str, find: Finder, title: bool = True) -> Article:
+    """Run ``find`` on each paragraph as the earlier stages left it and record its changes."""
+    fixes = article.fixes
+    found: list[Edit] = []
+    segments = list(enumerate(article.paragraphs))
+    if title and article.title_span is not None:
+        segments.insert(0, (-1, article.title_span))
+    for index, span in segments:
+        inside = [e for e in fixes if span.start <= e.start and e.end <= span.end]
+        text = apply_edits(article.raw, inside, span.start, span.end)
+        offsets = OffsetMap.build(article.raw, inside, span.start)
+        for change in find(Paragraph(text, index, len(article.paragraphs))):
+            if change.action == "fix" and change.after == text[change.start : change.end]:
+                continue
+            start, end = offsets.to_original(change.start, change.end)
+            action, message = change.action, change.message
+            if action == "fix" and offsets.touches_fix(change.start, change.end):
+                action, message = "flag", message + OVERLAP_NOTE
+            found.append(
+                Edit(
+                    rule=change.rule,
+                    action=action,  # type: ignore[arg-type]
+                    start=start,
+                    end=end,
+                    before=article.raw[start:end],
+                    after=change.after,
+                    message=message,
+                    confidence=change.confidence,
+                    stage=stage,
+                )
+            )
+    return article.with_edits(found)
+
+
+def rule_change(hit_rule: Rule, start: int, end: int, after: str, text: str) -> Change:
+    message = hit_rule.message.replace("{match}", text[start:end]).replace("{replacement}", after)
+    return Change(hit_rule.id, start, end, after, message, hit_rule.confidence, hit_rule.action)
+
+
+def structure_finder(article: Article, matcher: Matcher) -> Finder:
+    """Boilerplate (from the packs), a title repeated in the body, and the labels before it."""
+    title = article.title
+    repeat_at: int | None = None
+    for index, span in enumerate(article.paragraphs[:REPEATED_TITLE_SEARCH]):
+        if repeats_title(article.raw[span.start : span.end], title) is not None:
+            repeat_at = index
+            break
+
+    def find(para: Paragraph) -> list[Change]:
+        if para.index < 0:
+            return []
+        if repeat_at is not None and para.index == repeat_at:
+            score = repeats_title(para.text, title) or 0.0
+            return [
+                Change(
+                    "repair.repeated-title",
+                    0,
+                    len(para.text),
+                    "",
+                    f"The title repeated at the start of the body (similarity {score:.0f}%).",
+                    0.98,
+                )
+            ]
+        if repeat_at is not None and para.index < repeat_at and is_label(para.text):
+            return [
+                Change(
+                    "repair.category-label",
+                    0,
+                    len(para.text),
+                    "",
+                    "A short label between the title and its repetition: a category tag.",
+                    0.95,
+                )
+            ]
+        hits = resolve(matcher.boilerplate_hits(para))
+        return [rule_change(h.rule, h.start, h.end, h.after, para.text) for h in hits]
+
+    return find
+
+
+def rules_finder(matcher: Matcher) -> Finder:
+    def find(para: Paragraph) -> list[Change]:
+        hits = resolve(matcher.hits(para))
+        return [rule_change(h.rule, h.start, h.end, h.after, para.text) for h in hits]
+
+    return find
+
+
+def _ftfy(para: Paragraph) -> list[Change]:
+    return ftfy_changes(para.text)
+
+
+def _whitespace(para: Paragraph) -> list[Change]:
+    return whitespace_changes(para.text)
+
+
+@dataclass
+class Engine:
+    """The rule packs, with one ready `Matcher` per (language, source language)."""
+
+    rules: Rules
+    _matchers: dict[tuple[str | None, str | None], Matcher] = field(default_factory=dict)
+
+    def matcher(self, language: str | None, source_language: str | None) -> Matcher:
+        key = (language, source_language)
+        if key not in self._matchers:
+            self._matchers[key] = Matcher(self.rules.for_language(language, source_language))
+        return self._matchers[key]
+
+
+STAGES = ("structure", "ftfy", "whitespace", "rules")
+
+
+def clean_article(article: Article, engine: Engine, timings: Counter[str] | None = None) -> Article:
+    """Run every cleanup stage on one article."""
+    matcher = engine.matcher(article.language, article.source_language)
+    steps: list[tuple[str, str, Finder, bool]] = [
+        ("structure", "repair", structure_finder(article, matcher), False),
+        ("ftfy", "repair", _ftfy, True),
+        ("whitespace", "repair", _whitespace, True),
+        ("rules", "correct", rules_finder(matcher), True),
+    ]
+    for name, stage, find, title in steps:
+        started = time.perf_counter()
+        article = run_stage(article, stage, find, title=title)
+        if timings is not None:
+            timings[name] += time.perf_counter() - started
+    return article
+
+
+def clean_articles(
+    articles: Iterable[Article], engine: Engine, timings: Counter[str] | None = None
+) -> Iterator[Article]:
+    for article in articles:
+        yield clean_article(article, engine, timings)
+
+
+def count_edits(articles: Iterable[Article]) -> dict[str, dict[str, int]]:
+    """Edits per rule and per action: ``{rule: {"fix": n, "flag": m}}``, sorted by rule."""
+    counts: dict[str, Counter[str]] = {}
+    for article in articles:
+        for edit in article.edits:
+            counts.setdefault(edit.rule, Counter())[edit.action] += 1
+    return {rule: dict(sorted(c.items())) for rule, c in sorted(counts.items())}
+
+
+def relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,142 @@
+"""Repair: the language-independent fixes every article gets before the rule packs run.
+
+Each finder takes one paragraph's text and returns `Hit`-like tuples ``(rule id, start, end,
+after, message, confidence)`` with offsets local to that text; the pipeline maps them back to the
+raw text and records them as Edits.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import NamedTuple
+
+import ftfy
+from rapidfuzz import fuzz
+
+from .rules import normalise_line
+
+# The ftfy options postedit changes, and why:
+# - uncurl_quotes=False: curly quotes are correct typography; quote style is a language pack's call.
+# - fix_character_width=False: width folding turns CJK full-width punctuation into ASCII.
+# - normalization="NFC": composes characters without NFKC's folding of ligatures, superscripts
+#   and Arabic presentation forms (those are decided by language packs, with edits of their own).
+FTFY_CONFIG = ftfy.TextFixerConfig(
+    uncurl_quotes=False,
+    fix_character_width=False,
+    normalization="NFC",
+    explain=True,
+)
+
+CONFIDENCE_FTFY = 0.99
+CONFIDENCE_WHITESPACE = 0.99
+
+
+class Change(NamedTuple):
+    rule: str
+    start: int
+    end: int
+    after: str
+    message: str
+    confidence: float
+    action: str = "fix"
+
+
+def _step_name(explanation: list[tuple[str, str]] | None) -> str:
+    steps = explanation or []
+    if any(action in ("encode", "decode", "transcode") for action, _ in steps):
+        return "mojibake"
+    names = [param for action, param in steps if action == "apply"]
+    return (names[0] if names else "unicode").replace("_", "-")
+
+
+def ftfy_changes(text: str) -> list[Change]:
+    """What ftfy changes in ``text``, as character-level changes named after ftfy's steps."""
+    fixed, explanation = ftfy.fix_and_explain(text, config=FTFY_CONFIG)
+    if fixed == text:
+        return []
+    name = _step_name(explanation)
+    steps = ", ".join(f"{a} {p}" for a, p in explanation or []) or "unicode repair"
+    matcher = difflib.SequenceMatcher(None, text, fixed, autojunk=False)
+    return [
+        Change(
+            f"repair.ftfy.{name}",
+            i1,
+            i2,
+            fixed[j1:j2],
+            f"Broken Unicode repaired by ftfy ({steps}).",
+            CONFIDENCE_FTFY,
+        )
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+
+
+# Horizontal white space other than a plain space, and runs of it.
+_SPACE_RUN = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
+# A no-break space that typography wants: before ; : ! ? » and after «, and between digits
+# (French, for instance), and narrow no-break spaces in the same places.
+_KEEP_NBSP = re.compile(r"(?<=[«\d])[\u00a0\u202f](?=\S)|[\u00a0\u202f](?=[;:!?»%])")
+
+
+def whitespace_changes(text: str) -> list[Change]:
+    """Runs of spaces, tabs and stray no-break spaces in running text become one plain space."""
+    out = []
+    for m in _SPACE_RUN.finditer(text):
+        run = m.group()
+        if len(run) == 1 and _KEEP_NBSP.match(text, m.start()):
+            continue
+        out.append(
+            Change(
+                "repair.whitespace",
+                m.start(),
+                m.end(),
+                " ",
+                f"Stray white space ({_describe(run)}) replaced by one space.",
+                CONFIDENCE_WHITESPACE,
+            )
+        )
+    return out
+
+
+def _describe(run: str) -> str:
+    names = {"\u00a0": "no-break space", "\t": "tab", " ": "space", "\u202f": "narrow no-break space"}
+    kinds = sorted({names.get(c, f"U+{ord(c):04X}") for c in run})
+    return f"{len(run)} × " + "/".join(kinds) if len(run) > 1 else kinds[0]
+
+
+# --- repeated title ------------------------------------------------------------------------------
+
+TITLE_SIMILARITY = 90.0  # rapidfuzz ratio (0-100) above which a paragraph repeats the title
+_EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def title_key(text: str) -> str:
+    return _EDGE_PUNCT.sub("", normalise_line(text))
+
+
+def repeats_title(paragraph: str, title: str) -> float | None:
+    """The similarity (0-100) if ``paragraph`` repeats ``title``, else None.
+
+    A paragraph repeats the title when it is nearly the same text, or when one is the other with
+    a short tag added (a date, a site name: at most a fifth of the longer one).
+    """
+    p, t = title_key(paragraph), title_key(title)
+    if not p or not t:
+        return None
+    score = fuzz.ratio(p, t)
+    if score >= TITLE_SIMILARITY:
+        return score
+    short, long_ = sorted((p, t), key=len)
+    if long_.startswith(short) and len(short) >= 0.8 * len(long_) and len(short.split()) >= 4:
+        return 100.0 * len(short) / len(long_)
+    return None
+
+
+LABEL_MAX_WORDS = 5
+
+
+def is_label(paragraph: str) -> bool:
+    """A short line without sentence punctuation: a category label or a subheading."""
+    words = paragraph.split()
+    return 0 < len(words) <= LABEL_MAX_WORDS and not re.search(r"[.!?:;,\"“”]", paragraph)
