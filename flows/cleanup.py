@@ -1,0 +1,100 @@
+"""The ``cleanup`` flow: read a folder of articles, repair and correct them, write the corpus.
+
+Run it with ``postedit run`` (or ``python -m flows.cleanup``). Articles go to tasks in batches:
+a task run costs more than cleaning one article, so per-article detail lives in the outputs and
+the run-summary artifact, not in task runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.utilities.annotations import quote
+
+from postedit.model import Article
+from postedit.pipeline import Engine, clean_articles
+from postedit.rules import Rules, load_rules
+from postedit.runner import Settings, build_report, dedupe_ids, read_inputs, summary_markdown
+from postedit.write import write_corpus
+
+BATCH_SIZE = 250
+
+
+@task(name="load-rules")
+def load_rules_task(rules_dir: Path) -> Rules:
+    rules = load_rules(rules_dir)
+    get_run_logger().info("Loaded %d rules from %s", len(rules.rules), rules_dir)
+    return rules
+
+
+@task(name="read-articles")
+def read_task(settings: Settings) -> tuple[list[Article], list]:
+    articles, errors = read_inputs(settings)
+    articles, duplicates = dedupe_ids(articles)
+    logger = get_run_logger()
+    logger.info("Read %d articles from %s", len(articles), settings.input_dir)
+    for error in errors + duplicates:
+        logger.error("Cannot read %s: %s", error.source, error.message)
+    return articles, errors + duplicates
+
+
+@task(name="clean-batch", retries=1)
+def clean_batch(articles: list[Article], rules: Rules) -> tuple[list[Article], dict[str, float]]:
+    timings: Counter[str] = Counter()
+    cleaned = list(clean_articles(articles, Engine(rules), timings))
+    fixes = sum(len(a.fixes) for a in cleaned)
+    get_run_logger().info("Cleaned %d articles: %d fixes", len(cleaned), fixes)
+    return cleaned, dict(timings)
+
+
+@task(name="write-corpus", retries=2, retry_delay_seconds=1)
+def write_task(output_dir: Path, articles: list[Article], report: dict) -> None:
+    write_corpus(output_dir, articles, report)
+    get_run_logger().info("Wrote %d articles to %s", len(articles), output_dir)
+
+
+@flow(name="cleanup", validate_parameters=True)
+def cleanup(
+    input_dir: Path = Path("seeds"),
+    rules_dir: Path = Path("rules"),
+    output_dir: Path = Path("output"),
+    language: str | None = None,
+    source_language: str | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> dict:
+    """Clean the articles in ``input_dir`` with the packs in ``rules_dir`` into ``output_dir``.
+
+    ``language`` and ``source_language`` apply to articles whose metadata does not say.
+    """
+    settings = Settings(input_dir, rules_dir, output_dir, language, source_language)
+    started = time.perf_counter()
+    rules = load_rules_task(rules_dir)
+    articles, errors = read_task(settings)
+    timings: Counter[str] = Counter({"read": time.perf_counter() - started})
+    batches = [articles[i : i + batch_size] for i in range(0, len(articles), max(1, batch_size))]
+    futures = [clean_batch.submit(quote(batch), quote(rules)) for batch in batches]
+    cleaned: list[Article] = []
+    for future in futures:
+        batch, batch_timings = future.result()
+        cleaned.extend(batch)
+        timings.update(batch_timings)
+    report = build_report(settings, rules, cleaned, errors, dict(timings))
+    write_task(output_dir, quote(cleaned), report)
+    create_markdown_artifact(
+        key="cleanup-summary", markdown=summary_markdown(report), description="postedit run summary"
+    )
+    get_run_logger().info(
+        "Cleanup done: %d articles, %d failed, status %s",
+        report["articles"],
+        report["failed"],
+        report["status"],
+    )
+    return report
+
+
+if __name__ == "__main__":
+    cleanup()
