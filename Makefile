@@ -21,7 +21,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "postedit needs Python 3.11 (set PYTHON=...)"'
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -c constraints.txt hatchling
+	$(PIP) install -c constraints.txt hatchling editables
 	$(PIP) install --no-build-isolation -c constraints.txt -e '.[dev]'
 	@touch $@
 

@@ -1,0 +1,72 @@
+"""The postedit command: help, rules list/test, and a run that refuses a broken pack."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import RULES, SEEDS
+from postedit.cli import main
+
+
+def test_help_lists_the_commands(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for word in ("run", "rules", "postedit turns machine-translated news"):
+        assert word in out
+
+
+def test_run_help_documents_outputs_and_exit_status(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "corpus.jsonl" in out and "--source-language" in out and "exit status" in out
+
+
+def test_rules_list(capsys) -> None:
+    assert main(["rules", "list", "--rules", str(RULES), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert "en.from-ar.truth-truce" in {r["id"] for r in rows}
+
+
+def test_rules_test_passes_on_the_packs(capsys) -> None:
+    assert main(["rules", "test", "--rules", str(RULES)]) == 0
+    assert "0 failed" in capsys.readouterr().out
+
+
+def test_a_broken_pack_stops_the_run_with_file_and_rule(tmp_path: Path, capsys) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    pack = rules / "en" / "from-ar" / "confusions.yaml"
+    pack.write_text(pack.read_text().replace("replace: truce", "replace: truce\n    bogus: 1"))
+    code = main(["run", str(SEEDS), "--rules", str(rules), "-o", str(tmp_path / "o"), "--no-prefect"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert str(pack) in err and "en.from-ar.truth-truce" in err and "bogus" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_rule_whose_example_fails_fails_rules_test(tmp_path: Path, capsys) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    pack = rules / "en" / "from-ar" / "confusions.yaml"
+    text = pack.read_text().replace(
+        "      - keep: 'The truth is that", "      - keep: 'The factions agreed a truth. The truth is that"
+    )
+    pack.write_text(text)
+    assert main(["rules", "test", "--rules", str(rules)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "en.from-ar.truth-truce" in out and str(pack) in out
+
+
+def test_run_without_prefect_writes_the_corpus(tmp_path: Path, capsys) -> None:
+    code = main(["run", str(SEEDS), "-r", str(RULES), "-o", str(tmp_path), "--language", "en",
+                 "--source-language", "ar", "--no-prefect"])
+    assert code == 0
+    assert len((tmp_path / "corpus.jsonl").read_text().splitlines()) == 5
+    assert "5 articles cleaned" in capsys.readouterr().out
