@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import RULES, SEEDS
+
 from postedit.cli import main
 
 
@@ -44,7 +44,9 @@ def test_a_broken_pack_stops_the_run_with_file_and_rule(tmp_path: Path, capsys) 
     shutil.copytree(RULES, rules)
     pack = rules / "en" / "from-ar" / "confusions.yaml"
     pack.write_text(pack.read_text().replace("replace: truce", "replace: truce\n    bogus: 1"))
-    code = main(["run", str(SEEDS), "--rules", str(rules), "-o", str(tmp_path / "o"), "--no-prefect"])
+    code = main(
+        ["run", str(SEEDS), "--rules", str(rules), "-o", str(tmp_path / "o"), "--no-prefect"]
+    )
     assert code == 1
     err = capsys.readouterr().err
     assert str(pack) in err and "en.from-ar.truth-truce" in err and "bogus" in err
@@ -56,7 +58,8 @@ def test_a_rule_whose_example_fails_fails_rules_test(tmp_path: Path, capsys) -> 
     shutil.copytree(RULES, rules)
     pack = rules / "en" / "from-ar" / "confusions.yaml"
     text = pack.read_text().replace(
-        "      - keep: 'The truth is that", "      - keep: 'The factions agreed a truth. The truth is that"
+        "      - keep: 'The truth is that",
+        "      - keep: 'The factions agreed a truth. The truth is that",
     )
     pack.write_text(text)
     assert main(["rules", "test", "--rules", str(rules)]) == 1
@@ -65,8 +68,21 @@ def test_a_rule_whose_example_fails_fails_rules_test(tmp_path: Path, capsys) -> 
 
 
 def test_run_without_prefect_writes_the_corpus(tmp_path: Path, capsys) -> None:
-    code = main(["run", str(SEEDS), "-r", str(RULES), "-o", str(tmp_path), "--language", "en",
-                 "--source-language", "ar", "--no-prefect"])
+    code = main(
+        [
+            "run",
+            str(SEEDS),
+            "-r",
+            str(RULES),
+            "-o",
+            str(tmp_path),
+            "--language",
+            "en",
+            "--source-language",
+            "ar",
+            "--no-prefect",
+        ]
+    )
     assert code == 0
     assert len((tmp_path / "corpus.jsonl").read_text().splitlines()) == 5
     assert "5 articles cleaned" in capsys.readouterr().out

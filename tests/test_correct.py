@@ -89,16 +89,31 @@ def test_context_neighbours(tmp_path: Path) -> None:
 def test_overlaps_resolve_leftmost_longest(tmp_path: Path) -> None:
     m = pack(
         tmp_path,
-        rule_yaml("short", "Military Committee", "MC") + rule_yaml("long", "Higher Military Committee", "HMC"),
+        rule_yaml("short", "Military Committee", "MC")
+        + rule_yaml("long", "Higher Military Committee", "HMC"),
     )
-    assert changes(m, "the Higher Military Committee") == [("en.long", "Higher Military Committee", "HMC")]
+    assert changes(m, "the Higher Military Committee") == [
+        ("en.long", "Higher Military Committee", "HMC")
+    ]
 
 
 def test_literal_lookup_does_not_depend_on_the_number_of_phrases() -> None:
     from postedit.rules import Rule
 
-    rule = Rule("en.x", "substitution", "p", "en", None, "d", "m", "fix", 1.0, 0,
-                phrases=tuple(f"name{i} surname{i}" for i in range(5000)), replace="X")
+    rule = Rule(
+        "en.x",
+        "substitution",
+        "p",
+        "en",
+        None,
+        "d",
+        "m",
+        "fix",
+        1.0,
+        0,
+        phrases=tuple(f"name{i} surname{i}" for i in range(5000)),
+        replace="X",
+    )
     index = LiteralIndex([rule])
     toks = Tokens("a name4999 surname4999 b name7 c")
     assert [(i, j) for _, i, j in index.find(toks)] == [(1, 3)]

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import RULES, SEEDS
 
 pytestmark = pytest.mark.flow
@@ -56,8 +55,9 @@ def test_cleanup_flow_on_the_seeds(prefect_harness, tmp_path: Path) -> None:
 
 
 def test_flow_refuses_bad_parameters(prefect_harness) -> None:
-    from flows.cleanup import cleanup
     from prefect.exceptions import ParameterTypeError
+
+    from flows.cleanup import cleanup
 
     with pytest.raises(ParameterTypeError):
         cleanup(input_dir=SEEDS, rules_dir=RULES, output_dir=SEEDS, batch_size="many")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+from conftest import SEEDS
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import SEEDS
 from postedit.read import (
     ReadDefaults,
     ReadError,
@@ -36,7 +36,9 @@ def test_seeds() -> None:
     assert a002.title.startswith("An “extraordinary” meeting of the armed factions")
     assert a002.raw[a002.title_span.start : a002.title_span.end] == a002.title
     first = a002.paragraphs[0]
-    assert a002.raw[first.start : first.end].startswith("An “extraordinary” meeting")  # NBSP trimmed
+    assert a002.raw[first.start : first.end].startswith(
+        "An “extraordinary” meeting"
+    )  # NBSP trimmed
     assert all(p.start >= a002.title_span.end for p in a002.paragraphs)
     # 001 and 003 have no blank lines: one paragraph per line
     a001 = articles["001_4fb25f17430b9f0d"]
@@ -68,7 +70,9 @@ def test_cp1256_arabic_is_detected(tmp_path: Path) -> None:
 
 
 def test_latin1_and_utf16_and_crlf(tmp_path: Path) -> None:
-    (tmp_path / "l1.txt").write_bytes("Café au lait\r\n\r\nLe président a parlé.\r\n".encode("latin-1"))
+    (tmp_path / "l1.txt").write_bytes(
+        "Café au lait\r\n\r\nLe président a parlé.\r\n".encode("latin-1")
+    )
     (tmp_path / "u16.txt").write_bytes(codecs.BOM_UTF16_LE + "Title\n\nBody".encode("utf-16-le"))
     items = by_id(read_all(tmp_path))
     assert items["l1"].title == "Café au lait" and "\r" not in items["l1"].raw

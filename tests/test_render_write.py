@@ -81,8 +81,20 @@ def test_corpus_record_follows_the_schema() -> None:
     VALIDATOR.validate(record)
     assert record["text"] == "A truce here." and record["title"] == "Title"
     assert list(record) == [
-        "id", "title", "date", "language", "source_language", "text", "source", "url",
-        "raw_sha256", "clean_sha256", "encoding", "warnings", "edits", "cluster",
+        "id",
+        "title",
+        "date",
+        "language",
+        "source_language",
+        "text",
+        "source",
+        "url",
+        "raw_sha256",
+        "clean_sha256",
+        "encoding",
+        "warnings",
+        "edits",
+        "cluster",
     ]
     assert to_json_line(record) == to_json_line(json.loads(to_json_line(record)))
 

@@ -10,7 +10,7 @@ def apply(text: str, changes) -> str:
     for c in sorted(changes, key=lambda c: c.start):
         out += [text[pos : c.start], c.after]
         pos = c.end
-    return "".join(out + [text[pos:]])
+    return "".join([*out, text[pos:]])
 
 
 def test_ftfy_mojibake_becomes_small_named_changes() -> None:
@@ -37,7 +37,9 @@ def test_typographic_no_break_spaces_are_kept() -> None:
 
 
 def test_repeated_title() -> None:
-    title = "An “extraordinary” meeting of the armed factions in Iraq.. What about the truce?, 20 JUNE"
+    title = (
+        "An “extraordinary” meeting of the armed factions in Iraq.. What about the truce?, 20 JUNE"
+    )
     body = "An “extraordinary” meeting of the armed factions in Iraq.. What about the truce?"
     assert repeats_title(body, title) is not None
     assert repeats_title("The factions met on Wednesday to discuss the truce.", title) is None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import RULES
+
 from postedit.pipeline import Engine
 from postedit.rules import load_rules
 from postedit.ruletest import check_example

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import RULES, SEEDS
+
 from postedit.render import load_schema
 from postedit.runner import Settings, cleanup
 
@@ -46,7 +46,9 @@ def test_a_record_a_text_and_a_diff_per_seed(out: Path, corpus: dict) -> None:
 def test_002_truce_and_factions(corpus: dict) -> None:
     record = corpus[S002]
     truce = edits(record, "en.from-ar.truth-truce")
-    assert [(e["before"], e["after"], e["action"]) for e in truce] == [("truth", "truce", "fix")] * 3
+    assert [(e["before"], e["after"], e["action"]) for e in truce] == [
+        ("truth", "truce", "fix")
+    ] * 3
     factions = edits(record, "en.from-ar.facts-factions")
     assert [(e["before"], e["after"]) for e in factions] == [("facts", "factions")] * 2
     text = record["text"]
@@ -88,7 +90,9 @@ def test_the_diffs_apply_with_patch(out: Path, corpus: dict, tmp_path: Path) -> 
     for record in corpus.values():
         work = tmp_path / record["source"]
         shutil.copy(SEEDS / record["source"], work)
-        subprocess.run(["patch", "-s", str(work), str(out / "diffs" / f"{record['id']}.diff")], check=True)
+        subprocess.run(
+            ["patch", "-s", str(work), str(out / "diffs" / f"{record['id']}.diff")], check=True
+        )
         assert work.read_bytes() == (out / "articles" / f"{record['id']}.txt").read_bytes()
 
 

@@ -53,15 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("input", type=Path, metavar="INPUT", help="folder of articles")
-    run.add_argument("-o", "--output", type=Path, default=Path("output"), help="output folder (default: output)")
+    run.add_argument(
+        "-o", "--output", type=Path, default=Path("output"), help="output folder (default: output)"
+    )
     _rules_option(run)
     run.add_argument(
-        "--language", metavar="CODE", help="language of articles whose metadata does not say (e.g. en)"
+        "--language",
+        metavar="CODE",
+        help="language of articles whose metadata does not say (e.g. en)",
     )
     run.add_argument(
         "--source-language",
         metavar="CODE",
-        help="language the articles were translated from, where their metadata does not say (e.g. ar)",
+        help="language the articles were translated from, where metadata does not say (e.g. ar)",
     )
     run.add_argument(
         "--no-prefect",
@@ -144,7 +148,11 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     except RuleError as exc:
         print(f"postedit: cannot load rules: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    rows = [r for r in describe(rules.rules) if not args.language or r["id"].startswith(args.language + ".")]
+    rows = [
+        r
+        for r in describe(rules.rules)
+        if not args.language or r["id"].startswith(args.language + ".")
+    ]
     if args.json:
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
@@ -152,7 +160,8 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
     width = max((len(str(r["id"])) for r in rows), default=2)
     print(f"{'id':<{width}}  {'kind':<12}  {'action':<6}  conf  description")
     for r in rows:
-        print(f"{r['id']:<{width}}  {r['kind']:<12}  {r['action']:<6}  {r['confidence']:.2f}  {r['description']}")
+        rid, kind, action = r["id"], r["kind"], r["action"]
+        print(f"{rid:<{width}}  {kind:<12}  {action:<6}  {r['confidence']:.2f}  {r['description']}")
     print(f"{len(rows)} rules")
     return EXIT_OK
 

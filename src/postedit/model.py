@@ -93,10 +93,6 @@ class Article:
     edits: tuple[Edit, ...] = ()
     meta: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
-    def segments(self) -> tuple[Span, ...]:
-        """The spans of raw text the stages read: the title (where it is in ``raw``) and the body."""
-        return ((self.title_span,) if self.title_span else ()) + self.paragraphs
-
     def with_edits(self, edits: Iterable[Edit]) -> Article:
         return replace(self, edits=self.edits + tuple(edits))
 
@@ -121,7 +117,9 @@ def check_fixes(text: str, fixes: Sequence[Edit]) -> list[Edit]:
         if not 0 <= edit.start <= edit.end <= len(text):
             raise EditConflict(f"{edit.rule}: span {edit.start}-{edit.end} outside the text")
         if text[edit.start : edit.end] != edit.before:
-            raise EditConflict(f"{edit.rule}: text at {edit.start}-{edit.end} is not {edit.before!r}")
+            raise EditConflict(
+                f"{edit.rule}: text at {edit.start}-{edit.end} is not {edit.before!r}"
+            )
         if edit.start < last_end:
             raise EditConflict(f"{edit.rule}: overlaps an earlier fix at {edit.start}")
         last_end = max(last_end, edit.end)
@@ -129,7 +127,7 @@ def check_fixes(text: str, fixes: Sequence[Edit]) -> list[Edit]:
 
 
 def apply_edits(text: str, edits: Iterable[Edit], start: int = 0, end: int | None = None) -> str:
-    """Apply the fixes among ``edits`` that lie in ``text[start:end]`` and return that slice, changed.
+    """Apply the fixes among ``edits`` inside ``text[start:end]``; return that slice, changed.
 
     Flags are ignored. Fixes must not overlap (two insertions at one point are applied in sort
     order). Text outside the fixes' spans is copied unchanged.

@@ -53,13 +53,17 @@ def list_inputs(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
-def read_folder(folder: Path, defaults: ReadDefaults = ReadDefaults()) -> Iterator[Article | ReadError]:
+def read_folder(
+    folder: Path, defaults: ReadDefaults = ReadDefaults()
+) -> Iterator[Article | ReadError]:
     """Articles and errors, file by file, in `list_inputs` order."""
     for path in list_inputs(folder):
         yield from read_file(path, folder, defaults)
 
 
-def read_file(path: Path, folder: Path, defaults: ReadDefaults = ReadDefaults()) -> list[Article | ReadError]:
+def read_file(
+    path: Path, folder: Path, defaults: ReadDefaults = ReadDefaults()
+) -> list[Article | ReadError]:
     source = path.relative_to(folder).as_posix()
     try:
         data = path.read_bytes()
@@ -100,7 +104,11 @@ def decode_bytes(data: bytes) -> tuple[str, str, tuple[str, ...]]:
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text = data.decode("utf-16")
-            return normalise_newlines(text), "utf-16", ("decoded as UTF-16 (byte-order mark), not UTF-8",)
+            return (
+                normalise_newlines(text),
+                "utf-16",
+                ("decoded as UTF-16 (byte-order mark), not UTF-8",),
+            )
         except UnicodeDecodeError:
             pass
     try:
@@ -181,7 +189,7 @@ def split_paragraphs(text: str, start: int = 0, end: int | None = None) -> tuple
         spans = [s for a, b, blank in lines if not blank and (s := _trim(text, a, b))]
         return tuple(spans)
     block_start: int | None = None
-    for a, b, blank in lines + [(end, end, True)]:
+    for a, _, blank in [*lines, (end, end, True)]:
         if blank and block_start is not None:
             if span := _trim(text, block_start, a):
                 spans.append(span)
@@ -195,9 +203,17 @@ MONTHS = {
     m: i + 1
     for i, names in enumerate(
         [
-            ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
-            ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
-            ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
             ("december", "dec"),
         ]
     )
@@ -263,7 +279,11 @@ def parse_text(
         if date_found is None and (iso := parse_dateline(line)):
             date_found, body_start = iso, span.end
         break
-    title = str(meta["title"]) if "title" in meta else (text[title_span.start : title_span.end] if title_span else "")
+    title = (
+        str(meta["title"])
+        if "title" in meta
+        else (text[title_span.start : title_span.end] if title_span else "")
+    )
     return Article(
         id=str(meta.get("id") or stem),
         source=source,
@@ -298,7 +318,12 @@ _FRONT = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*(?:\n|\Z)", re.S | re.M)
 
 
 def parse_markdown(
-    text: str, source: str, stem: str, encoding: str, warnings: tuple[str, ...], defaults: ReadDefaults
+    text: str,
+    source: str,
+    stem: str,
+    encoding: str,
+    warnings: tuple[str, ...],
+    defaults: ReadDefaults,
 ) -> Article | ReadError:
     if not text.startswith("---"):
         return parse_text(text, source, stem, encoding, warnings, {}, defaults)
@@ -320,7 +345,12 @@ def parse_markdown(
 
 
 def parse_jsonl(
-    text: str, source: str, stem: str, encoding: str, warnings: tuple[str, ...], defaults: ReadDefaults
+    text: str,
+    source: str,
+    stem: str,
+    encoding: str,
+    warnings: tuple[str, ...],
+    defaults: ReadDefaults,
 ) -> Iterator[Article | ReadError]:
     seen_any = False
     for number, line in enumerate(text.split("\n"), start=1):

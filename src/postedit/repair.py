@@ -100,7 +100,12 @@ def whitespace_changes(text: str) -> list[Change]:
 
 
 def _describe(run: str) -> str:
-    names = {"\u00a0": "no-break space", "\t": "tab", " ": "space", "\u202f": "narrow no-break space"}
+    names = {
+        "\u00a0": "no-break space",
+        "\t": "tab",
+        " ": "space",
+        "\u202f": "narrow no-break space",
+    }
     kinds = sorted({names.get(c, f"U+{ord(c):04X}") for c in run})
     return f"{len(run)} × " + "/".join(kinds) if len(run) > 1 else kinds[0]
 

@@ -159,10 +159,14 @@ def pack_scope(root: Path, path: Path) -> tuple[str, str | None]:
     """The (language, source language) a pack file applies to, from its place under ``root``."""
     parts = path.relative_to(root).parts[:-1]
     if len(parts) not in (1, 2) or not LANG_RE.match(parts[0]):
-        raise RuleError(path, None, "packs live in rules/<language>/ or rules/<language>/from-<source>/")
+        raise RuleError(
+            path, None, "packs live in rules/<language>/ or rules/<language>/from-<source>/"
+        )
     if len(parts) == 2:
         if not parts[1].startswith("from-") or not LANG_RE.match(parts[1][5:]):
-            raise RuleError(path, None, f"folder {parts[1]!r} should be named from-<source language>")
+            raise RuleError(
+                path, None, f"folder {parts[1]!r} should be named from-<source language>"
+            )
         return parts[0], parts[1][5:]
     return parts[0], None
 
@@ -267,7 +271,9 @@ def parse_rule(
             paras = _strings(entry["paragraphs"], "paragraphs", fail)
             fields["paragraphs"] = tuple(normalise_line(p) for p in paras)
         if "pattern" in entry:
-            fields["pattern"] = _compile(entry["pattern"], "pattern", fail, entry.get("ignore_case"))
+            fields["pattern"] = _compile(
+                entry["pattern"], "pattern", fail, entry.get("ignore_case")
+            )
         last = entry.get("last")
         if last is not None and (not isinstance(last, int) or last < 1):
             raise fail("'last' must be a positive whole number of paragraphs")
@@ -411,7 +417,9 @@ def _examples(value: Any, action: str, fail: Any) -> tuple[Example, ...]:
                 raise fail(f"a keep example has no [[mark]] and no 'to': {item[kind]!r}")
         else:
             if kind != action:
-                raise fail(f"a rule whose action is {action!r} has {action!r} examples, not {kind!r}")
+                raise fail(
+                    f"a rule whose action is {action!r} has {action!r} examples, not {kind!r}"
+                )
             if span is None:
                 raise fail(f"mark the error with [[ ]]: {item[kind]!r}")
             if kind == "fix" and not isinstance(to, str):

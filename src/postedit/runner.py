@@ -50,7 +50,9 @@ def dedupe_ids(articles: Sequence[Article]) -> tuple[list[Article], list[ReadErr
     for article in articles:
         if article.id in seen:
             errors.append(
-                ReadError(article.source, f"duplicate id {article.id!r} (first in {seen[article.id]})")
+                ReadError(
+                    article.source, f"duplicate id {article.id!r} (first in {seen[article.id]})"
+                )
             )
             continue
         seen[article.id] = article.source
@@ -83,7 +85,9 @@ def build_report(
             a.id: dict(sorted(Counter(e.action for e in a.edits).items())) for a in articles
         },
         "warnings": [
-            {"article": a.id, "source": a.source, "message": w} for a in articles for w in a.warnings
+            {"article": a.id, "source": a.source, "message": w}
+            for a in articles
+            for w in a.warnings
         ],
         "errors": [{"source": e.source, "message": e.message} for e in errors],
         "timings": {k: round(v, 4) for k, v in sorted(timings.items())},

@@ -38,7 +38,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` atomically; return False (and write nothing) if it is unchanged."""
+    """Write ``text`` to ``path`` atomically; return False (writing nothing) if it is unchanged."""
     data = text.encode("utf-8")
     try:
         if path.read_bytes() == data:
@@ -62,7 +62,9 @@ def atomic_write_text(path: Path, text: str) -> bool:
 
 
 def atomic_write_json(path: Path, obj: Any) -> bool:
-    return atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    return atomic_write_text(
+        path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    )
 
 
 def _remove_stale(folder: Path, suffix: str, keep: set[str]) -> int:
@@ -93,9 +95,7 @@ def write_corpus(
             (output_dir / "diffs" / f"{name}.diff", article_diff(article)),
         ):
             counts["written" if atomic_write_text(path, text) else "unchanged"] += 1
-    lines = "".join(
-        to_json_line(corpus_record(a, (clusters or {}).get(a.id))) for a in ordered
-    )
+    lines = "".join(to_json_line(corpus_record(a, (clusters or {}).get(a.id))) for a in ordered)
     atomic_write_text(output_dir / "corpus.jsonl", lines)
     counts["removed"] += _remove_stale(output_dir / "articles", ".txt", {f"{n}.txt" for n in names})
     counts["removed"] += _remove_stale(output_dir / "diffs", ".diff", {f"{n}.diff" for n in names})
