@@ -42,13 +42,24 @@ def read_task(settings: Settings) -> tuple[list[Article], list]:
     return articles, errors + duplicates
 
 
-@task(name="clean-batch", retries=1)
-def clean_batch(articles: list[Article], rules: Rules) -> tuple[list[Article], dict[str, float]]:
+def _run_stage(stage: str, articles: list[Article], rules: Rules) -> tuple[list, dict]:
     timings: Counter[str] = Counter()
-    cleaned = list(clean_articles(articles, Engine(rules), timings))
-    fixes = sum(len(a.fixes) for a in cleaned)
-    get_run_logger().info("Cleaned %d articles: %d fixes", len(cleaned), fixes)
-    return cleaned, dict(timings)
+    done = list(clean_articles(articles, Engine(rules), timings, stages=(stage,)))
+    edits = sum(1 for a in done for e in a.edits if e.stage == stage)
+    get_run_logger().info("%s: %d articles, %d edits", stage, len(done), edits)
+    return done, dict(timings)
+
+
+@task(name="repair-batch", retries=1)
+def repair_batch(articles: list[Article], rules: Rules) -> tuple[list[Article], dict[str, float]]:
+    """ftfy, white space, boilerplate and repeated titles for one batch of articles."""
+    return _run_stage("repair", articles, rules)
+
+
+@task(name="correct-batch", retries=1)
+def correct_batch(articles: list[Article], rules: Rules) -> tuple[list[Article], dict[str, float]]:
+    """The rule packs for one batch of repaired articles."""
+    return _run_stage("correct", articles, rules)
 
 
 @task(name="write-corpus", retries=2, retry_delay_seconds=1)
@@ -76,12 +87,13 @@ def cleanup(
     articles, errors = read_task(settings)
     timings: Counter[str] = Counter({"read": time.perf_counter() - started})
     batches = [articles[i : i + batch_size] for i in range(0, len(articles), max(1, batch_size))]
-    futures = [clean_batch.submit(quote(batch), quote(rules)) for batch in batches]
     cleaned: list[Article] = []
-    for future in futures:
-        batch, batch_timings = future.result()
-        cleaned.extend(batch)
-        timings.update(batch_timings)
+    for batch in batches:
+        repaired, repair_timings = repair_batch(quote(batch), quote(rules))
+        corrected, correct_timings = correct_batch(quote(repaired), quote(rules))
+        cleaned.extend(corrected)
+        timings.update(repair_timings)
+        timings.update(correct_timings)
     report = build_report(settings, rules, cleaned, errors, dict(timings))
     write_task(output_dir, quote(cleaned), report)
     create_markdown_artifact(

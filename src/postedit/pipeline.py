@@ -11,7 +11,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .correct import Matcher, Paragraph, resolve
 from .model import Article, Edit, OffsetMap, apply_edits
@@ -134,31 +133,47 @@ class Engine:
         return self._matchers[key]
 
 
-STAGES = ("structure", "ftfy", "whitespace", "rules")
+def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Finder, bool]]:
+    """The steps of a stage: (timing name, finder, whether it reads the title too)."""
+    matcher = engine.matcher(article.language, article.source_language)
+    if stage == "repair":
+        return [
+            ("structure", structure_finder(article, matcher), False),
+            ("ftfy", _ftfy, True),
+            ("whitespace", _whitespace, True),
+        ]
+    return [("rules", rules_finder(matcher), True)]
+
+
+def run_stages(
+    article: Article, engine: Engine, stages: Iterable[str], timings: Counter[str] | None = None
+) -> Article:
+    for stage in stages:
+        for name, find, title in _steps(article, engine, stage):
+            started = time.perf_counter()
+            article = run_stage(article, stage, find, title=title)
+            if timings is not None:
+                timings[name] += time.perf_counter() - started
+    return article
+
+
+STAGES = ("repair", "correct")
 
 
 def clean_article(article: Article, engine: Engine, timings: Counter[str] | None = None) -> Article:
     """Run every cleanup stage on one article."""
-    matcher = engine.matcher(article.language, article.source_language)
-    steps: list[tuple[str, str, Finder, bool]] = [
-        ("structure", "repair", structure_finder(article, matcher), False),
-        ("ftfy", "repair", _ftfy, True),
-        ("whitespace", "repair", _whitespace, True),
-        ("rules", "correct", rules_finder(matcher), True),
-    ]
-    for name, stage, find, title in steps:
-        started = time.perf_counter()
-        article = run_stage(article, stage, find, title=title)
-        if timings is not None:
-            timings[name] += time.perf_counter() - started
-    return article
+    return run_stages(article, engine, STAGES, timings)
 
 
 def clean_articles(
-    articles: Iterable[Article], engine: Engine, timings: Counter[str] | None = None
+    articles: Iterable[Article],
+    engine: Engine,
+    timings: Counter[str] | None = None,
+    stages: Iterable[str] = STAGES,
 ) -> Iterator[Article]:
+    stages = tuple(stages)
     for article in articles:
-        yield clean_article(article, engine, timings)
+        yield run_stages(article, engine, stages, timings)
 
 
 def count_edits(articles: Iterable[Article]) -> dict[str, dict[str, int]]:
@@ -168,10 +183,3 @@ def count_edits(articles: Iterable[Article]) -> dict[str, dict[str, int]]:
         for edit in article.edits:
             counts.setdefault(edit.rule, Counter())[edit.action] += 1
     return {rule: dict(sorted(c.items())) for rule, c in sorted(counts.items())}
-
-
-def relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
