@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postedit.model import Edit, EditConflict, OffsetMap, apply_edits, sort_key
@@ -90,6 +90,7 @@ def test_text_outside_the_spans_is_unchanged(case: tuple[str, list[Edit]]) -> No
     assert new[pos + shift :] == text[pos:]
 
 
+@settings(max_examples=1000, deadline=None)
 @given(texts_with_fixes(), st.data())
 def test_offset_map_round_trips_untouched_spans(
     case: tuple[str, list[Edit]], data: st.DataObject

@@ -39,13 +39,15 @@ class Paragraph:
     text: str
     index: int = 0  # position among the body paragraphs (-1 for the title)
     count: int = 1  # number of body paragraphs
+    before: str = ""  # the paragraphs just before this one, for context ``within: before``
 
 
 class Tokens:
     """Word tokens of a text with their offsets, and the sentence each falls in."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, before: str = "") -> None:
         found = list(TOKEN_RE.finditer(text))
+        self.before = [m.group().casefold() for m in TOKEN_RE.finditer(before)]
         self.text = text
         self.starts = [m.start() for m in found]
         self.ends = [m.end() for m in found]
@@ -124,12 +126,24 @@ def _has_words(toks: Tokens, group: Words, i: int, j: int) -> bool:
     """Does any phrase of ``group`` occur near tokens i..j-1 (the match itself excluded)?"""
     if group.within == "sentence":
         lo, hi = toks.sentence_bounds(i, j)
-    elif group.within == "paragraph":
+    elif group.within in ("paragraph", "before"):
         lo, hi = 0, len(toks.words)
+        if group.within == "before" and _in(toks.before, group.phrases, 0, len(toks.before)):
+            return True
     else:
         lo, hi = max(0, i - int(group.within)), min(len(toks.words), j + int(group.within))
-    words = toks.words
-    for phrase in group.phrases:
+    return _in(toks.words, group.phrases, lo, hi, (i, j))
+
+
+def _in(
+    words: list[str],
+    phrases: tuple[tuple[str, ...], ...],
+    lo: int,
+    hi: int,
+    skip: tuple[int, int] = (0, 0),
+) -> bool:
+    i, j = skip
+    for phrase in phrases:
         n = len(phrase)
         for k in range(lo, hi - n + 1):
             if i <= k < j or i <= k + n - 1 < j:
@@ -189,6 +203,7 @@ class Matcher:
         self.literals = LiteralIndex([r for r in rules if r.kind == "substitution"])
         self.patterns = [r for r in rules if r.kind == "regex"]
         self.boilerplate = [r for r in rules if r.kind == "boilerplate"]
+        self.balance = [r for r in rules if r.kind == "balance"]
 
     def boilerplate_hits(self, para: Paragraph) -> list[Hit]:
         hits = []
@@ -205,17 +220,22 @@ class Matcher:
 
     def hits(self, para: Paragraph) -> list[Hit]:
         """Every match of the substitution and regex rules, context checked, overlaps kept."""
-        toks = Tokens(para.text)
+        toks = Tokens(para.text, para.before)
+        title = para.index < 0
         out = []
         for rule, i, j in self.literals.find(toks):
             start, end = toks.starts[i], toks.ends[j - 1]
-            if context_allows(rule.context, toks, start, end):
+            if _placed(rule, title) and context_allows(rule.context, toks, start, end):
                 after = rule.replace if rule.replace is not None else ""
                 if rule.case == "preserve":
                     after = preserve_case(para.text[start:end], after)
                 out.append(Hit(rule, start, end, after))
         for rule in self.patterns:
-            out.extend(self._regex_hits(rule, para.text, toks))
+            if _placed(rule, title):
+                out.extend(self._regex_hits(rule, para.text, toks))
+        for rule in self.balance:
+            if _placed(rule, title):
+                out.extend(Hit(rule, s, s + 1, "") for s in unbalanced(para.text, rule.pairs))
         return out
 
     @staticmethod
@@ -231,6 +251,36 @@ class Matcher:
         except TimeoutError:
             return []  # a pattern that runs away on this text makes no change here
         return out
+
+
+def _placed(rule: Rule, title: bool) -> bool:
+    return rule.where == "any" or (rule.where == "title") == title
+
+
+def unbalanced(text: str, pairs: tuple[str, ...]) -> list[int]:
+    """Offsets of opening marks never closed and closing marks never opened.
+
+    Each pair is two characters; where both are the same (``"``), marks alternate open/close.
+    """
+    found: list[int] = []
+    for pair in pairs:
+        opening, closing = pair[0], pair[1]
+        stack: list[int] = []
+        for pos, char in enumerate(text):
+            if opening == closing and char == opening:
+                if stack:
+                    stack.pop()
+                else:
+                    stack.append(pos)
+            elif char == opening:
+                stack.append(pos)
+            elif char == closing:
+                if stack:
+                    stack.pop()
+                else:
+                    found.append(pos)
+        found.extend(stack)
+    return sorted(found)
 
 
 def resolve(hits: Sequence[Hit]) -> list[Hit]:

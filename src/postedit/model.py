@@ -164,6 +164,8 @@ class OffsetMap:
         ns, ne, os_, oe = [], [], [], []
         shift = 0
         for edit in check_fixes(text, fixes):
+            if edit.before == edit.after:
+                continue  # changes nothing, maps nothing
             new_start = edit.start + shift - start
             ns.append(new_start)
             ne.append(new_start + len(edit.after))
@@ -173,13 +175,15 @@ class OffsetMap:
         return cls(tuple(ns), tuple(ne), tuple(os_), tuple(oe), start, 0)
 
     def _point(self, pos: int, side: str) -> int:
+        if side == "end":
+            # a span that ends where earlier fixes wrote or deleted text ends before all of it
+            first = bisect.bisect_left(self.new_starts, pos)
+            if first < len(self.new_starts) and self.new_starts[first] == pos:
+                return self.old_starts[first]
         i = bisect.bisect_right(self.new_starts, pos) - 1
         if i < 0:
             return self.base + pos
         ns, ne = self.new_starts[i], self.new_ends[i]
-        if ns == ne == pos and side == "end":
-            # a span that ends where an earlier fix deleted text does not take that text in
-            return self.old_starts[i]
         if pos >= ne:
             return self.old_ends[i] + (pos - ne)
         if pos == ns:

@@ -19,6 +19,7 @@ from .rules import Rule, Rules
 
 Finder = Callable[[Paragraph], list[Change]]
 
+CONTEXT_PARAGRAPHS = 2  # paragraphs before this one that context ``within: before`` reads
 REPEATED_TITLE_SEARCH = 3  # body paragraphs in which a repeated title is looked for
 OVERLAP_NOTE = " Not applied: it overlaps a change an earlier stage made; check by hand."
 
@@ -30,11 +31,15 @@ def run_stage(article: Article, stage: str, find: Finder, title: bool = True) ->
     segments = list(enumerate(article.paragraphs))
     if title and article.title_span is not None:
         segments.insert(0, (-1, article.title_span))
+    previous: list[str] = []  # the body paragraphs read so far, as the earlier stages left them
     for index, span in segments:
         inside = [e for e in fixes if span.start <= e.start and e.end <= span.end]
         text = apply_edits(article.raw, inside, span.start, span.end)
         offsets = OffsetMap.build(article.raw, inside, span.start)
-        for change in find(Paragraph(text, index, len(article.paragraphs))):
+        before = "\n".join(previous[-CONTEXT_PARAGRAPHS:])
+        if index >= 0 and text.strip():
+            previous.append(text)
+        for change in find(Paragraph(text, index, len(article.paragraphs), before)):
             if change.action == "fix" and change.after == text[change.start : change.end]:
                 continue
             start, end = offsets.to_original(change.start, change.end)

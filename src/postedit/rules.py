@@ -27,9 +27,10 @@ from typing import Any
 import regex
 import yaml
 
-KINDS = ("substitution", "regex", "boilerplate")
-CASES = ("preserve", "sensitive")
-SCOPES = ("sentence", "paragraph")
+KINDS = ("substitution", "regex", "boilerplate", "balance")
+CASES = ("preserve", "sensitive", "canonical")
+SCOPES = ("sentence", "paragraph", "before")
+PLACES = ("any", "title", "body")
 REGEX_TIMEOUT = 0.5  # seconds a rule's pattern may spend on one paragraph
 MARK = re.compile(r"\[\[(.*?)\]\]", re.S)
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -95,6 +96,8 @@ class Rule:
     case: str = "preserve"
     paragraphs: tuple[str, ...] = ()
     last: int | None = None  # boilerplate: only in the last N paragraphs
+    pairs: tuple[str, ...] = ()  # balance: opening and closing marks
+    where: str = "any"  # title, body or any
     context: Context = field(default_factory=Context)
     examples: tuple[Example, ...] = ()
 
@@ -143,6 +146,8 @@ RULE_FIELDS = {
     "paragraphs": False,
     "last": False,
     "context": False,
+    "pairs": False,
+    "where": False,
 }
 CONTEXT_FIELDS = (
     "require",
@@ -152,7 +157,7 @@ CONTEXT_FIELDS = (
     "followed_by",
     "not_followed_by",
 )
-PACK_FIELDS = ("description", "rules")
+PACK_FIELDS = ("description", "rules", "entities", "action", "confidence")
 
 
 def pack_scope(root: Path, path: Path) -> tuple[str, str | None]:
@@ -199,15 +204,22 @@ def load_pack(root: Path, path: Path, start: int = 0) -> list[Rule]:
         raise RuleError(path, None, f"cannot read: {exc}") from exc
     except yaml.YAMLError as exc:
         raise RuleError(path, None, f"invalid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-        raise RuleError(path, None, "a pack is a mapping with a 'rules' list")
+    if not isinstance(data, dict) or not (
+        isinstance(data.get("rules"), list) or isinstance(data.get("entities"), list)
+    ):
+        raise RuleError(path, None, "a pack is a mapping with a 'rules' (or 'entities') list")
     unknown = sorted(set(data) - set(PACK_FIELDS))
     if unknown:
         raise RuleError(path, None, f"unknown pack field(s) {unknown}; known: {list(PACK_FIELDS)}")
     prefix = f"{language}." + (f"from-{source}." if source else "")
+    entries = list(data.get("rules") or [])
+    if "entities" in data:
+        from .gazetteer import entity_rules
+
+        entries += entity_rules(data, path)
     return [
         parse_rule(entry, path, prefix, language, source, start + i)
-        for i, entry in enumerate(data["rules"])
+        for i, entry in enumerate(entries)
     ]
 
 
@@ -245,6 +257,9 @@ def parse_rule(
     case = entry.get("case", "preserve")
     if case not in CASES:
         raise fail(f"case must be one of {list(CASES)}")
+    where = entry.get("where", "any")
+    if where not in PLACES:
+        raise fail(f"where must be one of {list(PLACES)}")
 
     fields: dict[str, Any] = {}
     if kind == "substitution":
@@ -264,6 +279,11 @@ def parse_rule(
             raise fail("a regex rule that fixes needs 'replace' (use '' to delete)")
         if fields["replace"] is not None:
             _check_template(fields["pattern"], fields["replace"], fail)
+    elif kind == "balance":
+        pairs = _strings(entry.get("pairs"), "pairs", fail)
+        if any(len(p) != 2 for p in pairs) or action != "flag":
+            raise fail("a balance rule flags, and its 'pairs' are two-character strings like '“”'")
+        fields["pairs"] = tuple(pairs)
     else:  # boilerplate
         if "paragraphs" not in entry and "pattern" not in entry:
             raise fail("a boilerplate rule needs 'paragraphs' or 'pattern'")
@@ -291,6 +311,7 @@ def parse_rule(
         action=action,
         confidence=float(confidence),
         order=order,
+        where=where,
         context=context,
         examples=examples,
         **fields,
