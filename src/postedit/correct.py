@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import regex
 
-from .rules import REGEX_TIMEOUT, TOKEN_RE, Context, Rule, Words, normalise_line
+from .rules import REGEX_TIMEOUT, TOKEN_RE, Context, Rule, Words, name_form, normalise_line
 
 SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
 
@@ -83,43 +83,53 @@ def preserve_case(matched: str, replacement: str) -> str:
     return replacement
 
 
+_TRAILING = re.compile(r"\W+$")
+MAX_GAP = 3  # characters of punctuation and space a phrase may have between two of its words
+
+
 class LiteralIndex:
     """Every literal phrase of every substitution rule, keyed by its casefolded token tuple."""
 
     def __init__(self, rules: Sequence[Rule]) -> None:
-        self.entries: dict[tuple[str, ...], list[tuple[Rule, str]]] = {}
+        self.entries: dict[tuple[str, ...], list[tuple[Rule, str, str]]] = {}
         self.prefixes: set[tuple[str, ...]] = set()
         self.longest = 0
         for rule in rules:
             for phrase in rule.phrases:
                 key = tuple(m.group().casefold() for m in TOKEN_RE.finditer(phrase))
-                self.entries.setdefault(key, []).append((rule, phrase))
+                suffix = m.group() if (m := _TRAILING.search(phrase)) else ""
+                self.entries.setdefault(key, []).append((rule, phrase, suffix))
                 self.longest = max(self.longest, len(key))
                 for n in range(1, len(key)):
                     self.prefixes.add(key[:n])
 
     def find(self, toks: Tokens) -> list[tuple[Rule, int, int]]:
-        """(rule, first token, last token + 1) for every phrase found, in text order."""
+        """(rule, start, end) of every phrase found, in text order."""
         found = []
         words, text = toks.words, toks.text
         for i in range(len(words)):
             key: tuple[str, ...] = ()
             for j in range(i, min(i + self.longest, len(words))):
-                if j > i and text[toks.ends[j - 1] : toks.starts[j]].strip():
-                    break  # phrases do not run across punctuation unless they spell it out
+                if j > i and toks.starts[j] - toks.ends[j - 1] > MAX_GAP:
+                    break
                 key += (words[j],)
-                for rule, phrase in self.entries.get(key, ()):
-                    if self._same(rule, phrase, text[toks.starts[i] : toks.ends[j]]):
-                        found.append((rule, i, j + 1))
+                for rule, phrase, suffix in self.entries.get(key, ()):
+                    start, end = toks.starts[i], toks.ends[j]
+                    if suffix and text.startswith(suffix, end):
+                        end += len(suffix)
+                    if self._same(rule, phrase, text[start:end]):
+                        found.append((rule, start, end))
                 if key not in self.prefixes:
                     break
         return found
 
     @staticmethod
     def _same(rule: Rule, phrase: str, matched: str) -> bool:
-        if rule.case == "sensitive":
-            return " ".join(matched.split()) == " ".join(phrase.split())
-        return True
+        """The tokens agree; do the spaces and punctuation between them, and the case?"""
+        if rule.case == "canonical":
+            return name_form(matched) == name_form(phrase)
+        a, b = " ".join(matched.split()), " ".join(phrase.split())
+        return a == b if rule.case == "sensitive" else a.casefold() == b.casefold()
 
 
 def _has_words(toks: Tokens, group: Words, i: int, j: int) -> bool:
@@ -223,8 +233,7 @@ class Matcher:
         toks = Tokens(para.text, para.before)
         title = para.index < 0
         out = []
-        for rule, i, j in self.literals.find(toks):
-            start, end = toks.starts[i], toks.ends[j - 1]
+        for rule, start, end in self.literals.find(toks):
             if _placed(rule, title) and context_allows(rule.context, toks, start, end):
                 after = rule.replace if rule.replace is not None else ""
                 if rule.case == "preserve":
@@ -244,9 +253,11 @@ class Matcher:
         out = []
         try:
             for m in rule.pattern.finditer(text, timeout=REGEX_TIMEOUT):
-                if m.end() == m.start() or not context_allows(rule.context, toks, *m.span()):
-                    continue
                 after = m.expand(rule.replace) if rule.replace else ""
+                if m.end() == m.start() and not after:
+                    continue  # an empty match is only an edit where it inserts something
+                if not context_allows(rule.context, toks, *m.span()):
+                    continue
                 out.append(Hit(rule, m.start(), m.end(), after))
         except TimeoutError:
             return []  # a pattern that runs away on this text makes no change here
@@ -299,4 +310,6 @@ def resolve(hits: Sequence[Hit]) -> list[Hit]:
         if hit.start >= last_end or (hit.start == hit.end and hit.start > last_end):
             chosen.append(hit)
             last_end = hit.end
+    # a flag on text that a fix of this stage removes or rewrites has nothing left to point at
+    flags = [f for f in flags if not any(c.start <= f.start and f.end <= c.end for c in chosen)]
     return sorted(chosen + flags, key=lambda h: (h.start, h.end, h.rule.order))

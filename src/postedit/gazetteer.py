@@ -28,7 +28,7 @@ def slug(name: str) -> str:
 
 def entity_rules(pack: dict[str, Any], path: Path) -> list[dict[str, Any]]:
     """Rule entries (as a pack would spell them) for every entity of a gazetteer pack."""
-    from .rules import RuleError
+    from .rules import RuleError, name_form
 
     action = pack.get("action", "fix")
     confidence = pack.get("confidence", 0.97)
@@ -49,11 +49,13 @@ def entity_rules(pack: dict[str, Any], path: Path) -> list[dict[str, Any]]:
         if kind not in TYPES:
             raise fail(f"type must be one of {list(TYPES)}")
         variants = entity.get("variants")
-        if not isinstance(variants, list) or not variants or not all(
-            isinstance(v, str) and v.strip() for v in variants
+        if (
+            not isinstance(variants, list)
+            or not variants
+            or not all(isinstance(v, str) and v.strip() for v in variants)
         ):
             raise fail("'variants' must be a non-empty list of names")
-        same = [v for v in variants if " ".join(v.split()).casefold() == name.casefold()]
+        same = [v for v in variants if name_form(v) == name_form(name)]
         if same:
             raise fail(f"variant {same[0]!r} is the name itself")
         if "context" in entity and "examples" not in entity:

@@ -157,22 +157,23 @@ class OffsetMap:
     old_starts: tuple[int, ...]
     old_ends: tuple[int, ...]
     base: int
-    new_base: int
+    edits: tuple[Edit, ...] = ()
 
     @classmethod
     def build(cls, text: str, fixes: Sequence[Edit], start: int = 0) -> OffsetMap:
-        ns, ne, os_, oe = [], [], [], []
+        ns, ne, os_, oe, kept = [], [], [], [], []
         shift = 0
         for edit in check_fixes(text, fixes):
             if edit.before == edit.after:
                 continue  # changes nothing, maps nothing
+            kept.append(edit)
             new_start = edit.start + shift - start
             ns.append(new_start)
             ne.append(new_start + len(edit.after))
             os_.append(edit.start)
             oe.append(edit.end)
             shift += len(edit.after) - (edit.end - edit.start)
-        return cls(tuple(ns), tuple(ne), tuple(os_), tuple(oe), start, 0)
+        return cls(tuple(ns), tuple(ne), tuple(os_), tuple(oe), start, tuple(kept))
 
     def _point(self, pos: int, side: str) -> int:
         if side == "end":
@@ -202,6 +203,20 @@ class OffsetMap:
                 return True
             i -= 1
         return False
+
+    def covered(self, start: int, end: int) -> tuple[Edit, ...] | None:
+        """The earlier fixes whose written text lies wholly inside ``[start, end)`` of the changed
+        text, or None if the span cuts through text an earlier fix wrote."""
+        inside = []
+        for i, (ns, ne) in enumerate(zip(self.new_starts, self.new_ends, strict=True)):
+            if ns >= end or ne <= start:
+                if not (ns == ne and start < ns < end):
+                    continue
+            if start <= ns and ne <= end:
+                inside.append(self.edits[i])
+            else:
+                return None
+        return tuple(inside)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that ``[start, end)`` of the changed text came from."""

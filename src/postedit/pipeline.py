@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .correct import Matcher, Paragraph, resolve
 from .model import Article, Edit, OffsetMap, apply_edits
@@ -25,9 +25,15 @@ OVERLAP_NOTE = " Not applied: it overlaps a change an earlier stage made; check 
 
 
 def run_stage(article: Article, stage: str, find: Finder, title: bool = True) -> Article:
-    """Run ``find`` on each paragraph as the earlier stages left it and record its changes."""
+    """Run ``find`` on each paragraph as the earlier stages left it and record its changes.
+
+    A fix whose span takes in the whole of what an earlier fix wrote absorbs that fix (one edit
+    from the raw text to the final text, its message naming both rules); a fix that cuts through
+    text an earlier fix wrote is not applied but recorded as a flag.
+    """
     fixes = article.fixes
     found: list[Edit] = []
+    absorbed: set[Edit] = set()
     segments = list(enumerate(article.paragraphs))
     if title and article.title_span is not None:
         segments.insert(0, (-1, article.title_span))
@@ -45,7 +51,13 @@ def run_stage(article: Article, stage: str, find: Finder, title: bool = True) ->
             start, end = offsets.to_original(change.start, change.end)
             action, message = change.action, change.message
             if action == "fix" and offsets.touches_fix(change.start, change.end):
-                action, message = "flag", message + OVERLAP_NOTE
+                earlier = offsets.covered(change.start, change.end)
+                if earlier:
+                    absorbed.update(earlier)
+                    names = ", ".join(sorted({e.rule for e in earlier}))
+                    message += f" (Includes an earlier change by {names}.)"
+                else:
+                    action, message = "flag", message + OVERLAP_NOTE
             found.append(
                 Edit(
                     rule=change.rule,
@@ -59,6 +71,8 @@ def run_stage(article: Article, stage: str, find: Finder, title: bool = True) ->
                     stage=stage,
                 )
             )
+    if absorbed:
+        article = replace(article, edits=tuple(e for e in article.edits if e not in absorbed))
     return article.with_edits(found)
 
 

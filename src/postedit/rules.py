@@ -318,6 +318,14 @@ def parse_rule(
     )
 
 
+_PARTICLE = re.compile(r"\b(?:Al|El|AL|EL)(?=[- ])")
+
+
+def name_form(text: str) -> str:
+    """How names compare: exact, but for white space and the case of al-/el- particles."""
+    return _PARTICLE.sub(lambda m: m.group().lower(), " ".join(text.split()))
+
+
 def normalise_line(text: str) -> str:
     """Casefolded, with runs of white space as one space: how whole paragraphs are compared."""
     return " ".join(text.split()).casefold()

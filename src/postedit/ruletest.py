@@ -13,6 +13,7 @@ import hashlib
 from dataclasses import dataclass
 
 from .model import Article, Span
+from .read import split_paragraphs
 from .pipeline import Engine, clean_article
 from .rules import Example, Rule, Rules
 
@@ -29,15 +30,16 @@ class Failure:
 
 
 def example_article(text: str, rule: Rule) -> Article:
-    stripped = text.strip()
-    start = text.index(stripped[:1]) if stripped else 0
+    """An article whose body is the example (paragraphs split by blank lines), or whose title is
+    the example for a rule that only reads titles."""
     return Article(
         id="example",
         source="example",
         raw=text,
         raw_sha256=hashlib.sha256(text.encode()).hexdigest(),
-        title="",
-        paragraphs=(Span(start, start + len(stripped)),),
+        title="" if rule.where != "title" else text,
+        title_span=Span(0, len(text)) if rule.where == "title" else None,
+        paragraphs=split_paragraphs(text) if rule.where != "title" else (),
         language=rule.language,
         source_language=rule.source_language,
     )
