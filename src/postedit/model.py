@@ -209,9 +209,9 @@ class OffsetMap:
         text, or None if the span cuts through text an earlier fix wrote."""
         inside = []
         for i, (ns, ne) in enumerate(zip(self.new_starts, self.new_ends, strict=True)):
-            if ns >= end or ne <= start:
-                if not (ns == ne and start < ns < end):
-                    continue
+            outside = ns >= end or ne <= start
+            if outside and not (ns == ne and start < ns < end):
+                continue
             if start <= ns and ne <= end:
                 inside.append(self.edits[i])
             else:

@@ -13,8 +13,8 @@ import hashlib
 from dataclasses import dataclass
 
 from .model import Article, Span
-from .read import split_paragraphs
 from .pipeline import Engine, clean_article
+from .read import split_paragraphs
 from .rules import Example, Rule, Rules
 
 
