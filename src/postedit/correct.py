@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -138,22 +139,22 @@ def _has_words(toks: Tokens, group: Words, i: int, j: int) -> bool:
         lo, hi = toks.sentence_bounds(i, j)
     elif group.within in ("paragraph", "before"):
         lo, hi = 0, len(toks.words)
-        if group.within == "before" and _in(toks.before, group.phrases, 0, len(toks.before)):
+        if group.within == "before" and _in(toks.before, group, 0, len(toks.before)):
             return True
     else:
         lo, hi = max(0, i - int(group.within)), min(len(toks.words), j + int(group.within))
-    return _in(toks.words, group.phrases, lo, hi, (i, j))
+    return _in(toks.words, group, lo, hi, (i, j))
 
 
-def _in(
-    words: list[str],
-    phrases: tuple[tuple[str, ...], ...],
-    lo: int,
-    hi: int,
-    skip: tuple[int, int] = (0, 0),
-) -> bool:
+def _in(words: list[str], group: Words, lo: int, hi: int, skip: tuple[int, int] = (0, 0)) -> bool:
+    """Does a phrase of ``group`` occur in ``words[lo:hi]``, outside ``words[skip]``?"""
     i, j = skip
-    for phrase in phrases:
+    singles = group.singles
+    if singles and any(
+        w in singles for w in itertools.chain(words[lo : max(lo, i)], words[max(lo, j) : hi])
+    ):
+        return True
+    for phrase in group.others:
         n = len(phrase)
         for k in range(lo, hi - n + 1):
             if i <= k < j or i <= k + n - 1 < j:
@@ -277,7 +278,8 @@ def unbalanced(text: str, pairs: tuple[str, ...]) -> list[int]:
     for pair in pairs:
         opening, closing = pair[0], pair[1]
         stack: list[int] = []
-        for pos, char in enumerate(text):
+        marks = [(m.start(), m.group()) for m in re.finditer(f"[{re.escape(pair)}]", text)]
+        for pos, char in marks:
             if opening == closing and char == opening:
                 if stack:
                     stack.pop()

@@ -31,6 +31,7 @@ KINDS = ("substitution", "regex", "boilerplate", "balance")
 CASES = ("preserve", "sensitive", "canonical")
 SCOPES = ("sentence", "paragraph", "before")
 PLACES = ("any", "title", "body")
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where it is built in
 REGEX_TIMEOUT = 0.5  # seconds a rule's pattern may spend on one paragraph
 MARK = re.compile(r"\[\[(.*?)\]\]", re.S)
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -52,12 +53,21 @@ def tokens(text: str) -> list[str]:
     return [m.group().casefold() for m in TOKEN_RE.finditer(text)]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Words:
     """A list of words and phrases that must (or must not) occur near a match."""
 
     phrases: tuple[tuple[str, ...], ...]  # token tuples; a trailing "*" on the last token = prefix
-    within: str | int  # "sentence", "paragraph" or a number of words on each side
+    within: str | int  # "sentence", "paragraph", "before" or a number of words on each side
+
+    @functools.cached_property
+    def singles(self) -> frozenset[str]:
+        """The one-word phrases without a wildcard: found with one set lookup per word."""
+        return frozenset(p[0] for p in self.phrases if len(p) == 1 and not p[0].endswith("*"))
+
+    @functools.cached_property
+    def others(self) -> tuple[tuple[str, ...], ...]:
+        return tuple(p for p in self.phrases if len(p) > 1 or p[0].endswith("*"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +209,7 @@ def load_rules(root: Path | str) -> Rules:
 def load_pack(root: Path, path: Path, start: int = 0) -> list[Rule]:
     language, source = pack_scope(root, path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(path, None, f"cannot read: {exc}") from exc
     except yaml.YAMLError as exc:

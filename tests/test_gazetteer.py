@@ -1,0 +1,98 @@
+"""Gazetteers: one line per entity, checked like any rule, and cheap at thousands of entries."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from conftest import RULES, SEEDS
+
+from postedit.pipeline import Engine, clean_articles
+from postedit.read import ReadDefaults, ReadError, read_folder
+from postedit.rules import RuleError, load_rules
+from postedit.ruletest import check_rules
+from postedit.synthetic import gazetteer_yaml
+
+
+def pack(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "en").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "en" / "names.yaml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_one_line_is_one_checked_rule(tmp_path: Path) -> None:
+    rules = load_rules(
+        pack(
+            tmp_path,
+            "entities:\n  - {name: Fuad Hussein, type: person, variants: [Fouad Hussein]}\n",
+        )
+    )
+    (rule,) = rules.rules
+    assert rule.id == "en.entity-fuad-hussein" and rule.replace == "Fuad Hussein"
+    assert {e.kind for e in rule.examples} == {"fix", "keep"}
+    assert check_rules(rules) == []
+
+
+def test_variants_keep_canonical_case_and_ignore_al_case(tmp_path: Path) -> None:
+    rules = load_rules(
+        pack(
+            tmp_path,
+            "entities:\n"
+            "  - {name: Abu Baqir al-Saadi, type: person, variants: [Abu Baqer al-Saadi]}\n",
+        )
+    )
+    engine = Engine(rules)
+    from postedit.correct import Paragraph, resolve
+
+    hits = resolve(
+        engine.matcher("en", None).hits(
+            Paragraph("killed Abu Baqer Al-Saadi and abu baqer al-saadi")
+        )
+    )
+    assert [(h.start, h.after) for h in hits] == [(7, "Abu Baqir al-Saadi")]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("  - {name: Al-X Y, type: person, variants: [al-X  Y]}", "is the name itself"),
+        ("  - {name: X Y, type: robot, variants: [X Z]}", "type must be one of"),
+        ("  - {name: X Y, variants: []}", "non-empty list"),
+        ("  - {name: X Y, variants: [X Z], colour: red}", "unknown entity field"),
+        (
+            "  - {name: X Y, variants: [X Z], context: {require: [{words: [a]}]}}",
+            "its own examples",
+        ),
+    ],
+)
+def test_bad_entities_name_file_and_entity(tmp_path: Path, line: str, reason: str) -> None:
+    path = pack(tmp_path, "entities:\n" + line + "\n") / "en" / "names.yaml"
+    with pytest.raises(RuleError) as info:
+        load_rules(tmp_path)
+    assert str(path) in str(info.value) and reason in str(info.value)
+
+
+def _clean_seconds(rules_dir: Path) -> float:
+    rules = load_rules(rules_dir)
+    articles = [
+        a for a in read_folder(SEEDS, ReadDefaults("en", "ar")) if not isinstance(a, ReadError)
+    ]
+    best = float("inf")
+    for _ in range(5):
+        engine = Engine(rules)
+        started = time.perf_counter()
+        for _ in range(3):
+            list(clean_articles(articles, engine))
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def test_five_thousand_entities_cost_less_than_twice_the_real_gazetteer(tmp_path: Path) -> None:
+    big = tmp_path / "big"
+    shutil.copytree(RULES, big)
+    (big / "en" / "synthetic.yaml").write_text(gazetteer_yaml(5000), encoding="utf-8")
+    assert len(load_rules(big).rules) >= 5000
+    ratio = _clean_seconds(big) / _clean_seconds(RULES)
+    assert ratio < 2.0, f"5,000 entities cost {ratio:.2f}x the real gazetteer"
