@@ -15,10 +15,19 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.utilities.annotations import quote
 
+from postedit.dedup import Result, deduplicate
 from postedit.model import Article
 from postedit.pipeline import Engine, clean_articles
 from postedit.rules import Rules, load_rules
-from postedit.runner import Settings, build_report, dedupe_ids, read_inputs, summary_markdown
+from postedit.runner import (
+    Settings,
+    build_report,
+    dedup_summary,
+    dedupe_ids,
+    earlier_items,
+    read_inputs,
+    summary_markdown,
+)
 from postedit.write import write_corpus
 
 BATCH_SIZE = 250
@@ -62,9 +71,26 @@ def correct_batch(articles: list[Article], rules: Rules) -> tuple[list[Article],
     return _run_stage("correct", articles, rules)
 
 
+@task(name="deduplicate")
+def dedup_task(articles: list[Article], rules: Rules, output_dir: Path) -> tuple[Result, dict]:
+    """Duplicates and story clusters, against this run's and earlier runs' articles."""
+    result, state = deduplicate(articles, rules, earlier_items(output_dir))
+    summary = dedup_summary(result, {a.id for a in articles})
+    get_run_logger().info(
+        "De-duplicated: %d candidate pairs, %d duplicates, %d related, %d stories",
+        summary["candidate_pairs"],
+        summary["duplicates"],
+        summary["related"],
+        summary["stories"],
+    )
+    return result, state
+
+
 @task(name="write-corpus", retries=2, retry_delay_seconds=1)
-def write_task(output_dir: Path, articles: list[Article], report: dict) -> None:
-    write_corpus(output_dir, articles, report)
+def write_task(
+    output_dir: Path, articles: list[Article], report: dict, result: Result, state: dict
+) -> None:
+    write_corpus(output_dir, articles, report, result.clusters, result.report, state)
     get_run_logger().info("Wrote %d articles to %s", len(articles), output_dir)
 
 
@@ -94,8 +120,11 @@ def cleanup(
         cleaned.extend(corrected)
         timings.update(repair_timings)
         timings.update(correct_timings)
-    report = build_report(settings, rules, cleaned, errors, dict(timings))
-    write_task(output_dir, quote(cleaned), report)
+    started = time.perf_counter()
+    result, state = dedup_task(quote(cleaned), quote(rules), output_dir)
+    timings["dedup"] = time.perf_counter() - started
+    report = build_report(settings, rules, cleaned, errors, dict(timings), result)
+    write_task(output_dir, quote(cleaned), report, quote(result), quote(state))
     create_markdown_artifact(
         key="cleanup-summary", markdown=summary_markdown(report), description="postedit run summary"
     )

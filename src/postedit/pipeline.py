@@ -12,9 +12,18 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
+from rapidfuzz import fuzz
+
 from .correct import Matcher, Paragraph, resolve
 from .model import Article, Edit, OffsetMap, apply_edits
-from .repair import Change, ftfy_changes, is_label, repeats_title, whitespace_changes
+from .repair import (
+    Change,
+    ftfy_changes,
+    is_label,
+    repeats_title,
+    title_key,
+    whitespace_changes,
+)
 from .rules import Rule, Rules
 
 Finder = Callable[[Paragraph], list[Change]]
@@ -90,9 +99,23 @@ def structure_finder(article: Article, matcher: Matcher) -> Finder:
             repeat_at = index
             break
 
+    repeats = repeated_paragraphs([article.raw[s.start : s.end] for s in article.paragraphs])
+
     def find(para: Paragraph) -> list[Change]:
         if para.index < 0:
             return []
+        if para.index in repeats:
+            first, score = repeats[para.index]
+            return [
+                Change(
+                    "dedup.repeated-paragraph",
+                    0,
+                    len(para.text),
+                    "",
+                    f"This paragraph repeats paragraph {first + 1} (similarity {score:.0f}%).",
+                    0.97,
+                )
+            ]
         if repeat_at is not None and para.index == repeat_at:
             score = repeats_title(para.text, title) or 0.0
             return [
@@ -120,6 +143,27 @@ def structure_finder(article: Article, matcher: Matcher) -> Finder:
         return [rule_change(h.rule, h.start, h.end, h.after, para.text) for h in hits]
 
     return find
+
+
+REPEAT_SIMILARITY = 95.0  # rapidfuzz ratio from which a paragraph repeats an earlier one
+REPEAT_MIN_CHARS = 40  # shorter paragraphs (labels, "Read more") may legitimately recur
+
+
+def repeated_paragraphs(paragraphs: list[str]) -> dict[int, tuple[int, float]]:
+    """Paragraphs that repeat an earlier one of the same article: index -> (earlier, score)."""
+    keys = [title_key(p) for p in paragraphs]
+    found: dict[int, tuple[int, float]] = {}
+    for i, key in enumerate(keys):
+        if len(key) < REPEAT_MIN_CHARS:
+            continue
+        for j in range(i):
+            if j in found or len(keys[j]) < REPEAT_MIN_CHARS:
+                continue
+            score = fuzz.ratio(key, keys[j], score_cutoff=REPEAT_SIMILARITY)
+            if score:
+                found[i] = (j, score)
+                break
+    return found
 
 
 def rules_finder(matcher: Matcher) -> Finder:

@@ -81,6 +81,15 @@ def read_file(
     return [parse_text(text, source, path.stem, encoding, warnings, {}, defaults)]
 
 
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object written by an earlier run, or {} if there is none (or it is unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 # --- decoding ------------------------------------------------------------------------------------
 
 

@@ -118,6 +118,10 @@ class Rules:
 
     root: str
     rules: tuple[Rule, ...]
+    stopwords: dict[str, frozenset[str]] = field(default_factory=dict)  # per language
+
+    def stopwords_for(self, language: str | None) -> frozenset[str]:
+        return self.stopwords.get((language or "").split("-")[0].lower(), frozenset())
 
     def for_language(self, language: str | None, source_language: str | None) -> tuple[Rule, ...]:
         return _select(self, language, source_language)
@@ -167,7 +171,7 @@ CONTEXT_FIELDS = (
     "followed_by",
     "not_followed_by",
 )
-PACK_FIELDS = ("description", "rules", "entities", "action", "confidence")
+PACK_FIELDS = ("description", "rules", "entities", "action", "confidence", "stopwords")
 
 
 def pack_scope(root: Path, path: Path) -> tuple[str, str | None]:
@@ -197,16 +201,22 @@ def load_rules(root: Path | str) -> Rules:
         raise RuleError(root, None, "rules folder not found")
     rules: list[Rule] = []
     seen: dict[str, str] = {}
+    stopwords: dict[str, set[str]] = {}
     for path in pack_files(root):
-        for rule in load_pack(root, path, start=len(rules)):
+        language, _ = pack_scope(root, path)
+        pack_rules, words = load_pack(root, path, start=len(rules))
+        stopwords.setdefault(language, set()).update(words)
+        for rule in pack_rules:
             if rule.id in seen:
                 raise RuleError(path, rule.id, f"id already defined in {seen[rule.id]}")
             seen[rule.id] = str(path)
             rules.append(rule)
-    return Rules(str(root), tuple(rules))
+    frozen = {lang: frozenset(words) for lang, words in stopwords.items() if words}
+    return Rules(str(root), tuple(rules), frozen)
 
 
-def load_pack(root: Path, path: Path, start: int = 0) -> list[Rule]:
+def load_pack(root: Path, path: Path, start: int = 0) -> tuple[list[Rule], list[str]]:
+    """The rules of one pack file, and the stop words it lists (for de-duplication)."""
     language, source = pack_scope(root, path)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
@@ -214,10 +224,14 @@ def load_pack(root: Path, path: Path, start: int = 0) -> list[Rule]:
         raise RuleError(path, None, f"cannot read: {exc}") from exc
     except yaml.YAMLError as exc:
         raise RuleError(path, None, f"invalid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not (
-        isinstance(data.get("rules"), list) or isinstance(data.get("entities"), list)
+    if not isinstance(data, dict) or not any(
+        isinstance(data.get(k), (list, str)) for k in ("rules", "entities", "stopwords")
     ):
         raise RuleError(path, None, "a pack is a mapping with a 'rules' (or 'entities') list")
+    words = data.get("stopwords", [])
+    words = words.split() if isinstance(words, str) else words  # a block of words, or a list
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise RuleError(path, None, "'stopwords' must be words separated by spaces")
     unknown = sorted(set(data) - set(PACK_FIELDS))
     if unknown:
         raise RuleError(path, None, f"unknown pack field(s) {unknown}; known: {list(PACK_FIELDS)}")
@@ -227,10 +241,11 @@ def load_pack(root: Path, path: Path, start: int = 0) -> list[Rule]:
         from .gazetteer import entity_rules
 
         entries += entity_rules(data, path)
-    return [
+    rules = [
         parse_rule(entry, path, prefix, language, source, start + i)
         for i, entry in enumerate(entries)
     ]
+    return rules, [w.casefold() for w in words]
 
 
 def parse_rule(

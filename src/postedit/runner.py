@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .dedup import Item, Result, deduplicate, items_from_state
 from .model import Article
 from .pipeline import Engine, clean_articles, count_edits
-from .read import ReadDefaults, ReadError, read_folder
+from .read import ReadDefaults, ReadError, read_folder, read_json
 from .rules import Rules, load_rules
-from .write import write_corpus
+from .write import STATE_FILE, write_corpus
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ def build_report(
     articles: Sequence[Article],
     errors: Iterable[ReadError],
     timings: dict[str, float],
+    dedup: Result | None = None,
 ) -> dict[str, object]:
     errors = list(errors)
     by_rule = count_edits(articles)
@@ -90,7 +92,20 @@ def build_report(
             for w in a.warnings
         ],
         "errors": [{"source": e.source, "message": e.message} for e in errors],
+        "dedup": dedup_summary(dedup, {a.id for a in articles}),
         "timings": {k: round(v, 4) for k, v in sorted(timings.items())},
+    }
+
+
+def dedup_summary(result: Result | None, current: set[str]) -> dict[str, int]:
+    if result is None:
+        return {}
+    roles = Counter(c["role"] for i, c in result.clusters.items() if i in current)
+    return {
+        "candidate_pairs": result.candidates,
+        "stories": len(result.report),
+        "duplicates": roles["duplicate"],
+        "related": roles["related"],
     }
 
 
@@ -108,9 +123,17 @@ def cleanup(settings: Settings) -> dict[str, object]:
     timings["read"] = time.perf_counter() - mark
 
     cleaned = list(clean_articles(articles, Engine(rules), timings))
-    report = build_report(settings, rules, cleaned, errors, dict(timings))
-    write_corpus(settings.output_dir, cleaned, report)
+    mark = time.perf_counter()
+    result, state = deduplicate(cleaned, rules, earlier_items(settings.output_dir))
+    timings["dedup"] = time.perf_counter() - mark
+    report = build_report(settings, rules, cleaned, errors, dict(timings), result)
+    write_corpus(settings.output_dir, cleaned, report, result.clusters, result.report, state)
     return report
+
+
+def earlier_items(output_dir: Path) -> dict[str, Item]:
+    """The de-duplication state an earlier run left in ``output_dir``."""
+    return items_from_state(read_json(output_dir / STATE_FILE))
 
 
 def summary_markdown(report: dict[str, object], limit: int = 200) -> str:

@@ -28,3 +28,97 @@ def gazetteer_yaml(count: int, seed: int = 7) -> str:
         variants = [f"{first}e {middle} {last}", f"{first} {middle}h {last}"]
         lines.append(f"  - {{name: {name}, type: person, variants: [{', '.join(variants)}]}}")
     return "\n".join(lines) + "\n"
+
+
+# --- reposts and hard negatives, for de-duplication -----------------------------------------------
+
+# What another MT engine or a copy editor changes in a repost: word for word, both ways.
+MT_SWAPS = [
+    ("said", "stated"),
+    ("confirmed", "affirmed"),
+    ("American", "US"),
+    ("forces", "troops"),
+    ("government", "administration"),
+    ("announced", "declared"),
+    ("meeting", "session"),
+    ("attacks", "strikes"),
+    ("stressed", "emphasized"),
+    ("presence", "deployment"),
+]
+BOILERPLATE = [
+    "Leave a comment",
+    "No comments:\n\nPost a Comment",
+    "Share this:",
+    "Related posts",
+    "Labels: Iraq, Politics",
+]
+
+
+def noisy(sentence: str, rng: random.Random, rate: float = 0.3) -> str:
+    """``sentence`` as another MT of the same source might give it."""
+    words = sentence.split(" ")
+    for i, word in enumerate(words):
+        for a, b in MT_SWAPS:
+            if word == a and rng.random() < rate:
+                words[i] = b
+            elif word == b and rng.random() < rate:
+                words[i] = a
+    if len(words) > 8 and rng.random() < rate:  # a dropped word
+        del words[rng.randrange(1, len(words) - 1)]
+    return " ".join(words)
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    import re
+
+    return [s for s in re.split(r"(?<=[.!?”])\s+(?=[A-Z“])", paragraph) if s]
+
+
+def repost(title: str, paragraphs: list[str], rng: random.Random) -> str:
+    """A repost of an article: other MT noise, some paragraphs moved or cut, other boilerplate."""
+    body = [" ".join(noisy(s, rng) for s in split_sentences(p)) for p in paragraphs]
+    if len(body) > 3 and rng.random() < 0.5:  # two paragraphs swapped
+        i = rng.randrange(len(body) - 1)
+        body[i], body[i + 1] = body[i + 1], body[i]
+    if len(body) > 6 and rng.random() < 0.5:  # the last paragraph cut
+        body = body[:-1]
+    return "\n\n".join([noisy(title, rng), *body, rng.choice(BOILERPLATE)]) + "\n"
+
+
+NEGATIVE_EVENTS = [
+    "{a} met {b} in Baghdad to discuss electricity imports before the summer.",
+    "Farmers in Diyala complained that the drought had ruined the wheat harvest for a third year.",
+    "{a} inaugurated a hospital in Mosul built with funds from the reconstruction programme.",
+    "The electoral commission published the final list of candidates for the provincial vote.",
+    "{b} announced a plan to connect Kirkuk to the national gas grid by the end of the decade.",
+    "Teachers in Nasiriyah went on strike over unpaid salaries and crowded classrooms.",
+    "{a} praised the national football team after its win in the regional championship.",
+    "{a} said the federal budget would be sent to parliament next week after talks with {b}.",
+    "Protesters outside the provincial council demanded jobs, and {a} promised a response.",
+    "{a} opened a new bridge over the Tigris, the first of twenty planned projects.",
+    "The ministry of water resources warned that the Euphrates had fallen to its lowest level.",
+    "{b} welcomed the decision to reopen the border crossing for trade and pilgrims.",
+    "Officials said the new oil contract would raise exports from the southern fields.",
+    "{a} and {b} signed agreements on health, education and the return of displaced families.",
+    "The central bank said the dollar rate had stabilised after new measures on transfers.",
+    "A delegation led by {b} visited Basra to inspect the port expansion works.",
+]
+ACTORS = [
+    "Prime Minister Mohammed Shia al-Sudani",
+    "the Higher Military Commission",
+    "Kataib Hezbollah",
+    "the Spanish Prime Minister",
+    "the US ambassador",
+    "the coalition",
+    "Foreign Minister Fuad Hussein",
+    "the Popular Mobilization Forces",
+]
+
+
+def hard_negative(rng: random.Random, index: int) -> tuple[str, list[str]]:
+    """An article with the seeds' actors about another event, told in sentences no other
+    hard negative uses (``index`` picks them): nothing it says is reported elsewhere."""
+    a, b = rng.sample(ACTORS, 2)
+    body = [s.format(a=a, b=b) for s in NEGATIVE_EVENTS[2 * index : 2 * index + 2]]
+    title = f"{a[0].upper()}{a[1:]} and {b}: talks on {rng.choice(['water', 'budget', 'trade'])}"
+    return title, ["\n\n".join(body[i : i + 2]) for i in range(0, len(body), 2)]

@@ -16,6 +16,7 @@ from typing import Any
 from .model import Article
 from .render import article_diff, article_file_text, corpus_record, to_json_line
 
+STATE_FILE = "dedup-state.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -82,8 +83,11 @@ def write_corpus(
     articles: Iterable[Article],
     report: dict[str, Any],
     clusters: dict[str, dict[str, Any]] | None = None,
+    cluster_report: dict[str, Any] | None = None,
+    dedup_state: dict[str, Any] | None = None,
 ) -> dict[str, int]:
-    """Write the article files and diffs, then ``corpus.jsonl``, then ``report.json``."""
+    """Write the article files and diffs, the de-duplication files, then ``corpus.jsonl``, then
+    ``report.json``."""
     ordered = sorted(articles, key=lambda a: a.id)
     counts = {"written": 0, "unchanged": 0, "removed": 0}
     names = set()
@@ -95,8 +99,16 @@ def write_corpus(
             (output_dir / "diffs" / f"{name}.diff", article_diff(article)),
         ):
             counts["written" if atomic_write_text(path, text) else "unchanged"] += 1
-    lines = "".join(to_json_line(corpus_record(a, (clusters or {}).get(a.id))) for a in ordered)
-    atomic_write_text(output_dir / "corpus.jsonl", lines)
+    records = [corpus_record(a, (clusters or {}).get(a.id)) for a in ordered]
+    if cluster_report is not None:
+        atomic_write_json(output_dir / "clusters.json", cluster_report)
+    if dedup_state is not None:
+        atomic_write_text(
+            output_dir / STATE_FILE, json.dumps(dedup_state, ensure_ascii=False) + "\n"
+        )
+    kept = "".join(to_json_line(r) for r in records if r["cluster"]["role"] != "duplicate")
+    atomic_write_text(output_dir / "corpus.dedup.jsonl", kept)
+    atomic_write_text(output_dir / "corpus.jsonl", "".join(to_json_line(r) for r in records))
     counts["removed"] += _remove_stale(output_dir / "articles", ".txt", {f"{n}.txt" for n in names})
     counts["removed"] += _remove_stale(output_dir / "diffs", ".diff", {f"{n}.diff" for n in names})
     atomic_write_json(output_dir / "report.json", report)

@@ -1,0 +1,182 @@
+"""De-duplication: the seeds, labelled reposts and hard negatives, and incremental runs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import RULES, SEEDS
+
+from postedit.dedup import DedupConfig, Item, Passage, candidate_pairs, cluster, compare
+from postedit.read import ReadDefaults, read_folder
+from postedit.render import clean_paragraphs, clean_title
+from postedit.runner import Settings, cleanup
+from postedit.synthetic import hard_negative, repost
+
+
+def run(folder: Path, out: Path) -> dict[str, dict]:
+    cleanup(Settings(folder, RULES, out, "en", "ar"))
+    return {r["id"]: r for r in map(json.loads, (out / "corpus.jsonl").open(encoding="utf-8"))}
+
+
+@pytest.fixture(scope="module")
+def seeds_out(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
+    out = tmp_path_factory.mktemp("dedup-seeds")
+    return out, run(SEEDS, out)
+
+
+def short(records: dict[str, dict]) -> dict[str, tuple]:
+    return {k[:3]: (v["cluster"]["id"][:3], v["cluster"]["role"]) for k, v in records.items()}
+
+
+def test_seeds_001_and_003_share_a_story_and_the_rest_stand_alone(seeds_out) -> None:
+    out, records = seeds_out
+    roles = short(records)
+    assert roles["001"][0] == roles["003"][0]
+    assert {roles["001"][1], roles["003"][1]} == {"canonical", "related"}
+    for other in ("000", "002", "004"):
+        assert roles[other] == (other, "canonical")
+    clusters = json.loads((out / "clusters.json").read_text())
+    (story,) = clusters.values()
+    assert {m["id"][:3] for m in story["members"]} == {"001", "003"}
+    assert len(story["passages"]) >= 2
+    for p in story["passages"]:
+        text = records[p["a"]]["text"].split("\n\n")[p["a_paragraph"]]
+        assert 0 <= p["a_span"][0] < p["a_span"][1] <= len(text)
+    # nothing is a duplicate, so the de-duplicated view keeps all five
+    assert len((out / "corpus.dedup.jsonl").read_text().splitlines()) == 5
+
+
+def test_repeated_titles_are_removed(seeds_out) -> None:
+    _, records = seeds_out
+    for key in ("000_115896091037aa73", "002_886702d4e5dac6fe"):
+        assert any(e["rule"] == "repair.repeated-title" for e in records[key]["edits"])
+
+
+def labelled_corpus(folder: Path, seed: int = 3) -> tuple[set, set]:
+    """Seeds, two reposts of each, and hard negatives; returns the true duplicate pairs and the
+    true same-story pairs."""
+    rng = random.Random(seed)
+    shutil.copytree(SEEDS, folder)
+    duplicates, stories = set(), {("001", "003")}
+    for article in read_folder(SEEDS, ReadDefaults("en", "ar")):
+        key = article.id[:3]
+        for n in (1, 2):
+            text = repost(clean_title(article), clean_paragraphs(article), rng)
+            (folder / f"{key}-repost{n}.txt").write_text(text, encoding="utf-8")
+        for a, b in itertools.combinations([key, f"{key}-repost1", f"{key}-repost2"], 2):
+            duplicates.add((a, b))
+    for n in range(8):
+        title, paragraphs = hard_negative(rng, n)
+        (folder / f"neg{n}.txt").write_text(title + "\n\n" + "\n\n".join(paragraphs) + "\n")
+    return duplicates, stories
+
+
+def key_of(article_id: str) -> str:
+    return article_id if "repost" in article_id or article_id.startswith("neg") else article_id[:3]
+
+
+def test_reposts_and_hard_negatives_precision_and_recall(tmp_path: Path) -> None:
+    duplicates, stories = labelled_corpus(tmp_path / "in")
+    records = run(tmp_path / "in", tmp_path / "out")
+    by_key = {key_of(k): v for k, v in records.items()}
+    found_dup, found_story = set(), set()
+    for a, b in itertools.combinations(sorted(by_key), 2):
+        ca, cb = by_key[a]["cluster"], by_key[b]["cluster"]
+        if ca["id"] != cb["id"]:
+            continue
+        group = lambda c, k: c["of"] if c["role"] == "duplicate" else by_key[k]["id"]  # noqa: E731
+        if group(ca, a) == group(cb, b):
+            found_dup.add((a, b))
+        found_story.add((a, b))
+    true_story = (
+        stories
+        | duplicates
+        | {
+            (x, y)
+            for x, y in itertools.product(
+                ["001", "001-repost1", "001-repost2"], ["003", "003-repost1", "003-repost2"]
+            )
+        }
+    )
+    tp = len(found_dup & duplicates)
+    precision, recall = tp / max(1, len(found_dup)), tp / len(duplicates)
+    assert precision == 1.0 and recall == 1.0, found_dup ^ duplicates
+    story_tp = len({tuple(sorted(p)) for p in found_story} & {tuple(sorted(p)) for p in true_story})
+    assert story_tp / max(1, len(found_story)) == 1.0  # no hard negative joins a story
+    assert story_tp / len(true_story) >= 0.9
+    # the canonical of each group is its most complete member
+    for key in ("000", "002", "004"):
+        members = [v for k, v in by_key.items() if k.startswith(key)]
+        canon = [m for m in members if m["cluster"]["role"] == "canonical"]
+        assert len(canon) == 1 and len(canon[0]["text"]) == max(len(m["text"]) for m in members)
+    dedup_view = (tmp_path / "out" / "corpus.dedup.jsonl").read_text().splitlines()
+    assert len(dedup_view) == len(records) - 10  # two reposts of each seed dropped
+
+
+def test_a_new_repost_matches_last_weeks_canonical(tmp_path: Path) -> None:
+    """The state of an earlier run is enough: last week's inputs are gone from the inbox."""
+    out = tmp_path / "out"
+    run(SEEDS, out)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (article,) = [a for a in read_folder(SEEDS, ReadDefaults("en", "ar")) if a.id.startswith("004")]
+    text = repost(clean_title(article), clean_paragraphs(article), random.Random(9))
+    (inbox / "repost.txt").write_text(text, encoding="utf-8")
+    records = run(inbox, out)
+    assert records["repost"]["cluster"]["role"] == "duplicate"
+    assert records["repost"]["cluster"]["of"] == article.id
+    clusters = json.loads((out / "clusters.json").read_text())
+    members = clusters[article.id]["members"]
+    assert {m["id"]: m["archived"] for m in members} == {article.id: True, "repost": False}
+
+
+def item(article_id: str, sentences: list[str], length: int = 100) -> Item:
+    return Item(article_id, length, 0, None, tuple(Passage(0, 0, 1, s) for s in sentences))
+
+
+def test_canonical_choice_is_deterministic() -> None:
+    words = ["alpha bravo charlie delta echo foxtrot golf", "hotel india juliet kilo lima mike"]
+    a = item("b", words, 100)
+    b = Item("a", 100, 0, "2024-01-01", a.passages)
+    c = Item("c", 120, 3, None, a.passages)
+    result = cluster([a, b, c])
+    assert result.clusters["c"]["role"] == "canonical"  # most complete
+    assert result.clusters["a"] == {"id": "c", "role": "duplicate", "of": "c", "score": 100.0}
+    assert cluster([c, b, a]).clusters == result.clusters
+
+
+def test_candidates_are_not_all_pairs() -> None:
+    rng = random.Random(1)
+    vocab = [f"w{i}" for i in range(5000)]
+    items = [item(f"i{n}", [" ".join(rng.sample(vocab, 12)) for _ in range(5)]) for n in range(300)]
+    items.append(
+        item(
+            "copy",
+            list(items[0].passages[0].words for _ in range(1))
+            + [p.words for p in items[0].passages[1:]],
+        )
+    )
+    pairs = candidate_pairs(sorted(items, key=lambda i: i.id), DedupConfig())
+    assert len(pairs) < 300 * 301 / 2 / 100  # far from all pairs
+    ids = sorted(i.id for i in items)
+    assert (ids.index("copy"), ids.index("i0")) in pairs or (
+        ids.index("i0"),
+        ids.index("copy"),
+    ) in pairs
+    assert compare(items[0], items[-1], DedupConfig()).duplicate
+
+
+def test_a_paragraph_pasted_twice_is_removed(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    para = "The talks between Baghdad and Washington resumed on Monday after a pause of two months."
+    (inbox / "a.txt").write_text(f"Title\n\n{para}\n\nSomething else entirely.\n\n{para}\n")
+    records = run(inbox, tmp_path / "out")
+    (edit,) = [e for e in records["a"]["edits"] if e["rule"] == "dedup.repeated-paragraph"]
+    assert "paragraph 1" in edit["message"]
+    assert records["a"]["text"] == f"{para}\n\nSomething else entirely."
