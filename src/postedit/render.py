@@ -1,25 +1,38 @@
-"""Everything the user sees, rendered from the Edit records: cleaned text, diffs, corpus records."""
+"""Everything the user sees, rendered from the Edit records: cleaned text, diffs, corpus records.
+
+Pure functions: no disk (except reading the packaged JSON Schema), no Prefect.
+"""
 
 from __future__ import annotations
 
 import difflib
 import hashlib
 import json
+import re
 from importlib import resources
 from typing import Any
 
-from .model import Article, Span, apply_edits, sort_key
+from .model import Article, Edit, Span, apply_edits
 
 NO_NEWLINE = "\\ No newline at end of file\n"
+_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+# --- cleaned text --------------------------------------------------------------------------------
 
 
 def clean_segment(article: Article, span: Span) -> str:
+    """``raw[span]`` with the fixes inside it applied, surrounding white space stripped."""
     return apply_edits(article.raw, article.edits, span.start, span.end).strip()
 
 
 def clean_title(article: Article) -> str:
+    """The cleaned title span; a title from metadata (not part of ``raw``, so no edit can touch
+    it) only has its white space collapsed, so that it stays one line."""
     if article.title_span is not None:
-        return " ".join(clean_segment(article, article.title_span).split())
+        return clean_segment(article, article.title_span)
     return " ".join(article.title.split())
 
 
@@ -32,16 +45,28 @@ def clean_text(article: Article) -> str:
 
 
 def article_file_text(article: Article) -> str:
-    """The cleaned article as a file: title, a blank line, the paragraphs."""
+    """The cleaned article as a file: title, a blank line, the paragraphs, a final newline."""
     body = clean_text(article)
-    return f"{clean_title(article)}\n\n{body}\n" if body else f"{clean_title(article)}\n"
+    title = clean_title(article)
+    return f"{title}\n\n{body}\n" if body else f"{title}\n"
 
 
-def _hunk_lines(lines: list[str], prefix: str, is_last: bool) -> list[str]:
-    out = [prefix + line for line in lines]
-    if is_last and out and not out[-1].endswith("\n"):
-        out[-1] += "\n" + NO_NEWLINE
-    return out
+def safe_name(article_id: str) -> str:
+    """A file name for an id: the id itself where it is safe ([A-Za-z0-9._-], not starting with
+    a dot, at most 120 characters), else a cleaned form plus a hash of the id."""
+    cleaned = _UNSAFE.sub("_", article_id).lstrip(".")[:120]
+    if cleaned == article_id and cleaned:
+        return cleaned
+    digest = hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:10]
+    return f"{cleaned or 'article'}_{digest}"
+
+
+# --- diffs ---------------------------------------------------------------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as ``patch`` sees them: split on "\\n" only (not on \\r, U+2028, form feed...)."""
+    return _LINE.findall(text)
 
 
 def _range(start: int, length: int) -> str:
@@ -50,11 +75,20 @@ def _range(start: int, length: int) -> str:
     return f"{start + 1 if length else start},{length}"
 
 
+def _emit(out: list[str], prefix: str, lines: list[str]) -> None:
+    for line in lines:
+        out.append(prefix + line)
+        if not line.endswith("\n"):  # only ever the last line of a side
+            out.append("\n" + NO_NEWLINE)
+
+
 def unified_diff(old: str, new: str, fromfile: str, tofile: str, context: int = 3) -> str:
-    """A unified diff that GNU ``patch`` accepts, with "No newline at end of file" markers."""
+    """A unified diff from ``old`` to ``new`` that GNU ``patch`` applies exactly, with
+    "No newline at end of file" markers; "" when they are equal."""
     if old == new:
         return ""
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    a, b = _lines(old), _lines(new)
+    fromfile, tofile = _CONTROL.sub("?", fromfile), _CONTROL.sub("?", tofile)
     out = [f"--- {fromfile}\n", f"+++ {tofile}\n"]
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for group in matcher.get_grouped_opcodes(context):
@@ -62,22 +96,41 @@ def unified_diff(old: str, new: str, fromfile: str, tofile: str, context: int = 
         out.append(f"@@ -{_range(i1, i2 - i1)} +{_range(j1, j2 - j1)} @@\n")
         for tag, a1, a2, b1, b2 in group:
             if tag == "equal":
-                # an unchanged last line without a newline stays context only if both sides agree
-                out += _hunk_lines(a[a1:a2], " ", a2 == len(a))
+                _emit(out, " ", a[a1:a2])
                 continue
             if tag in ("replace", "delete"):
-                out += _hunk_lines(a[a1:a2], "-", a2 == len(a))
+                _emit(out, "-", a[a1:a2])
             if tag in ("replace", "insert"):
-                out += _hunk_lines(b[b1:b2], "+", b2 == len(b))
+                _emit(out, "+", b[b1:b2])
     return "".join(out)
 
 
 def article_diff(article: Article) -> str:
+    """The diff from the raw text to the article file, as written to ``diffs/<name>.diff``."""
     return unified_diff(
         article.raw,
         article_file_text(article),
         fromfile=f"a/{article.source}",
-        tofile=f"b/articles/{article.id}.txt",
+        tofile=f"b/articles/{safe_name(article.id)}.txt",
+    )
+
+
+# --- corpus records ------------------------------------------------------------------------------
+
+
+def _edit_order(edit: Edit) -> tuple[Any, ...]:
+    """By start, end, rule; the other fields only break ties, so the order never depends on the
+    order the stages produced the edits in."""
+    return (
+        edit.start,
+        edit.end,
+        edit.rule,
+        edit.action,
+        edit.after,
+        edit.message,
+        edit.stage,
+        edit.confidence,
+        edit.before,
     )
 
 
@@ -101,15 +154,17 @@ def corpus_record(article: Article, cluster: dict[str, Any] | None = None) -> di
         "clean_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         "encoding": article.encoding,
         "warnings": list(article.warnings),
-        "edits": [e.to_dict() for e in sorted(article.edits, key=sort_key)],
-        "cluster": cluster or default_cluster(article),
+        "edits": [e.to_dict() for e in sorted(article.edits, key=_edit_order)],
+        "cluster": default_cluster(article) if cluster is None else dict(cluster),
     }
 
 
 def to_json_line(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """One deterministic JSON line (keys in the record's order, no spaces, UTF-8 kept)."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=False, separators=(",", ":")) + "\n"
 
 
 def load_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one ``corpus.jsonl`` record."""
     text = (resources.files("postedit") / "schema" / "corpus.schema.json").read_text("utf-8")
     return json.loads(text)

@@ -1,36 +1,38 @@
-"""Writing the outputs. Every file is written atomically (temp file, fsync, rename), files whose
-content is unchanged are left alone, and ``report.json`` is written last."""
+"""Writing the outputs (with read.py, the only module that touches the disk).
+
+Every file is written atomically (temp file in the same folder, fsync, rename, fsync the folder),
+so a reader sees either the old file or the new one. Files whose bytes would not change are left
+alone, so their mtimes stay put on re-runs. ``corpus.jsonl`` is written after the per-article
+files and ``report.json`` last: a run that dies half-way leaves the previous corpus in place.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .model import Article
-from .render import article_diff, article_file_text, corpus_record, to_json_line
+from .render import article_diff, article_file_text, corpus_record, safe_name, to_json_line
+
+__all__ = [
+    "STATE_FILE",
+    "atomic_write_json",
+    "atomic_write_text",
+    "safe_name",
+    "write_corpus",
+    "write_if_changed",
+]
 
 STATE_FILE = "dedup-state.json"
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-
-
-def safe_name(article_id: str) -> str:
-    """A file name for an id: the id itself where it is safe, else a cleaned form plus a hash."""
-    cleaned = _UNSAFE.sub("_", article_id).lstrip(".")[:120]
-    if cleaned == article_id and cleaned:
-        return cleaned
-    digest = hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:10]
-    return f"{cleaned or 'article'}_{digest}"
 
 
 def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError):  # not every platform/filesystem lets a folder be fsynced
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -38,19 +40,14 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_text(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` atomically; return False (writing nothing) if it is unchanged."""
-    data = text.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8, newlines untranslated) to ``path`` atomically."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with open(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -59,20 +56,33 @@ def atomic_write_text(path: Path, text: str) -> bool:
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+def json_text(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_text(path, json_text(obj))
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` atomically unless ``path`` holds exactly these bytes; True if written."""
+    try:
+        if Path(path).read_bytes() == text.encode("utf-8"):
+            return False
+    except OSError:
+        pass
+    atomic_write_text(path, text)
     return True
 
 
-def atomic_write_json(path: Path, obj: Any) -> bool:
-    return atomic_write_text(
-        path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    )
-
-
 def _remove_stale(folder: Path, suffix: str, keep: set[str]) -> int:
+    """Remove the ``*suffix`` files in ``folder`` not in ``keep`` (leftover temp files too)."""
     removed = 0
     if folder.is_dir():
-        for path in folder.iterdir():
-            if path.suffix == suffix and path.name not in keep:
+        for path in sorted(folder.iterdir()):
+            if path.name.endswith(suffix) and path.name not in keep and not path.is_dir():
                 path.unlink()
                 removed += 1
     return removed
@@ -86,30 +96,38 @@ def write_corpus(
     cluster_report: dict[str, Any] | None = None,
     dedup_state: dict[str, Any] | None = None,
 ) -> dict[str, int]:
-    """Write the article files and diffs, the de-duplication files, then ``corpus.jsonl``, then
-    ``report.json``."""
+    """Write ``articles/<name>.txt`` and ``diffs/<name>.diff`` per article, the de-duplication
+    files, ``corpus.jsonl`` (sorted by id), then ``report.json``; remove stale article files.
+
+    Returns counts of article and diff files ``written``, ``unchanged`` (left alone) and
+    ``removed``. Raises ValueError, before writing anything, if two articles would share a file
+    name (the same id, or ids with the same safe name).
+    """
+    output_dir = Path(output_dir)
     ordered = sorted(articles, key=lambda a: a.id)
+    names = {a.id: safe_name(a.id) for a in ordered}
+    if len(set(names.values())) != len(ordered):
+        raise ValueError("two articles have the same id (or ids that map to one file name)")
     counts = {"written": 0, "unchanged": 0, "removed": 0}
-    names = set()
     for article in ordered:
-        name = safe_name(article.id)
-        names.add(name)
+        name = names[article.id]
         for path, text in (
             (output_dir / "articles" / f"{name}.txt", article_file_text(article)),
             (output_dir / "diffs" / f"{name}.diff", article_diff(article)),
         ):
-            counts["written" if atomic_write_text(path, text) else "unchanged"] += 1
+            counts["written" if write_if_changed(path, text) else "unchanged"] += 1
     records = [corpus_record(a, (clusters or {}).get(a.id)) for a in ordered]
     if cluster_report is not None:
-        atomic_write_json(output_dir / "clusters.json", cluster_report)
+        write_if_changed(output_dir / "clusters.json", json_text(cluster_report))
     if dedup_state is not None:
-        atomic_write_text(
-            output_dir / STATE_FILE, json.dumps(dedup_state, ensure_ascii=False) + "\n"
-        )
+        state = json.dumps(dedup_state, ensure_ascii=False) + "\n"
+        write_if_changed(output_dir / STATE_FILE, state)
     kept = "".join(to_json_line(r) for r in records if r["cluster"]["role"] != "duplicate")
-    atomic_write_text(output_dir / "corpus.dedup.jsonl", kept)
-    atomic_write_text(output_dir / "corpus.jsonl", "".join(to_json_line(r) for r in records))
-    counts["removed"] += _remove_stale(output_dir / "articles", ".txt", {f"{n}.txt" for n in names})
-    counts["removed"] += _remove_stale(output_dir / "diffs", ".diff", {f"{n}.diff" for n in names})
-    atomic_write_json(output_dir / "report.json", report)
+    write_if_changed(output_dir / "corpus.dedup.jsonl", kept)
+    write_if_changed(output_dir / "corpus.jsonl", "".join(to_json_line(r) for r in records))
+    kept_names = set(names.values())
+    for folder, suffix in (("articles", ".txt"), ("diffs", ".diff")):
+        keep = {f"{n}{suffix}" for n in kept_names}
+        counts["removed"] += _remove_stale(output_dir / folder, suffix, keep)
+    write_if_changed(output_dir / "report.json", json_text(report))
     return counts

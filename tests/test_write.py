@@ -1,0 +1,249 @@
+"""Writing the corpus: atomic files, safe names, unchanged files left alone, report.json last."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from postedit import write
+from postedit.model import Article, Edit, Span
+from postedit.render import article_diff, article_file_text, load_schema
+from postedit.write import atomic_write_json, atomic_write_text, safe_name, write_corpus
+
+VALIDATOR = jsonschema.Draft202012Validator(load_schema())
+OLD_NS = 1_000_000_000_000_000_000  # an mtime far in the past, set by hand
+
+
+def article(id: str, body: str = "A truth here.", fix: bool = True) -> Article:
+    raw = f"Title {id}\n\n{body}\n"
+    start = raw.index(body)
+    edits = ()
+    if fix and "truth" in body:
+        at = raw.index("truth")
+        edits = (Edit("en.from-ar.truth-truce", "fix", at, at + 5, "truth", "truce", "m", 0.9),)
+    return Article(
+        id=id,
+        source=f"in/{id}.txt",
+        raw=raw,
+        raw_sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+        title=f"Title {id}",
+        paragraphs=(Span(start, start + len(body)),),
+        title_span=Span(0, len(f"Title {id}")),
+        edits=edits,
+    )
+
+
+def files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+# --- atomic writing ------------------------------------------------------------------------------
+
+
+def test_atomic_write_text_writes_exact_bytes(tmp_path: Path) -> None:
+    target = tmp_path / "new" / "dir" / "f.txt"
+    atomic_write_text(target, "é\r\nline\rend")  # parents created, nothing translated
+    assert target.read_bytes() == "é\r\nline\rend".encode()
+    atomic_write_text(target, "")
+    assert target.read_bytes() == b""
+    assert files(tmp_path) == ["new/dir/f.txt"]
+
+
+@pytest.mark.parametrize("failing", ["replace", "fsync"])
+def test_atomic_write_keeps_the_old_file_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    target = tmp_path / "f.txt"
+    atomic_write_text(target, "old")
+
+    def boom(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, failing, boom)
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_text(target, "new")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert files(tmp_path) == ["f.txt"]  # no temp file left behind
+
+
+def test_atomic_write_json_format(tmp_path: Path) -> None:
+    atomic_write_json(tmp_path / "r.json", {"b": 1, "a": ["é"]})
+    assert (tmp_path / "r.json").read_text(encoding="utf-8") == (
+        '{\n  "a": [\n    "é"\n  ],\n  "b": 1\n}\n'
+    )
+
+
+# --- safe names ----------------------------------------------------------------------------------
+
+HOSTILE = ["../x", "a/b", "a_b", "a b", "a\\b", "", ".", "..", "...", ".hidden", "名前", "x\n", "/"]
+SAFE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+
+
+def test_safe_names(tmp_path: Path) -> None:
+    assert safe_name("002_886702d4e5dac6fe") == "002_886702d4e5dac6fe"
+    assert safe_name("Reuters-2024.05.03") == "Reuters-2024.05.03"
+    names = [safe_name(h) for h in HOSTILE]
+    assert len(set(names)) == len(HOSTILE)  # "a/b", "a_b" and "a b" stay apart
+    for name in names:
+        assert SAFE.fullmatch(name) and name not in (".", "..")
+        (tmp_path / f"{name}.txt").write_text("x")
+    assert len(files(tmp_path)) == len(HOSTILE)  # all inside the folder, none collided
+    assert len(safe_name("x" * 1000)) < 200
+
+
+@given(st.text(max_size=40))
+def test_safe_name_property(article_id: str) -> None:
+    name = safe_name(article_id)
+    assert SAFE.fullmatch(name) and len(name) <= 131
+    assert (name == article_id) == bool(SAFE.fullmatch(article_id) and len(article_id) <= 120)
+
+
+# --- write_corpus --------------------------------------------------------------------------------
+
+
+def test_write_corpus_layout(tmp_path: Path) -> None:
+    arts = [article("b2"), article("a1"), article("c3", "Nothing to fix.")]
+    write_corpus(tmp_path, arts, {"status": "ok"})
+    assert files(tmp_path) == [
+        "articles/a1.txt",
+        "articles/b2.txt",
+        "articles/c3.txt",
+        "corpus.dedup.jsonl",
+        "corpus.jsonl",
+        "diffs/a1.diff",
+        "diffs/b2.diff",
+        "diffs/c3.diff",
+        "report.json",
+    ]
+    lines = (tmp_path / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [r["id"] for r in records] == ["a1", "b2", "c3"]  # sorted by id
+    for record in records:
+        VALIDATOR.validate(record)
+    assert records[0]["text"] == "A truce here."
+    assert (tmp_path / "diffs" / "c3.diff").read_bytes() == b""  # nothing changed: empty diff
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == {"status": "ok"}
+    for a in arts:
+        assert (tmp_path / "articles" / f"{a.id}.txt").read_text("utf-8") == article_file_text(a)
+        assert (tmp_path / "diffs" / f"{a.id}.diff").read_text("utf-8") == article_diff(a)
+
+
+def test_written_diff_applies_to_the_raw_text(tmp_path: Path) -> None:
+    a = article("a1")
+    write_corpus(tmp_path / "out", [a], {})
+    (tmp_path / "raw.txt").write_text(a.raw, encoding="utf-8")
+    diff = tmp_path / "out" / "diffs" / "a1.diff"
+    subprocess.run(
+        [
+            "patch",
+            "-s",
+            "-F",
+            "0",
+            "-o",
+            str(tmp_path / "patched.txt"),
+            str(tmp_path / "raw.txt"),
+            diff,
+        ],
+        check=True,
+    )
+    written = (tmp_path / "out" / "articles" / "a1.txt").read_bytes()
+    assert (tmp_path / "patched.txt").read_bytes() == written
+
+
+def test_hostile_ids_stay_inside_the_output_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_corpus(out, [article("../../evil"), article("a/b"), article("..")], {})
+    assert not (tmp_path / "evil.txt").exists() and sorted(os.listdir(tmp_path)) == ["out"]
+    assert len(list((out / "articles").iterdir())) == 3
+    ids = [json.loads(line)["id"] for line in (out / "corpus.jsonl").open(encoding="utf-8")]
+    assert ids == ["..", "../../evil", "a/b"]  # the records keep the real ids
+
+
+def test_duplicate_file_names_are_refused_before_writing(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="same id"):
+        write_corpus(tmp_path, [article("a1"), article("a1", "Other.")], {})
+    assert files(tmp_path) == []
+
+
+def test_clusters_go_into_the_records(tmp_path: Path) -> None:
+    clusters = {"b2": {"id": "a1", "role": "duplicate", "of": "a1", "score": 98.0}}
+    write_corpus(tmp_path, [article("a1"), article("b2")], {}, clusters)
+    corpus = [json.loads(x) for x in (tmp_path / "corpus.jsonl").read_text("utf-8").splitlines()]
+    assert corpus[1]["cluster"] == clusters["b2"]
+    assert corpus[0]["cluster"] == {"id": "a1", "role": "canonical", "of": None, "score": None}
+    kept = (tmp_path / "corpus.dedup.jsonl").read_text("utf-8").splitlines()
+    assert [json.loads(x)["id"] for x in kept] == ["a1"]
+
+
+def test_stale_files_are_removed(tmp_path: Path) -> None:
+    write_corpus(tmp_path, [article("a1"), article("gone")], {})
+    (tmp_path / "articles" / "notes.md").write_text("not ours")
+    (tmp_path / "diffs" / ".tmp-crashed.diff").write_text("left by a killed run")
+    counts = write_corpus(tmp_path, [article("a1")], {})
+    assert counts == {"written": 0, "unchanged": 2, "removed": 3}
+    assert sorted(os.listdir(tmp_path / "articles")) == ["a1.txt", "notes.md"]
+    assert os.listdir(tmp_path / "diffs") == ["a1.diff"]
+
+
+def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
+    arts = [article("a1"), article("b2")]
+    assert write_corpus(tmp_path, arts, {"n": 1}) == {"written": 4, "unchanged": 0, "removed": 0}
+    for path in tmp_path.rglob("*.*"):
+        os.utime(path, ns=(OLD_NS, OLD_NS))
+    changed = [arts[0], article("b2", "Another truth.")]
+    counts = write_corpus(tmp_path, changed, {"n": 1})
+    assert counts == {"written": 2, "unchanged": 2, "removed": 0}
+    moved = sorted(
+        p.relative_to(tmp_path).as_posix()
+        for p in tmp_path.rglob("*.*")
+        if p.stat().st_mtime_ns != OLD_NS
+    )
+    assert moved == ["articles/b2.txt", "corpus.dedup.jsonl", "corpus.jsonl", "diffs/b2.diff"]
+
+
+def test_corpus_after_the_article_files_and_report_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order: list[str] = []
+    real = write.atomic_write_text
+
+    def recording(path: Path, text: str) -> None:
+        order.append(Path(path).relative_to(tmp_path).as_posix())
+        real(path, text)
+
+    monkeypatch.setattr(write, "atomic_write_text", recording)
+    write_corpus(tmp_path, [article("b2"), article("a1")], {"run": 1}, None, {"stories": []}, {})
+    assert order[:4] == ["articles/a1.txt", "diffs/a1.diff", "articles/b2.txt", "diffs/b2.diff"]
+    assert order.index("corpus.jsonl") > order.index("corpus.dedup.jsonl") > 3
+    assert order[-1] == "report.json" and len(order) == len(set(order)) == 9
+    order.clear()
+    write_corpus(tmp_path, [article("b2"), article("a1")], {"run": 2}, None, {"stories": []}, {})
+    assert order == ["report.json"]
+
+
+def test_a_failed_run_leaves_the_previous_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_corpus(tmp_path, [article("a1")], {"run": 1})
+    before = {p: (tmp_path / p).read_bytes() for p in ("corpus.jsonl", "report.json")}
+    real = write.atomic_write_text
+
+    def dies_on_corpus(path: Path, text: str) -> None:
+        if Path(path).name == "corpus.jsonl":
+            raise OSError("killed")
+        real(path, text)
+
+    monkeypatch.setattr(write, "atomic_write_text", dies_on_corpus)
+    with pytest.raises(OSError):
+        write_corpus(tmp_path, [article("a1"), article("b2")], {"run": 2})
+    assert {p: (tmp_path / p).read_bytes() for p in before} == before
+    assert not [p for p in files(tmp_path) if ".tmp-" in p]
