@@ -51,7 +51,9 @@ class DedupConfig:
     num_perm: int = 32
     bands: int = 16
     min_collisions: int = 2  # bucket collisions an article pair needs to be a candidate
-    max_bucket: int = 200  # a bucket shared by more passages than this is boilerplate: skipped
+    max_bucket: int = 50  # a bucket shared by more passages than this is boilerplate: skipped
+    max_df: float = 0.01  # words in more than this share of passages are left out of candidates
+    df_floor: int = 50  # ... but only words in more passages than this
     workers: int = 1
 
 
@@ -112,10 +114,6 @@ def passages_of(
     return tuple(out)
 
 
-def _hash_words(words: str) -> np.ndarray:
-    return np.fromiter((zlib.crc32(w.encode("utf-8")) for w in set(words.split())), dtype=np.uint64)
-
-
 def signatures(passages: Sequence[str], config: DedupConfig) -> np.ndarray:
     """MinHash signatures (one row per passage) with a fixed seed: the same on every run."""
     rng = np.random.default_rng(20240620)
@@ -124,11 +122,21 @@ def signatures(passages: Sequence[str], config: DedupConfig) -> np.ndarray:
         1
     )
     b = rng.integers(0, 1 << 63, size=config.num_perm, dtype=np.uint64)
+    codes: dict[str, int] = {}
+    hashes: list[int] = []
+    starts = np.empty(len(passages), dtype=np.int64)
+    for row, words in enumerate(passages):
+        starts[row] = len(hashes)
+        for word in set(words.split()):
+            code = codes.get(word)
+            if code is None:
+                code = codes[word] = zlib.crc32(word.encode("utf-8"))
+            hashes.append(code)
+    x = np.array(hashes, dtype=np.uint64)
     out = np.empty((len(passages), config.num_perm), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for row, words in enumerate(passages):
-            hashes = _hash_words(words)
-            out[row] = ((np.outer(hashes, a) + b) >> np.uint64(32)).min(axis=0)
+        for k in range(config.num_perm):
+            out[:, k] = np.minimum.reduceat((x * a[k] + b[k]) >> np.uint64(32), starts)
     return out
 
 
@@ -136,11 +144,21 @@ def candidate_pairs(items: Sequence[Item], config: DedupConfig) -> set[tuple[int
     """Pairs of item indices whose passages share a bucket in at least ``min_collisions`` (passage
     pair, band) events: one shared common word makes one collision by chance, a shared passage
     makes several."""
-    owner = np.array([i for i, item in enumerate(items) for _ in item.passages], dtype=np.int64)
-    texts = [p.words for item in items for p in item.passages]
-    if len(texts) < 2:
+    texts = [p.words.split() for item in items for p in item.passages]
+    owners = [i for i, item in enumerate(items) for _ in item.passages]
+    # words in a large share of all passages ("Iraq" in an Iraq corpus) make buckets huge and
+    # say nothing about which passages match: they are left out of the signatures
+    df = Counter(w for words in texts for w in set(words))
+    limit = max(config.df_floor, config.max_df * len(texts))
+    keep = [
+        (owner, " ".join(kept))
+        for owner, words in zip(owners, texts, strict=True)
+        if len(kept := [w for w in words if df[w] <= limit]) >= 2
+    ]
+    if len(keep) < 2:
         return set()
-    sig = signatures(texts, config)
+    owner = np.array([o for o, _ in keep], dtype=np.int64)
+    sig = signatures([t for _, t in keep], config)
     rows = config.num_perm // config.bands
     hits: Counter[tuple[int, int]] = Counter()
     for band in range(config.bands):
@@ -168,17 +186,28 @@ class Overlap:
     pairs: tuple[tuple[int, int, float], ...]  # (passage of a, passage of b, score)
 
 
-def passage_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.ndarray:
+def passage_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.ndarray | None:
     """The mean of rapidfuzz's token-set and token-sort ratios for every pair of passages.
 
     Token-set alone scores a short passage whose words all recur in a long one as a match;
     token-sort alone misses paraphrases that add words. Their mean separates the two on the
     labelled data in the tests.
     """
-    kw = {"workers": config.workers, "dtype": np.float32}
-    sets = process.cdist(a, b, scorer=fuzz.token_set_ratio, **kw)
-    sorts = process.cdist(a, b, scorer=fuzz.token_sort_ratio, **kw)
-    return (sets + sorts) / 2
+    sets = process.cdist(
+        a,
+        b,
+        scorer=fuzz.token_set_ratio,
+        score_cutoff=config.passage_cutoff,
+        workers=config.workers,
+        dtype=np.float32,
+    )
+    rows, cols = np.nonzero(sets)  # the mean reaches the cutoff only where token-set does
+    if not len(rows):
+        return None
+    scores = np.zeros_like(sets)
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        scores[i, j] = (sets[i, j] + fuzz.token_sort_ratio(a[i], b[j])) / 2
+    return scores
 
 
 def compare(a: Item, b: Item, config: DedupConfig) -> Overlap | None:
@@ -186,6 +215,8 @@ def compare(a: Item, b: Item, config: DedupConfig) -> Overlap | None:
     if not a.passages or not b.passages:
         return None
     matrix = passage_scores([p.words for p in a.passages], [p.words for p in b.passages], config)
+    if matrix is None:
+        return None
     pairs = []
     used: set[int] = set()
     for i in range(matrix.shape[0]):
@@ -257,8 +288,11 @@ def cluster(items: Sequence[Item], config: DedupConfig = DedupConfig()) -> Resul
     for i in range(len(items)):
         stories[story.find(i)].append(i)
 
+    by_story: dict[int, list[Overlap]] = defaultdict(list)
+    for o in overlaps:
+        by_story[story.find(o.a)].append(o)
     result = Result(candidates=len(candidates))
-    for members in stories.values():
+    for root, members in stories.items():
         canon = min(members, key=lambda i: items[i].rank())
         story_id = items[canon].id
         for i in members:
@@ -271,7 +305,7 @@ def cluster(items: Sequence[Item], config: DedupConfig = DedupConfig()) -> Resul
                 role, of, score = "related", items[canon].id, best.get((i, canon))
             result.clusters[items[i].id] = {"id": story_id, "role": role, "of": of, "score": score}
         if len(members) > 1:
-            result.report[story_id] = _evidence(items, members, overlaps, result.clusters)
+            result.report[story_id] = _evidence(items, members, by_story[root], result.clusters)
     return result
 
 

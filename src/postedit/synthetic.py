@@ -122,3 +122,54 @@ def hard_negative(rng: random.Random, index: int) -> tuple[str, list[str]]:
     body = [s.format(a=a, b=b) for s in NEGATIVE_EVENTS[2 * index : 2 * index + 2]]
     title = f"{a[0].upper()}{a[1:]} and {b}: talks on {rng.choice(['water', 'budget', 'trade'])}"
     return title, ["\n\n".join(body[i : i + 2]) for i in range(0, len(body), 2)]
+
+
+# --- a large corpus for the de-duplication benchmark ---------------------------------------------
+
+
+def dedup_corpus(
+    count: int, seed: int = 11, vocabulary: int = 30000
+) -> tuple[list, dict[str, str]]:
+    """``count`` synthetic articles as de-duplication items, with known duplicate groups.
+
+    Words follow a Zipf-like law over ``vocabulary`` stems, as news does; a third of the stories
+    are reposted one to three times with word swaps and a dropped passage. Returns the items and
+    each article's true group id.
+    """
+    import numpy as np
+
+    from .dedup import Item, Passage
+
+    rng = np.random.default_rng(seed)
+    ranks = np.arange(
+        101, vocabulary + 101
+    )  # content words: the top of the Zipf curve is stop words
+    weights = 1.0 / ranks
+    cdf = np.cumsum(weights / weights.sum())
+    words = np.array([f"w{i:05d}" for i in range(vocabulary)])
+
+    def draw(size: int) -> np.ndarray:
+        return words[np.minimum(np.searchsorted(cdf, rng.random(size)), vocabulary - 1)]
+
+    def passage() -> list[str]:
+        return list(draw(int(rng.integers(8, 20))))
+
+    items, truth = [], {}
+    while len(items) < count:
+        story = f"s{len(items):07d}"
+        base = [passage() for _ in range(int(rng.integers(6, 12)))]
+        copies = int(rng.integers(1, 4)) if rng.random() < 1 / 3 else 0
+        for copy in range(min(1 + copies, count - len(items))):
+            text = [list(p) for p in base]
+            if copy:
+                for p in text:
+                    swaps = rng.random(len(p)) < 0.1
+                    for k, new in zip(np.flatnonzero(swaps), draw(int(swaps.sum())), strict=True):
+                        p[k] = new
+                if len(text) > 6:
+                    del text[int(rng.integers(len(text)))]
+            article_id = f"{story}-{copy}"
+            passages = tuple(Passage(i, 0, 1, " ".join(p)) for i, p in enumerate(text))
+            items.append(Item(article_id, sum(len(" ".join(p)) for p in text), 0, None, passages))
+            truth[article_id] = story
+    return items, truth
