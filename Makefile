@@ -14,7 +14,7 @@ INPUT  ?= seeds
 OUTPUT ?= output
 RULES  ?= rules
 
-.PHONY: setup run test lint format rules-test clean
+.PHONY: setup run test lint format rules-test bench-dedup bench-gazetteer clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,12 @@ test: $(STAMP)
 
 rules-test: $(STAMP)
 	$(BIN)/postedit rules test --rules $(RULES)
+
+bench-dedup: $(STAMP)
+	$(BIN)/python benchmarks/bench_dedup.py $(BENCH_ARGS)
+
+bench-gazetteer: $(STAMP)
+	$(BIN)/python benchmarks/bench_gazetteer.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src flows tests
