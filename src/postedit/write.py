@@ -18,6 +18,7 @@ from typing import Any
 
 from .model import Article
 from .render import article_diff, article_file_text, corpus_record, safe_name, to_json_line
+from .review import article_page, index_page
 
 __all__ = [
     "STATE_FILE",
@@ -88,6 +89,23 @@ def _remove_stale(folder: Path, suffix: str, keep: set[str]) -> int:
     return removed
 
 
+def write_review(
+    folder: Path,
+    articles: list[Article],
+    records: list[dict[str, Any]],
+    stories: dict[str, Any],
+    names: dict[str, str],
+) -> None:
+    """The review site: ``index.html`` and ``articles/<name>.html``."""
+    texts = {r["id"]: r["text"] for r in records}
+    for article, record in zip(articles, records, strict=True):
+        story = stories.get(record["cluster"]["id"])
+        page = article_page(article, record, story, texts)
+        write_if_changed(folder / "articles" / f"{names[article.id]}.html", page)
+    _remove_stale(folder / "articles", ".html", {f"{n}.html" for n in names.values()})
+    write_if_changed(folder / "index.html", index_page(records))
+
+
 def write_corpus(
     output_dir: Path,
     articles: Iterable[Article],
@@ -122,6 +140,7 @@ def write_corpus(
     if dedup_state is not None:
         state = json.dumps(dedup_state, ensure_ascii=False) + "\n"
         write_if_changed(output_dir / STATE_FILE, state)
+    write_review(output_dir / "review", ordered, records, cluster_report or {}, names)
     kept = "".join(to_json_line(r) for r in records if r["cluster"]["role"] != "duplicate")
     write_if_changed(output_dir / "corpus.dedup.jsonl", kept)
     write_if_changed(output_dir / "corpus.jsonl", "".join(to_json_line(r) for r in records))

@@ -1,0 +1,165 @@
+"""The review site: an index and one track-changes page per article, rendered from the edits.
+
+Pages are plain HTML with inline CSS and no script: they work offline, print cleanly and are
+navigable with the keyboard (every change is a focusable link target). Everything that comes from
+an article or a rule is escaped, so an article that contains HTML shows it as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from .model import Article, Edit, Span
+from .render import clean_title, safe_name
+
+STYLE = """
+body{font:16px/1.55 system-ui,sans-serif;max-width:72rem;margin:1.5rem auto;padding:0 1rem;
+color:#1d1d1f}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
+a{color:#0645ad}a:focus,td:focus{outline:3px solid #f5a623}
+del{background:#fde2e1;color:#8a1c1c}ins{background:#dff5e1;color:#135c1f;text-decoration:none}
+mark{background:#fff3bf;border-bottom:2px dotted #b7791f}
+sup{font-size:.7em;color:#555}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;
+text-align:left;vertical-align:top}th{background:#f4f4f6}
+.rule{font-family:ui-monospace,monospace;font-size:.85em}.meta{color:#555}
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:1rem;border-top:1px solid #ddd;padding:.5rem 0}
+@media print{a{color:inherit;text-decoration:none}.noprint{display:none}}
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src 'none'\">"
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
+    )
+
+
+def edit_key(index: int) -> str:
+    return f"e{index}"
+
+
+def _mark(edit: Edit, index: int) -> str:
+    label = escape(f"{edit.rule}: {edit.message} (confidence {edit.confidence:.2f})", quote=True)
+    ref = f'<sup><a href="#{edit_key(index)}-note">{index + 1}</a></sup>'
+    if edit.action == "flag":
+        return f'<mark id="{edit_key(index)}" title="{label}">{escape(edit.before)}</mark>{ref}'
+    parts = []
+    if edit.before:
+        parts.append(f"<del>{escape(edit.before)}</del>")
+    if edit.after:
+        parts.append(f"<ins>{escape(edit.after)}</ins>")
+    return f'<span id="{edit_key(index)}" title="{label}">{"".join(parts) or "∅"}</span>{ref}'
+
+
+def redline(raw: str, span: Span, edits: Sequence[tuple[int, Edit]]) -> str:
+    """The raw text of ``span`` with its edits shown: deletions struck, insertions marked, flags
+    highlighted. Edits that overlap one shown before them are listed below only."""
+    out, pos = [], span.start
+    for index, edit in sorted(edits, key=lambda x: (x[1].start, x[1].end)):
+        if edit.start < pos or not (span.start <= edit.start and edit.end <= span.end):
+            continue
+        out.append(escape(raw[pos : edit.start]))
+        out.append(_mark(edit, index))
+        pos = edit.end
+    out.append(escape(raw[pos : span.end]))
+    return "".join(out)
+
+
+def article_page(
+    article: Article, record: dict[str, Any], story: dict[str, Any] | None, texts: dict[str, str]
+) -> str:
+    edits = list(enumerate(sorted(article.edits, key=lambda e: (e.start, e.end, e.rule))))
+    title = clean_title(article)
+    cluster = record["cluster"]
+    head = [
+        '<p class="noprint"><a href="../index.html">← all articles</a></p>',
+        f'<h1 dir="auto">{escape(title)}</h1>',
+        f'<p class="meta">{escape(article.id)} · {escape(article.source)} · '
+        f"{escape(str(article.date or 'no date'))} · {escape(str(article.language or '?'))}"
+        f"{' ← ' + escape(article.source_language) if article.source_language else ''} · "
+        f"cluster {escape(cluster['id'])} ({escape(cluster['role'])}"
+        f"{' of ' + escape(cluster['of']) if cluster.get('of') else ''})</p>",
+    ]
+    segments = ([article.title_span] if article.title_span else []) + list(article.paragraphs)
+    body = [f'<p dir="auto">{redline(article.raw, s, edits)}</p>' for s in segments]
+    rows = [
+        f'<tr id="{edit_key(i)}-note"><td><a href="#{edit_key(i)}">{i + 1}</a></td>'
+        f'<td>{escape(e.action)}</td><td class="rule">{escape(e.rule)}</td>'
+        f'<td dir="auto"><del>{escape(e.before)}</del> → <ins>{escape(e.after)}</ins></td>'
+        f"<td>{escape(e.message)}</td><td>{e.confidence:.2f}</td></tr>"
+        for i, e in edits
+    ]
+    table = (
+        "<h2>Changes and flags</h2><table><thead><tr><th>#</th><th>action</th><th>rule</th>"
+        "<th>change</th><th>why</th><th>confidence</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+    return _page(title, "\n".join(head + body) + table + _story(article.id, story, texts))
+
+
+def _story(article_id: str, story: dict[str, Any] | None, texts: dict[str, str]) -> str:
+    if not story:
+        return ""
+    pairs = []
+    for p in story["passages"]:
+        if article_id not in (p["a"], p["b"]):
+            continue
+        mine, other = ("a", "b") if p["a"] == article_id else ("b", "a")
+
+        def quote(side: str, p: dict[str, Any] = p) -> str:
+            paragraphs = texts.get(p[side], "").split("\n\n")
+            para = (
+                paragraphs[p[f"{side}_paragraph"]]
+                if p[f"{side}_paragraph"] < len(paragraphs)
+                else ""
+            )
+            start, end = p[f"{side}_span"]
+            return escape(para[start:end])
+
+        link = f'<a href="{escape(safe_name(p[other]))}.html">{escape(p[other])}</a>'
+        pairs.append(
+            f'<div class="pair"><div dir="auto">{quote(mine)}</div>'
+            f'<div dir="auto">{quote(other)}<br>'
+            f'<span class="meta">{link} · score {p["score"]}</span></div></div>'
+        )
+    members = ", ".join(
+        f"{escape(m['id'])} ({escape(m['role'])})"
+        for m in story["members"]
+        if m["id"] != article_id
+    )
+    return f"<h2>Same story: {members}</h2>" + "".join(pairs)
+
+
+def index_page(records: Sequence[dict[str, Any]]) -> str:
+    rows = []
+    for r in records:
+        counts = {"fix": 0, "flag": 0}
+        for e in r["edits"]:
+            counts[e["action"]] += 1
+        c = r["cluster"]
+        status = c["role"] + (f" of {c['of']}" if c.get("of") else "")
+        rows.append(
+            f'<tr><td><a href="articles/{escape(safe_name(r["id"]))}.html">'
+            f"{escape(r['id'])}</a></td>"
+            f'<td dir="auto">{escape(r["title"])}</td><td>{escape(str(r["language"]))}</td>'
+            f"<td>{escape(str(r['date'] or ''))}</td>"
+            f"<td>{counts['fix']}</td><td>{counts['flag']}</td>"
+            f"<td>{escape(c['id'])}</td><td>{escape(status)}</td></tr>"
+        )
+    body = (
+        "<h1>postedit review</h1>"
+        f'<p class="meta">{len(records)} articles. Each page shows every change (struck and '
+        "inserted text) and every flag (highlighted), with its rule, message and confidence.</p>"
+        "<table><thead><tr><th>id</th><th>title</th><th>language</th><th>date</th><th>fixes</th>"
+        "<th>flags</th><th>story</th><th>status</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+    return _page("postedit review", body)
