@@ -15,7 +15,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.utilities.annotations import quote
 
-from postedit.dedup import Result, deduplicate
+from postedit.dedup import DedupConfig, Result, dedup_config, deduplicate
 from postedit.model import Article
 from postedit.pipeline import Engine, clean_articles
 from postedit.rules import Rules, load_rules
@@ -72,9 +72,11 @@ def correct_batch(articles: list[Article], rules: Rules) -> tuple[list[Article],
 
 
 @task(name="deduplicate")
-def dedup_task(articles: list[Article], rules: Rules, output_dir: Path) -> tuple[Result, dict]:
+def dedup_task(
+    articles: list[Article], rules: Rules, output_dir: Path, config: DedupConfig
+) -> tuple[Result, dict]:
     """Duplicates and story clusters, against this run's and earlier runs' articles."""
-    result, state = deduplicate(articles, rules, earlier_items(output_dir))
+    result, state = deduplicate(articles, rules, earlier_items(output_dir), config)
     summary = dedup_summary(result, {a.id for a in articles})
     get_run_logger().info(
         "De-duplicated: %d candidate pairs, %d duplicates, %d related, %d stories",
@@ -102,12 +104,15 @@ def cleanup(
     language: str | None = None,
     source_language: str | None = None,
     batch_size: int = BATCH_SIZE,
+    dedup: dict[str, float] | None = None,
 ) -> dict:
     """Clean the articles in ``input_dir`` with the packs in ``rules_dir`` into ``output_dir``.
 
-    ``language`` and ``source_language`` apply to articles whose metadata does not say.
+    ``language`` and ``source_language`` apply to articles whose metadata does not say;
+    ``dedup`` overrides de-duplication thresholds (the fields of ``postedit.dedup.DedupConfig``).
     """
-    settings = Settings(input_dir, rules_dir, output_dir, language, source_language)
+    config = dedup_config(dedup)
+    settings = Settings(input_dir, rules_dir, output_dir, language, source_language, config)
     started = time.perf_counter()
     rules = load_rules_task(rules_dir)
     articles, errors = read_task(settings)
@@ -121,7 +126,7 @@ def cleanup(
         timings.update(repair_timings)
         timings.update(correct_timings)
     started = time.perf_counter()
-    result, state = dedup_task(quote(cleaned), quote(rules), output_dir)
+    result, state = dedup_task(quote(cleaned), quote(rules), output_dir, config)
     timings["dedup"] = time.perf_counter() - started
     report = build_report(settings, rules, cleaned, errors, dict(timings), result)
     write_task(output_dir, quote(cleaned), report, quote(result), quote(state))

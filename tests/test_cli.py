@@ -86,3 +86,25 @@ def test_run_without_prefect_writes_the_corpus(tmp_path: Path, capsys) -> None:
     assert code == 0
     assert len((tmp_path / "corpus.jsonl").read_text().splitlines()) == 5
     assert "5 articles cleaned" in capsys.readouterr().out
+
+
+def test_dedup_thresholds_are_settings(tmp_path: Path, capsys) -> None:
+    base = [
+        "run",
+        str(SEEDS),
+        "-r",
+        str(RULES),
+        "-o",
+        str(tmp_path),
+        "--language",
+        "en",
+        "--source-language",
+        "ar",
+        "--no-prefect",
+    ]
+    assert main([*base, "--dedup", "bogus=1"]) == 2
+    assert "unknown de-duplication setting 'bogus'" in capsys.readouterr().err
+    assert main([*base, "--dedup", "related_passages=99"]) == 0
+    assert not json.loads(
+        (tmp_path / "clusters.json").read_text()
+    )  # no story with 99 shared passages

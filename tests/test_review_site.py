@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import RULES, SEEDS
+
 from postedit.runner import Settings, cleanup
 
 
@@ -24,7 +25,9 @@ def test_pages_show_changes_with_rule_ids(tmp_path: Path) -> None:
 def test_article_html_is_shown_as_text(tmp_path: Path) -> None:
     inbox = tmp_path / "in"
     inbox.mkdir()
-    hostile = '<script>alert(1)</script> <img src=x onerror="alert(2)"> <a href="javascript:x">l</a>'
+    hostile = (
+        '<script>alert(1)</script> <img src=x onerror="alert(2)"> <a href="javascript:x">l</a>'
+    )
     (inbox / "x.txt").write_text(f"Title <b>bold</b>\n\n{hostile}\n")
     cleanup(Settings(inbox, RULES, tmp_path / "out", "en"))
     page = (tmp_path / "out" / "review" / "articles" / "x.html").read_text()

@@ -123,6 +123,10 @@ def test_write_corpus_layout(tmp_path: Path) -> None:
         "diffs/b2.diff",
         "diffs/c3.diff",
         "report.json",
+        "review/articles/a1.html",
+        "review/articles/b2.html",
+        "review/articles/c3.html",
+        "review/index.html",
     ]
     lines = (tmp_path / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
@@ -207,7 +211,13 @@ def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
         for p in tmp_path.rglob("*.*")
         if p.stat().st_mtime_ns != OLD_NS
     )
-    assert moved == ["articles/b2.txt", "corpus.dedup.jsonl", "corpus.jsonl", "diffs/b2.diff"]
+    assert moved == [
+        "articles/b2.txt",
+        "corpus.dedup.jsonl",
+        "corpus.jsonl",
+        "diffs/b2.diff",
+        "review/articles/b2.html",  # the index lists the same counts: left alone
+    ]
 
 
 def test_corpus_after_the_article_files_and_report_last(
@@ -224,7 +234,7 @@ def test_corpus_after_the_article_files_and_report_last(
     write_corpus(tmp_path, [article("b2"), article("a1")], {"run": 1}, None, {"stories": []}, {})
     assert order[:4] == ["articles/a1.txt", "diffs/a1.diff", "articles/b2.txt", "diffs/b2.diff"]
     assert order.index("corpus.jsonl") > order.index("corpus.dedup.jsonl") > 3
-    assert order[-1] == "report.json" and len(order) == len(set(order)) == 9
+    assert order[-1] == "report.json" and len(order) == len(set(order)) == 12
     order.clear()
     write_corpus(tmp_path, [article("b2"), article("a1")], {"run": 2}, None, {"stories": []}, {})
     assert order == ["report.json"]

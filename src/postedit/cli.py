@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .dedup import dedup_config
 from .rules import RuleError, describe, load_rules
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
@@ -72,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run the cleanup as plain library calls, without a Prefect flow run",
     )
+    run.add_argument(
+        "--dedup",
+        action="append",
+        default=[],
+        metavar="SETTING=VALUE",
+        help="override a de-duplication threshold, e.g. --dedup passage_cutoff=70 "
+        "(settings: see postedit.dedup.DedupConfig); may be repeated",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(handler=cmd_run)
 
@@ -112,6 +121,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RuleError as exc:
         print(f"postedit: cannot load rules: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    try:
+        overrides = dict(item.split("=", 1) for item in args.dedup)
+        config = dedup_config(overrides)
+    except ValueError as exc:
+        print(f"postedit: --dedup: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if not args.input.is_dir():
         print(f"postedit: input folder not found: {args.input}", file=sys.stderr)
         return EXIT_USAGE
@@ -125,11 +140,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.no_prefect:
         from .runner import Settings, cleanup
 
-        report = cleanup(Settings(**params))
+        report = cleanup(Settings(**params, dedup=config))
     else:
         from flows.cleanup import cleanup as cleanup_flow
 
-        report = cleanup_flow(**params)
+        report = cleanup_flow(**params, dedup=overrides or None)
     if not args.quiet:
         by_action = report["edits"]["by_action"]
         print(

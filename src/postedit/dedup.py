@@ -57,6 +57,23 @@ class DedupConfig:
     workers: int = 1
 
 
+def dedup_config(overrides: dict[str, object] | None) -> DedupConfig:
+    """A `DedupConfig` with ``overrides`` (field name -> value); a clear error for a bad one."""
+    from dataclasses import fields, replace
+
+    known = {f.name: f.type for f in fields(DedupConfig)}
+    values: dict[str, object] = {}
+    for key, value in (overrides or {}).items():
+        if key not in known:
+            raise ValueError(f"unknown de-duplication setting {key!r}; known: {sorted(known)}")
+        cast = int if known[key] == "int" else float
+        try:
+            values[key] = cast(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"de-duplication setting {key!r} must be a number: {value!r}") from exc
+    return replace(DedupConfig(), **values)
+
+
 @dataclass(frozen=True)
 class Passage:
     paragraph: int

@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .dedup import Item, Result, deduplicate, items_from_state
+from .dedup import DedupConfig, Item, Result, deduplicate, items_from_state
 from .model import Article
 from .pipeline import Engine, clean_articles, count_edits
 from .read import ReadDefaults, ReadError, read_folder, read_json
@@ -30,6 +30,7 @@ class Settings:
     output_dir: Path
     language: str | None = None
     source_language: str | None = None
+    dedup: DedupConfig = field(default_factory=DedupConfig)
 
     @property
     def defaults(self) -> ReadDefaults:
@@ -124,7 +125,7 @@ def cleanup(settings: Settings) -> dict[str, object]:
 
     cleaned = list(clean_articles(articles, Engine(rules), timings))
     mark = time.perf_counter()
-    result, state = deduplicate(cleaned, rules, earlier_items(settings.output_dir))
+    result, state = deduplicate(cleaned, rules, earlier_items(settings.output_dir), settings.dedup)
     timings["dedup"] = time.perf_counter() - mark
     report = build_report(settings, rules, cleaned, errors, dict(timings), result)
     write_corpus(settings.output_dir, cleaned, report, result.clusters, result.report, state)
