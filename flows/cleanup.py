@@ -15,6 +15,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.utilities.annotations import quote
 
+from postedit.decisions import load_decisions
 from postedit.dedup import DedupConfig, Result, dedup_config, deduplicate
 from postedit.model import Article
 from postedit.pipeline import Engine, clean_articles
@@ -51,24 +52,31 @@ def read_task(settings: Settings) -> tuple[list[Article], list]:
     return articles, errors + duplicates
 
 
-def _run_stage(stage: str, articles: list[Article], rules: Rules) -> tuple[list, dict]:
+def _run_stage(
+    stage: str, articles: list[Article], rules: Rules, decisions: Path | None
+) -> tuple[list, dict]:
     timings: Counter[str] = Counter()
-    done = list(clean_articles(articles, Engine(rules), timings, stages=(stage,)))
+    engine = Engine(rules, load_decisions(decisions))
+    done = list(clean_articles(articles, engine, timings, stages=(stage,)))
     edits = sum(1 for a in done for e in a.edits if e.stage == stage)
     get_run_logger().info("%s: %d articles, %d edits", stage, len(done), edits)
     return done, dict(timings)
 
 
 @task(name="repair-batch", retries=1)
-def repair_batch(articles: list[Article], rules: Rules) -> tuple[list[Article], dict[str, float]]:
+def repair_batch(
+    articles: list[Article], rules: Rules, decisions: Path | None
+) -> tuple[list[Article], dict[str, float]]:
     """ftfy, white space, boilerplate and repeated titles for one batch of articles."""
-    return _run_stage("repair", articles, rules)
+    return _run_stage("repair", articles, rules, decisions)
 
 
 @task(name="correct-batch", retries=1)
-def correct_batch(articles: list[Article], rules: Rules) -> tuple[list[Article], dict[str, float]]:
+def correct_batch(
+    articles: list[Article], rules: Rules, decisions: Path | None
+) -> tuple[list[Article], dict[str, float]]:
     """The rule packs for one batch of repaired articles."""
-    return _run_stage("correct", articles, rules)
+    return _run_stage("correct", articles, rules, decisions)
 
 
 @task(name="deduplicate")
@@ -105,14 +113,18 @@ def cleanup(
     source_language: str | None = None,
     batch_size: int = BATCH_SIZE,
     dedup: dict[str, float] | None = None,
+    decisions: Path | None = Path("review/decisions.jsonl"),
 ) -> dict:
     """Clean the articles in ``input_dir`` with the packs in ``rules_dir`` into ``output_dir``.
 
     ``language`` and ``source_language`` apply to articles whose metadata does not say;
-    ``dedup`` overrides de-duplication thresholds (the fields of ``postedit.dedup.DedupConfig``).
+    ``dedup`` overrides de-duplication thresholds (the fields of ``postedit.dedup.DedupConfig``);
+    ``decisions`` is the editors' decisions file the run honours.
     """
     config = dedup_config(dedup)
-    settings = Settings(input_dir, rules_dir, output_dir, language, source_language, config)
+    settings = Settings(
+        input_dir, rules_dir, output_dir, language, source_language, config, decisions
+    )
     started = time.perf_counter()
     rules = load_rules_task(rules_dir)
     articles, errors = read_task(settings)
@@ -120,8 +132,8 @@ def cleanup(
     batches = [articles[i : i + batch_size] for i in range(0, len(articles), max(1, batch_size))]
     cleaned: list[Article] = []
     for batch in batches:
-        repaired, repair_timings = repair_batch(quote(batch), quote(rules))
-        corrected, correct_timings = correct_batch(quote(repaired), quote(rules))
+        repaired, repair_timings = repair_batch(quote(batch), quote(rules), decisions)
+        corrected, correct_timings = correct_batch(quote(repaired), quote(rules), decisions)
         cleaned.extend(corrected)
         timings.update(repair_timings)
         timings.update(correct_timings)

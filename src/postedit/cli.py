@@ -74,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the cleanup as plain library calls, without a Prefect flow run",
     )
     run.add_argument(
+        "--decisions",
+        type=Path,
+        default=Path("review/decisions.jsonl"),
+        metavar="FILE",
+        help="editors' decisions to honour (default: review/decisions.jsonl; see README)",
+    )
+    run.add_argument(
         "--dedup",
         action="append",
         default=[],
@@ -140,11 +147,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.no_prefect:
         from .runner import Settings, cleanup
 
-        report = cleanup(Settings(**params, dedup=config))
+        report = cleanup(Settings(**params, dedup=config, decisions=args.decisions))
     else:
         from flows.cleanup import cleanup as cleanup_flow
 
-        report = cleanup_flow(**params, dedup=overrides or None)
+        report = cleanup_flow(**params, dedup=overrides or None, decisions=args.decisions)
     if not args.quiet:
         by_action = report["edits"]["by_action"]
         print(

@@ -33,8 +33,10 @@ class Edit:
     message: str
     confidence: float
     stage: str = "correct"
+    decision: str | None = None  # "accepted" or "rejected" where an editor decided
 
     def to_dict(self) -> dict[str, object]:
+        extra = {"decision": self.decision} if self.decision else {}
         return {
             "rule": self.rule,
             "action": self.action,
@@ -45,6 +47,7 @@ class Edit:
             "message": self.message,
             "confidence": self.confidence,
             "stage": self.stage,
+            **extra,
         }
 
     @classmethod
@@ -59,6 +62,7 @@ class Edit:
             message=str(data["message"]),
             confidence=float(data["confidence"]),  # type: ignore[arg-type]
             stage=str(data.get("stage", "correct")),
+            decision=data.get("decision"),  # type: ignore[arg-type]
         )
 
 

@@ -7,6 +7,7 @@ earlier stage already changed is not applied: it becomes a flag for the editor.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from .correct import Matcher, Paragraph, resolve
+from .decisions import Decisions
 from .model import Article, Edit, OffsetMap, apply_edits
 from .repair import (
     Change,
@@ -33,7 +35,13 @@ REPEATED_TITLE_SEARCH = 3  # body paragraphs in which a repeated title is looked
 OVERLAP_NOTE = " Not applied: it overlaps a change an earlier stage made; check by hand."
 
 
-def run_stage(article: Article, stage: str, find: Finder, title: bool = True) -> Article:
+def run_stage(
+    article: Article,
+    stage: str,
+    find: Finder,
+    title: bool = True,
+    decisions: Decisions | None = None,
+) -> Article:
     """Run ``find`` on each paragraph as the earlier stages left it and record its changes.
 
     A fix whose span takes in the whole of what an earlier fix wrote absorbs that fix (one edit
@@ -59,6 +67,16 @@ def run_stage(article: Article, stage: str, find: Finder, title: bool = True) ->
                 continue
             start, end = offsets.to_original(change.start, change.end)
             action, message = change.action, change.message
+            decision = None
+            if decisions is not None:
+                if decisions.rule_off(article.id, article.source, change.rule):
+                    continue
+                decision = decisions.decision(article.id, change.rule, article.raw, start, end)
+                if decision == "reject":
+                    action, message = "flag", message + " Rejected by an editor: not applied."
+                elif decision == "accept" and action == "flag" and change.after:
+                    action, message = "fix", message + " Accepted by an editor."
+                decision = {"reject": "rejected", "accept": "accepted"}.get(decision or "")
             if action == "fix" and offsets.touches_fix(change.start, change.end):
                 earlier = offsets.covered(change.start, change.end)
                 if earlier:
@@ -78,11 +96,25 @@ def run_stage(article: Article, stage: str, find: Finder, title: bool = True) ->
                     message=message,
                     confidence=change.confidence,
                     stage=stage,
+                    decision=decision,
                 )
             )
     if absorbed:
         article = replace(article, edits=tuple(e for e in article.edits if e not in absorbed))
-    return article.with_edits(found)
+    return article.with_edits(_accepted_without_overlap(found))
+
+
+def _accepted_without_overlap(found: list[Edit]) -> list[Edit]:
+    """A flag an editor accepted becomes a fix, unless it overlaps another fix of its stage."""
+    fixes = sorted((e for e in found if e.action == "fix"), key=lambda e: (e.start, e.end))
+    clash = set()
+    for a, b in itertools.pairwise(fixes):
+        if b.start < a.end:
+            clash.add(a if a.decision == "accepted" else b)
+    return [
+        replace(e, action="flag", message=e.message + OVERLAP_NOTE) if e in clash else e
+        for e in found
+    ]
 
 
 def rule_change(hit_rule: Rule, start: int, end: int, after: str, text: str) -> Change:
@@ -187,6 +219,7 @@ class Engine:
     """The rule packs, with one ready `Matcher` per (language, source language)."""
 
     rules: Rules
+    decisions: Decisions | None = None
     _matchers: dict[tuple[str | None, str | None], Matcher] = field(default_factory=dict)
 
     def matcher(self, language: str | None, source_language: str | None) -> Matcher:
@@ -214,7 +247,7 @@ def run_stages(
     for stage in stages:
         for name, find, title in _steps(article, engine, stage):
             started = time.perf_counter()
-            article = run_stage(article, stage, find, title=title)
+            article = run_stage(article, stage, find, title=title, decisions=engine.decisions)
             if timings is not None:
                 timings[name] += time.perf_counter() - started
     return article

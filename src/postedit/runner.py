@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .decisions import load_decisions
 from .dedup import DedupConfig, Item, Result, deduplicate, items_from_state
 from .model import Article
 from .pipeline import Engine, clean_articles, count_edits
@@ -31,6 +32,7 @@ class Settings:
     language: str | None = None
     source_language: str | None = None
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    decisions: Path | None = None  # editors' decisions (review/decisions.jsonl)
 
     @property
     def defaults(self) -> ReadDefaults:
@@ -123,7 +125,8 @@ def cleanup(settings: Settings) -> dict[str, object]:
     errors += duplicate_errors
     timings["read"] = time.perf_counter() - mark
 
-    cleaned = list(clean_articles(articles, Engine(rules), timings))
+    engine = Engine(rules, load_decisions(settings.decisions))
+    cleaned = list(clean_articles(articles, engine, timings))
     mark = time.perf_counter()
     result, state = deduplicate(cleaned, rules, earlier_items(settings.output_dir), settings.dedup)
     timings["dedup"] = time.perf_counter() - mark

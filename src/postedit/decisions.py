@@ -1,0 +1,108 @@
+"""Editors' decisions on changes and flags, kept so that they hold across runs.
+
+A decision is one JSON line in an append-only file (``review/decisions.jsonl`` by default)::
+
+    {"article": "002_...", "rule": "en.from-ar.truth-truce", "before": "truth",
+     "left": "...entered into a ", "right": " with the American...", "decision": "reject"}
+
+It is keyed by the article, the rule, the text the edit changes and up to `CONTEXT` characters of
+raw text on each side, not by offsets, so it survives re-runs and edits elsewhere in the article.
+The last line for a key wins. ``decision`` is ``reject`` (a fix is not applied again; a flag is
+not shown again), ``accept`` (a flag becomes a fix; a fix stays one, marked accepted) or ``off``:
+with ``"scope": "article"`` or ``"scope": "source"`` (and ``"source"``) the rule makes no edit in
+that article or in any article from that source.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONTEXT = 30
+DECISIONS = ("accept", "reject", "off")
+
+
+def context_key(raw: str, start: int, end: int) -> tuple[str, str, str]:
+    """The text an edit changes and the raw text around it, white space folded."""
+
+    def fold(text: str) -> str:
+        return " ".join(text.split())
+
+    return (
+        fold(raw[start:end]),
+        fold(raw[max(0, start - CONTEXT) : start]),
+        fold(raw[end : end + CONTEXT]),
+    )
+
+
+@dataclass
+class Decisions:
+    """The decisions in force: the last one for each key."""
+
+    edits: dict[tuple[str, str, str, str, str], str] = field(default_factory=dict)
+    rules_off: set[tuple[str, str, str]] = field(default_factory=set)  # (scope, where, rule)
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[dict[str, Any]]) -> Decisions:
+        decisions = cls()
+        for line in lines:
+            decision, rule = line.get("decision"), line.get("rule")
+            if decision not in DECISIONS or not isinstance(rule, str):
+                continue
+            scope = line.get("scope", "edit")
+            if decision == "off" or scope in ("article", "source"):
+                where = line.get("source") if scope == "source" else line.get("article")
+                key = (str(scope), str(where), rule)
+                if decision == "off":
+                    decisions.rules_off.add(key)
+                else:
+                    decisions.rules_off.discard(key)
+                continue
+            key = (
+                str(line.get("article")),
+                rule,
+                str(line.get("before", "")),
+                str(line.get("left", "")),
+                str(line.get("right", "")),
+            )
+            decisions.edits[key] = decision
+        return decisions
+
+    def rule_off(self, article: str, source: str, rule: str) -> bool:
+        return ("article", article, rule) in self.rules_off or (
+            "source",
+            source,
+            rule,
+        ) in self.rules_off
+
+    def decision(self, article: str, rule: str, raw: str, start: int, end: int) -> str | None:
+        return self.edits.get((article, rule, *context_key(raw, start, end)))
+
+
+def load_decisions(path: Path | None) -> Decisions:
+    """The decisions in ``path``; a line that is not valid JSON is skipped (a torn last write)."""
+    if path is None or not path.exists():
+        return Decisions()
+    lines = []
+    for text in path.read_text(encoding="utf-8").splitlines():
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            lines.append(value)
+    return Decisions.from_lines(lines)
+
+
+def append_decision(path: Path, decision: dict[str, Any]) -> None:
+    """Append one decision and fsync it: a decision once acknowledged is never lost."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(decision, ensure_ascii=False, sort_keys=True) + "\n"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(line)
+        handle.flush()
+        os.fsync(handle.fileno())
