@@ -14,7 +14,7 @@ INPUT  ?= seeds
 OUTPUT ?= output
 RULES  ?= rules
 
-.PHONY: setup run test lint format rules-test bench-dedup bench-gazetteer clean
+.PHONY: setup browser run test lint format rules-test review screenshot bench-dedup bench-gazetteer clean
 
 setup: $(STAMP)
 
@@ -23,7 +23,17 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -c constraints.txt hatchling editables
 	$(PIP) install --no-build-isolation -c constraints.txt -e '.[dev]'
+	@$(MAKE) --no-print-directory browser
 	@touch $@
+
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here). Installed
+# where it is missing and we may install packages; otherwise those tests say they are skipped.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: chromium is not installed and cannot be installed here: browser tests will be skipped"; fi
 
 run: $(STAMP)
 	$(BIN)/postedit run $(INPUT) --rules $(RULES) --output $(OUTPUT) --language en --source-language ar
@@ -33,6 +43,12 @@ test: $(STAMP)
 
 rules-test: $(STAMP)
 	$(BIN)/postedit rules test --rules $(RULES)
+
+review: $(STAMP)
+	$(BIN)/postedit review --output $(OUTPUT)
+
+screenshot: $(STAMP)
+	POSTEDIT_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_review_browser.py -k reject
 
 bench-dedup: $(STAMP)
 	$(BIN)/python benchmarks/bench_dedup.py $(BENCH_ARGS)

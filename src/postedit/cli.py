@@ -91,6 +91,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(handler=cmd_run)
 
+    review = commands.add_parser(
+        "review",
+        help="serve the review site and record accept/reject decisions",
+        description=(
+            "Serve OUTPUT/review on 127.0.0.1 with accept/reject buttons on every change and "
+            "flag. Decisions go to the decisions file; the next run honours them."
+        ),
+    )
+    review.add_argument("-o", "--output", type=Path, default=Path("output"), help="output folder")
+    review.add_argument(
+        "--decisions", type=Path, default=Path("review/decisions.jsonl"), metavar="FILE"
+    )
+    review.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    review.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    review.set_defaults(handler=cmd_review)
+
     rules = commands.add_parser(
         "rules", help="list and test rule packs", description="Inspect and test the rule packs."
     )
@@ -162,6 +178,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     for error in report["errors"]:
         print(f"postedit: {error['source']}: {error['message']}", file=sys.stderr)
     return EXIT_PARTIAL if report["failed"] else EXIT_OK
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from .server import serve
+
+    if not (args.output / "review" / "index.html").exists():
+        print(
+            f"postedit: no review site in {args.output}: run 'postedit run' first", file=sys.stderr
+        )
+        return EXIT_USAGE
+    server = serve(args.output, args.decisions, args.host, args.port)
+    host, port = server.server_address[:2]
+    print(f"postedit: reviewing {args.output} at http://{host}:{port}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
 
 
 def cmd_rules_list(args: argparse.Namespace) -> int:

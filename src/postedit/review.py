@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from .decisions import context_key
 from .model import Article, Edit, Span
 from .render import clean_title, safe_name
 
@@ -35,8 +36,32 @@ def _page(title: str, body: str) -> str:
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "style-src 'unsafe-inline'; img-src 'none'\">"
+        "style-src 'unsafe-inline'; img-src 'none'; form-action 'self'\">"
         f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
+    )
+
+
+TOKEN_PLACEHOLDER = "__POSTEDIT_TOKEN__"  # replaced by ``postedit review`` when it serves a page
+
+
+def decision_forms(article: Article, edit: Edit) -> str:
+    """Accept and reject buttons (plain forms, no script) for ``postedit review``."""
+    before, left, right = context_key(article.raw, edit.start, edit.end)
+    hidden = "".join(
+        f'<input type="hidden" name="{name}" value="{escape(value, quote=True)}">'
+        for name, value in (
+            ("article", article.id),
+            ("rule", edit.rule),
+            ("before", before),
+            ("left", left),
+            ("right", right),
+            ("token", TOKEN_PLACEHOLDER),
+        )
+    )
+    return "".join(
+        f'<form method="post" action="/decide" class="noprint" style="display:inline">{hidden}'
+        f'<button name="decision" value="{d}">{d}</button></form>'
+        for d in ("accept", "reject")
     )
 
 
@@ -92,12 +117,13 @@ def article_page(
         f'<tr id="{edit_key(i)}-note"><td><a href="#{edit_key(i)}">{i + 1}</a></td>'
         f'<td>{escape(e.action)}</td><td class="rule">{escape(e.rule)}</td>'
         f'<td dir="auto"><del>{escape(e.before)}</del> → <ins>{escape(e.after)}</ins></td>'
-        f"<td>{escape(e.message)}</td><td>{e.confidence:.2f}</td></tr>"
+        f"<td>{escape(e.message)}</td><td>{e.confidence:.2f}</td>"
+        f"<td>{escape(e.decision or '')} {decision_forms(article, e)}</td></tr>"
         for i, e in edits
     ]
     table = (
         "<h2>Changes and flags</h2><table><thead><tr><th>#</th><th>action</th><th>rule</th>"
-        "<th>change</th><th>why</th><th>confidence</th></tr></thead><tbody>"
+        "<th>change</th><th>why</th><th>confidence</th><th>decision</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"
     )

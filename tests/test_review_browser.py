@@ -1,0 +1,141 @@
+"""The review page in a real browser (Debian's chromium driven by Playwright): see a change,
+reject it, re-run the flow, find it not applied and marked rejected."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, RULES, SEEDS
+
+pytestmark = [pytest.mark.browser, pytest.mark.flow]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+S002 = "002_886702d4e5dac6fe"
+HOSTILE = (
+    "Hostile <b>title</b>\n\n<script>alert('script')</script>\n\n"
+    "<img src=x onerror=\"alert('img')\"> and <a href=\"javascript:alert('link')\">a link</a>\n"
+)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            "browser tests skipped: Debian's chromium is not installed (make setup installs it as root)"
+        )
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def flow(inbox: Path, out: Path, decisions: Path) -> None:
+    from flows.cleanup import cleanup
+
+    report = cleanup(
+        input_dir=inbox,
+        rules_dir=RULES,
+        output_dir=out,
+        language="en",
+        source_language="ar",
+        decisions=decisions,
+    )
+    assert report["failed"] == 0
+
+
+def test_reject_a_change_and_it_stays_rejected(prefect_harness, browser, tmp_path: Path) -> None:
+    from postedit.server import serve
+
+    inbox, out, decisions = tmp_path / "in", tmp_path / "out", tmp_path / "decisions.jsonl"
+    shutil.copytree(SEEDS, inbox)
+    (inbox / "hostile.txt").write_text(HOSTILE)
+    flow(inbox, out, decisions)
+    server = serve(out, decisions, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(f"{base}/articles/{S002}.html")
+        rows = page.locator("tr", has=page.locator("td.rule", has_text="en.from-ar.truth-truce"))
+        assert rows.count() == 3
+        assert rows.first.locator("del").inner_text() == "truth"
+        assert rows.first.locator("ins").inner_text() == "truce"
+        if os.environ.get("POSTEDIT_SCREENSHOT"):
+            page.screenshot(path=str(ROOT / "docs" / "review-page.png"))
+        rows.first.locator("button[value=reject]").click()
+        page.wait_for_load_state()
+        assert len(decisions.read_text().splitlines()) == 1
+
+        flow(inbox, out, decisions)
+        page.reload()
+        rows = page.locator("tr", has=page.locator("td.rule", has_text="en.from-ar.truth-truce"))
+        assert "rejected" in rows.first.inner_text()
+        assert "Rejected by an editor" in rows.first.inner_text()
+        record = next(r for r in map(json.loads, (out / "corpus.jsonl").open()) if r["id"] == S002)
+        assert "entered into a truth with" in record["text"]
+        assert record["text"].count("truce") >= 2
+
+        page.goto(f"{base}/articles/hostile.html")
+        assert "<script>alert('script')</script>" in page.inner_text("body")
+        page.locator("text=a link").first.click(no_wait_after=True)
+        assert dialogs == []  # nothing from the article ran
+        assert page.locator("img").count() == 0
+    finally:
+        page.close()
+        server.shutdown()
+
+
+def test_the_server_refuses_cross_site_and_bad_requests(tmp_path: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    from postedit.runner import Settings, cleanup
+    from postedit.server import serve
+
+    cleanup(Settings(SEEDS, RULES, tmp_path, "en", "ar"))
+    server = serve(tmp_path, tmp_path / "d.jsonl", port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def post(body: bytes, origin: str) -> int:
+        request = urllib.request.Request(f"{base}/decide", data=body, headers={"Origin": origin})
+        try:
+            return urllib.request.urlopen(request).status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        good = f"article={S002}&rule=en.from-ar.truth-truce&before=truth&decision=reject"
+        assert post(f"{good}&token={server.token}".encode(), "http://evil.example") == 403
+        assert post(good.encode() + b"&token=wrong", base) == 403
+        assert post(b"x" * 10000, base) == 413
+        unknown = f"article=nope&rule=x&before=y&decision=reject&token={server.token}"
+        assert post(unknown.encode(), base) == 400
+        for path in ("/../corpus.jsonl", "/articles/..%2f..%2fcorpus.jsonl", "/etc/passwd"):
+            try:
+                urllib.request.urlopen(base + path)
+                raise AssertionError(path)
+            except urllib.error.HTTPError as error:
+                assert error.code == 404
+        assert not (tmp_path / "d.jsonl").exists()
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.shutdown()
