@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .dedup import dedup_config
-from .rules import RuleError, describe, load_rules
+from .rules import RuleError, Rules, describe, load_rules
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -138,11 +138,17 @@ def _rules_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _load(folder: Path) -> Rules | None:
+    """The rule packs, or None after saying which file and rule are broken and why."""
     try:
-        load_rules(args.rules)  # refuse to start on a broken pack, before any flow run
+        return load_rules(folder)
     except RuleError as exc:
         print(f"postedit: cannot load rules: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if _load(args.rules) is None:  # refuse to start on a broken pack, before any flow run
         return EXIT_FAILED
     try:
         overrides = dict(item.split("=", 1) for item in args.dedup)
@@ -201,10 +207,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_rules_list(args: argparse.Namespace) -> int:
-    try:
-        rules = load_rules(args.rules)
-    except RuleError as exc:
-        print(f"postedit: cannot load rules: {exc}", file=sys.stderr)
+    rules = _load(args.rules)
+    if rules is None:
         return EXIT_FAILED
     rows = [
         r
@@ -227,10 +231,8 @@ def cmd_rules_list(args: argparse.Namespace) -> int:
 def cmd_rules_test(args: argparse.Namespace) -> int:
     from .ruletest import check_rules
 
-    try:
-        rules = load_rules(args.rules)
-    except RuleError as exc:
-        print(f"postedit: cannot load rules: {exc}", file=sys.stderr)
+    rules = _load(args.rules)
+    if rules is None:
         return EXIT_FAILED
     failures = check_rules(rules)
     examples = sum(len(r.examples) for r in rules.rules)
