@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, RULES, SEEDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.flow]
