@@ -35,7 +35,8 @@ HOSTILE = (
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(
-            "browser tests skipped: Debian's chromium is not installed (make setup installs it as root)"
+            "browser tests skipped: Debian's chromium is not installed "
+            "(make setup installs it as root)"
         )
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
