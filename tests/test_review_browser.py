@@ -139,3 +139,38 @@ def test_the_server_refuses_cross_site_and_bad_requests(tmp_path: Path) -> None:
         assert server.server_address[0] == "127.0.0.1"
     finally:
         server.shutdown()
+
+
+def test_turning_a_rule_off_for_a_source_from_the_page(tmp_path: Path) -> None:
+    import urllib.parse
+    import urllib.request
+
+    from postedit.runner import Settings, cleanup
+    from postedit.server import serve
+
+    decisions = tmp_path / "d.jsonl"
+    cleanup(Settings(SEEDS, RULES, tmp_path, "en", "ar", decisions=decisions))
+    server = serve(tmp_path, decisions, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        form = {
+            "article": S002,
+            "rule": "en.from-ar.truth-truce",
+            "before": "truth",
+            "decision": "off",
+            "scope": "source",
+            "source": f"{S002}.txt",
+            "token": server.token,
+        }
+        request = urllib.request.Request(
+            f"{base}/decide",
+            data=urllib.parse.urlencode(form).encode(),
+            headers={"Origin": base, "Referer": f"{base}/articles/{S002}.html"},
+        )
+        assert urllib.request.urlopen(request).status == 200  # followed the redirect to the page
+    finally:
+        server.shutdown()
+    cleanup(Settings(SEEDS, RULES, tmp_path, "en", "ar", decisions=decisions))
+    record = next(r for r in map(json.loads, (tmp_path / "corpus.jsonl").open()) if r["id"] == S002)
+    assert not [e for e in record["edits"] if e["rule"] == "en.from-ar.truth-truce"]

@@ -58,11 +58,20 @@ def decision_forms(article: Article, edit: Edit) -> str:
             ("token", TOKEN_PLACEHOLDER),
         )
     )
-    return "".join(
+    forms = [
         f'<form method="post" action="/decide" class="noprint" style="display:inline">{hidden}'
         f'<button name="decision" value="{d}">{d}</button></form>'
         for d in ("accept", "reject")
-    )
+    ]
+    source = f'<input type="hidden" name="source" value="{escape(article.source, quote=True)}">'
+    forms += [
+        f'<form method="post" action="/decide" class="noprint" style="display:inline">{hidden}'
+        f'{source}<input type="hidden" name="decision" value="off">'
+        f'<button name="scope" value="{scope}" title="no edits of {escape(edit.rule, quote=True)} '
+        f'in this {scope}">off for {scope}</button></form>'
+        for scope in ("article", "source")
+    ]
+    return "".join(forms)
 
 
 def edit_key(index: int) -> str:

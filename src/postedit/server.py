@@ -21,7 +21,7 @@ from .review import TOKEN_PLACEHOLDER
 
 MAX_BODY = 4096
 PAGE = re.compile(r"^/(?:index\.html)?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$")
-FIELDS = ("article", "rule", "before", "left", "right", "decision", "token")
+FIELDS = ("article", "rule", "before", "left", "right", "decision", "scope", "source", "token")
 
 
 class ReviewServer(ThreadingHTTPServer):
@@ -103,10 +103,13 @@ class Handler(BaseHTTPRequestHandler):
         if not secrets.compare_digest(form.get("token", ""), self.server.token):
             self._send(HTTPStatus.FORBIDDEN, b"bad or missing token\n")
             return
-        if form.get("decision") not in ("accept", "reject") or not self.server.known_edit(form):
+        decision = form.get("decision")
+        rule_off = decision == "off" and form.get("scope") in ("article", "source")
+        if not (decision in ("accept", "reject") or rule_off) or not self.server.known_edit(form):
             self._send(HTTPStatus.BAD_REQUEST, b"unknown edit or decision\n")
             return
-        decision = {k: form[k] for k in FIELDS if k != "token" and k in form}
+        keep = ("article", "rule", "decision", "scope", "source") if rule_off else FIELDS[:6]
+        decision = {k: form[k] for k in keep if k in form}
         append_decision(self.server.decisions, decision)
         referer = urlsplit(self.headers.get("Referer", "/")).path or "/"
         self.send_response(HTTPStatus.SEE_OTHER)
