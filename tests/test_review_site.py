@@ -17,6 +17,9 @@ def test_pages_show_changes_with_rule_ids(tmp_path: Path) -> None:
     assert "en.from-ar.truth-truce" in page and "<mark" in page
     index = (tmp_path / "review" / "index.html").read_text()
     assert index.count('href="articles/') == 5
+    by_fixes = (tmp_path / "review" / "index-fixes.html").read_text()
+    assert by_fixes.index("002_886702d4e5dac6fe") < by_fixes.index("000_115896091037aa73")
+    assert 'href="index-flags.html"' in index
     story = (tmp_path / "review" / "articles" / "001_4fb25f17430b9f0d.html").read_text()
     assert "Same story: 003_9f568ec73e71a5e3 (related)" in story
     assert "<script" not in page + index + story

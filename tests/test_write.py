@@ -126,6 +126,10 @@ def test_write_corpus_layout(tmp_path: Path) -> None:
         "review/articles/a1.html",
         "review/articles/b2.html",
         "review/articles/c3.html",
+        "review/index-date.html",
+        "review/index-fixes.html",
+        "review/index-flags.html",
+        "review/index-story.html",
         "review/index.html",
     ]
     lines = (tmp_path / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
@@ -234,7 +238,7 @@ def test_corpus_after_the_article_files_and_report_last(
     write_corpus(tmp_path, [article("b2"), article("a1")], {"run": 1}, None, {"stories": []}, {})
     assert order[:4] == ["articles/a1.txt", "diffs/a1.diff", "articles/b2.txt", "diffs/b2.diff"]
     assert order.index("corpus.jsonl") > order.index("corpus.dedup.jsonl") > 3
-    assert order[-1] == "report.json" and len(order) == len(set(order)) == 12
+    assert order[-1] == "report.json" and len(order) == len(set(order)) == 16
     order.clear()
     write_corpus(tmp_path, [article("b2"), article("a1")], {"run": 2}, None, {"stories": []}, {})
     assert order == ["report.json"]

@@ -172,12 +172,32 @@ def _story(article_id: str, story: dict[str, Any] | None, texts: dict[str, str])
     return f"<h2>Same story: {members}</h2>" + "".join(pairs)
 
 
-def index_page(records: Sequence[dict[str, Any]]) -> str:
+def _counts(record: dict[str, Any]) -> dict[str, int]:
+    counts = {"fix": 0, "flag": 0}
+    for e in record["edits"]:
+        counts[e["action"]] += 1
+    return counts
+
+
+# The index, sorted each way an editor asks for (plain pages, no script): file name -> sort key.
+ORDERS: dict[str, tuple[str, Any]] = {
+    "index.html": ("id", lambda r: r["id"]),
+    "index-fixes.html": ("most fixes", lambda r: (-_counts(r)["fix"], r["id"])),
+    "index-flags.html": ("most flags", lambda r: (-_counts(r)["flag"], r["id"])),
+    "index-date.html": ("date", lambda r: (r["date"] or "9999", r["id"])),
+    "index-story.html": ("story", lambda r: (r["cluster"]["id"], r["cluster"]["role"], r["id"])),
+}
+
+
+def index_pages(records: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """``index.html`` and its other orders (by fixes, flags, date, story)."""
+    return {name: index_page(sorted(records, key=key), name) for name, (_, key) in ORDERS.items()}
+
+
+def index_page(records: Sequence[dict[str, Any]], current: str = "index.html") -> str:
     rows = []
     for r in records:
-        counts = {"fix": 0, "flag": 0}
-        for e in r["edits"]:
-            counts[e["action"]] += 1
+        counts = _counts(r)
         c = r["cluster"]
         status = c["role"] + (f" of {c['of']}" if c.get("of") else "")
         rows.append(
@@ -188,10 +208,15 @@ def index_page(records: Sequence[dict[str, Any]]) -> str:
             f"<td>{counts['fix']}</td><td>{counts['flag']}</td>"
             f"<td>{escape(c['id'])}</td><td>{escape(status)}</td></tr>"
         )
+    orders = " · ".join(
+        f"<strong>{label}</strong>" if name == current else f'<a href="{name}">{label}</a>'
+        for name, (label, _) in ORDERS.items()
+    )
     body = (
         "<h1>postedit review</h1>"
         f'<p class="meta">{len(records)} articles. Each page shows every change (struck and '
         "inserted text) and every flag (highlighted), with its rule, message and confidence.</p>"
+        f'<p class="noprint">Sort by: {orders}</p>'
         "<table><thead><tr><th>id</th><th>title</th><th>language</th><th>date</th><th>fixes</th>"
         "<th>flags</th><th>story</th><th>status</th></tr></thead><tbody>"
         + "".join(rows)

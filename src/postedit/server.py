@@ -20,7 +20,9 @@ from .decisions import append_decision
 from .review import TOKEN_PLACEHOLDER
 
 MAX_BODY = 4096
-PAGE = re.compile(r"^/(?:index\.html)?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$")
+PAGE = re.compile(
+    r"^/(?:(index(?:-[a-z]+)?\.html))?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$"
+)
 FIELDS = ("article", "rule", "before", "left", "right", "decision", "scope", "source", "token")
 
 
@@ -74,9 +76,10 @@ class Handler(BaseHTTPRequestHandler):
         if not match:
             self._send(HTTPStatus.NOT_FOUND, b"not found\n")
             return
-        file = self.server.site / (
-            "index.html" if not match.group(1) else f"articles/{match.group(1)}.html"
-        )
+        if match.group(2):
+            file = self.server.site / "articles" / f"{match.group(2)}.html"
+        else:
+            file = self.server.site / (match.group(1) or "index.html")
         try:
             html = file.read_text(encoding="utf-8")
         except OSError:

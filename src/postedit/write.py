@@ -18,7 +18,7 @@ from typing import Any
 
 from .model import Article
 from .render import article_diff, article_file_text, corpus_record, safe_name, to_json_line
-from .review import article_page, index_page
+from .review import article_page, index_pages
 
 __all__ = [
     "STATE_FILE",
@@ -103,7 +103,8 @@ def write_review(
         page = article_page(article, record, story, texts)
         write_if_changed(folder / "articles" / f"{names[article.id]}.html", page)
     _remove_stale(folder / "articles", ".html", {f"{n}.html" for n in names.values()})
-    write_if_changed(folder / "index.html", index_page(records))
+    for name, page in index_pages(records).items():
+        write_if_changed(folder / name, page)
 
 
 def write_corpus(
