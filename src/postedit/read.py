@@ -11,29 +11,35 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from charset_normalizer import from_bytes
 
 from .model import Article, Span
 
 SUFFIXES = (".txt", ".md", ".jsonl")
 META_KEYS = ("id", "title", "date", "url", "language", "source_language")
-_ENDS = "\n \t\u00a0"
+_ENDS = "\n \t\u00a0"  # what paragraph and title spans never start or end with
 
 
 @dataclass(frozen=True, slots=True)
 class ReadError:
+    """A file (or one ``.jsonl`` line: ``source`` ends in ``:LINE``) that gave no article."""
+
     source: str
     message: str
 
 
 @dataclass(frozen=True, slots=True)
 class ReadDefaults:
+    """Languages for articles whose file does not say."""
+
     language: str | None = None
     source_language: str | None = None
 
@@ -42,14 +48,16 @@ class ReadDefaults:
 
 
 def list_inputs(folder: Path) -> list[Path]:
-    """Article files under ``folder``, sorted by relative path; hidden entries and links to
-    folders are skipped (so a symlink loop cannot trap the walk)."""
+    """Article files under ``folder``, sorted by relative posix path. Hidden files and folders are
+    skipped, and links to folders are not followed (so a link loop cannot trap the walk)."""
     found = []
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in filenames:
-            if not name.startswith(".") and name.endswith(SUFFIXES):
-                found.append(Path(dirpath) / name)
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found += [
+            Path(dirpath, name)
+            for name in filenames
+            if not name.startswith(".") and name.lower().endswith(SUFFIXES)
+        ]
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
@@ -64,6 +72,7 @@ def read_folder(
 def read_file(
     path: Path, folder: Path, defaults: ReadDefaults = ReadDefaults()
 ) -> list[Article | ReadError]:
+    """The articles in one file (several for ``.jsonl``), or the errors that stop them."""
     source = path.relative_to(folder).as_posix()
     try:
         data = path.read_bytes()
@@ -72,13 +81,13 @@ def read_file(
     if is_binary(data):
         return [ReadError(source, "binary file, not text")]
     text, encoding, warnings = decode_bytes(data)
-    if path.suffix == ".jsonl":
-        return list(parse_jsonl(text, source, path.stem, encoding, warnings, defaults))
+    found = Found(source, path.stem, encoding, warnings, defaults)
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return parse_jsonl(text, found)
     if not text.strip():
         return [ReadError(source, "empty article")]
-    if path.suffix == ".md":
-        return [parse_markdown(text, source, path.stem, encoding, warnings, defaults)]
-    return [parse_text(text, source, path.stem, encoding, warnings, {}, defaults)]
+    return [parse_markdown(text, found) if suffix == ".md" else make_article(text, found, {})]
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -92,14 +101,16 @@ def read_json(path: Path) -> dict[str, Any]:
 
 # --- decoding ------------------------------------------------------------------------------------
 
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\v\f\r\x1b") + b"\x7f"
+
 
 def is_binary(data: bytes) -> bool:
-    """NUL bytes in the first 8 KiB of a file that is mostly not text, and not UTF-16."""
+    """NUL bytes in the first 8 KiB, and control bytes more than a tenth of them (not UTF-16)."""
     head = data[:8192]
-    if b"\x00" not in head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if b"\x00" not in head or head.startswith(_UTF16_BOMS):
         return False
-    texty = sum(32 <= b < 127 or b in (9, 10, 13) or b >= 128 for b in head)
-    return texty < 0.7 * len(head)
+    return len(head) - len(head.translate(None, _CONTROLS)) > 0.1 * len(head)
 
 
 def normalise_newlines(text: str) -> str:
@@ -107,69 +118,97 @@ def normalise_newlines(text: str) -> str:
 
 
 def decode_bytes(data: bytes) -> tuple[str, str, tuple[str, ...]]:
-    """Decode ``data``: UTF-8 (BOM stripped), UTF-16 with a BOM, else the detected encoding."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    """``(text, encoding, warnings)``: UTF-8 (BOM stripped), UTF-16 with a BOM, else detected.
+
+    Never raises. Newlines in the text are normalised to ``\\n``; NUL bytes are kept.
+    """
+    if data.startswith(_UTF16_BOMS):
         try:
             text = data.decode("utf-16")
-            return (
-                normalise_newlines(text),
-                "utf-16",
-                ("decoded as UTF-16 (byte-order mark), not UTF-8",),
-            )
+            return normalise_newlines(text), "utf-16", ("decoded as utf-16 (BOM), not UTF-8",)
         except UnicodeDecodeError:
-            pass
+            pass  # an odd number of bytes, say: detect below
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
         return normalise_newlines(data.decode("utf-8")), "utf-8", ()
     except UnicodeDecodeError as exc:
-        bad_at = exc.start
-    encoding = detect_encoding(data)
-    if encoding:
-        text = data.decode(encoding)
-        note = f"not valid UTF-8 (byte {bad_at}): decoded as {encoding} (detected)"
-        return normalise_newlines(text), encoding, (note,)
-    text = data.decode("utf-8", errors="replace")
-    note = f"not valid UTF-8 (byte {bad_at}) and no encoding detected: undecodable bytes replaced"
-    return normalise_newlines(text), "utf-8", (note,)
-
-
-# Single-byte Western encodings that detectors confuse with each other on short texts: news in
-# them is overwhelmingly windows-1252, which is tried first.
-LATIN_FAMILY = {"cp1250", "cp1252", "cp1257", "latin-1", "iso8859-1", "iso8859-2", "iso8859-15"}
-_ARABIC = re.compile(r"[\u0600-\u06ff]")
-_LETTER = re.compile(r"[^\W\d_]")
-
-
-def detect_encoding(data: bytes) -> str | None:
-    """cp1256 where the bytes read as mostly Arabic letters, else charset-normalizer's best guess,
-    else cp1252/latin-1 (which decode any byte)."""
+        bad = f"not valid UTF-8 (byte {exc.start})"
     try:
-        arabic = data.decode("cp1256")
-    except UnicodeDecodeError:
-        arabic = ""
-    letters = _LETTER.findall(arabic)
-    if letters and len(_ARABIC.findall(arabic)) >= 0.5 * len(letters):
-        return "cp1256"
-    from charset_normalizer import from_bytes
+        text, encoding, how = _decode_detected(data)
+        return normalise_newlines(text), encoding, (f"{bad}: {how}",)
+    except Exception:  # a detector failure must not lose the article
+        text = data.decode("utf-8", errors="replace")
+        return normalise_newlines(text), "utf-8", (f"{bad}: undecodable bytes replaced",)
 
+
+def _bytes_as_cp1252(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the bytes that are not UTF-8 as cp1252 (or latin-1, where undefined)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start : exc.end]
+    return "".join(bytes([b]).decode("cp1252", "ignore") or chr(b) for b in bad), exc.end
+
+
+codecs.register_error("postedit-cp1252", _bytes_as_cp1252)
+
+
+def _decode_detected(data: bytes) -> tuple[str, str, str]:
+    """``(text, encoding, how)`` for bytes that are not valid UTF-8, tried in order: UTF-8 with a
+    few stray single-byte characters, Arabic windows-1256, another non-Latin script that
+    charset-normalizer is sure of, else windows-1252 or latin-1 (which decodes anything)."""
+    replaced = data.decode("utf-8", errors="replace")
+    invalid = replaced.count("\ufffd") - data.count("\ufffd".encode())
+    multibyte = sum(ord(c) > 127 for c in replaced) - invalid
+    if multibyte >= 2 * invalid:
+        text = data.decode("utf-8", errors="postedit-cp1252")
+        return text, "utf-8", f"{invalid} invalid sequence(s) decoded as cp1252, the rest as utf-8"
+    arabic = data.decode("cp1256")
+    if _looks_arabic(arabic):
+        return arabic, "cp1256", "decoded as cp1256 (detected)"
+    if guess := _sure_guess(data):
+        return guess[0], guess[1], f"decoded as {guess[1]} (detected)"
+    try:
+        return data.decode("cp1252"), "cp1252", "decoded as cp1252 (guessed)"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1", "decoded as latin-1 (guessed)"
+
+
+def _is_arabic_letter(c: str) -> bool:
+    return c.isalpha() and ("\u0600" <= c <= "\u06ff" or "\ufb50" <= c <= "\ufeff")
+
+
+def _looks_arabic(text: str) -> bool:
+    """True if ``text`` (bytes read as cp1256) has Arabic words. Other single-byte encodings read
+    as cp1256 give Arabic letters too, but inside words of Latin letters."""
+    pure = mixed = 0
+    for word in text.split():
+        arabic = sum(_is_arabic_letter(c) for c in word)
+        if arabic and any(c.isalpha() and not _is_arabic_letter(c) for c in word):
+            mixed += arabic
+        else:
+            pure += arabic
+    return pure >= 2 and pure > 3 * mixed
+
+
+def _sure_guess(data: bytes) -> tuple[str, str] | None:
+    """``(text, encoding)`` if charset-normalizer recognised a language in a non-Latin script."""
     best = from_bytes(data).best()
-    guess = codecs.lookup(best.encoding).name if best is not None else None
-    if guess and guess not in LATIN_FAMILY and guess not in ("utf-8", "ascii"):
-        return guess
-    for fallback in ("cp1252", "latin-1"):
-        try:
-            data.decode(fallback)
-            return fallback
-        except UnicodeDecodeError:
-            continue
-    return None
+    if best is None or best.coherence < 0.2:
+        return None
+    try:
+        text = data.decode(best.encoding)
+    except (LookupError, UnicodeDecodeError):
+        return None
+    letters = [c for c in text if c.isalpha() and ord(c) > 127]
+    latin = sum(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+    return None if latin * 2 >= len(letters) else (text, codecs.lookup(best.encoding).name)
 
 
 # --- structure -----------------------------------------------------------------------------------
 
 
 def _lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each line of ``text[start:end]``, without its newline."""
     pos = start
     while pos < end:
         nl = text.find("\n", pos, end)
@@ -187,204 +226,196 @@ def _trim(text: str, start: int, end: int) -> Span | None:
 
 
 def split_paragraphs(text: str, start: int = 0, end: int | None = None) -> tuple[Span, ...]:
-    """Paragraphs of ``text[start:end]``: blocks between blank lines, or one per line where
-    there is no blank line at all. Spans exclude white space at their ends."""
+    """Paragraphs of ``text[start:end]``: blocks between blank lines, or one per line where there
+    is no blank line between the first and last non-blank ones. Spans exclude newlines, spaces,
+    tabs and no-break spaces at their ends."""
     end = len(text) if end is None else end
     lines = [(a, b, not text[a:b].strip(_ENDS)) for a, b in _lines(text, start, end)]
-    content = [i for i, (_, _, blank) in enumerate(lines) if not blank]
-    has_blank = any(blank for _, _, blank in lines[content[0] : content[-1]]) if content else False
-    spans: list[Span] = []
-    if not has_blank:
-        spans = [s for a, b, blank in lines if not blank and (s := _trim(text, a, b))]
-        return tuple(spans)
-    block_start: int | None = None
-    for a, _, blank in [*lines, (end, end, True)]:
-        if blank and block_start is not None:
-            if span := _trim(text, block_start, a):
-                spans.append(span)
-            block_start = None
-        elif not blank and block_start is None:
-            block_start = a
-    return tuple(spans)
+    filled = [i for i, (_, _, blank) in enumerate(lines) if not blank]
+    if not filled:
+        return ()
+    if not any(blank for _, _, blank in lines[filled[0] : filled[-1]]):
+        blocks = [lines[i][:2] for i in filled]
+    else:
+        blocks, first = [], None
+        for a, _, blank in lines:
+            if not blank and first is None:
+                first = a
+            elif blank and first is not None:
+                blocks.append((first, a))
+                first = None
+        if first is not None:
+            blocks.append((first, end))
+    return tuple(span for a, b in blocks if (span := _trim(text, a, b)))
 
 
-MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for m in names
-}
-_WEEKDAY = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?"
+_MONTHS = "january february march april may june july august september october november december"
+_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 _DATELINES = [
-    (re.compile(rf"{_WEEKDAY}(?P<m>[a-z]+)\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>\d{{4}})", re.I), "mdy"),
-    (re.compile(rf"{_WEEKDAY}(?P<d>\d{{1,2}})\s+(?P<m>[a-z]+)\.?,?\s+(?P<y>\d{{4}})", re.I), "dmy"),
-    (re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"), "iso"),
+    re.compile(_WEEKDAY + pattern, re.I)
+    for pattern in (
+        rf"(?P<m>[a-z]+)\.?\s+{_DAY},?\s+(?P<y>\d{{4}})",  # June 20, 2024
+        rf"{_DAY}\s+(?:of\s+)?(?P<m>[a-z]+)\.?,?\s+(?P<y>\d{{4}})",  # 20 June 2024
+        r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})",  # 2024-06-20
+    )
 ]
+
+
+def _month(name: str) -> int:
+    if name.isdigit():
+        return int(name)
+    name = name.lower()
+    months = _MONTHS.split()
+    return next((i for i, m in enumerate(months, 1) if len(name) >= 3 and m.startswith(name)), 0)
 
 
 def parse_dateline(line: str) -> str | None:
     """The ISO date if ``line`` is nothing but a date (optionally with its weekday)."""
-    line = line.strip(_ENDS)
-    for pattern, _ in _DATELINES:
-        m = pattern.fullmatch(line)
-        if not m:
-            continue
-        month = m["m"]
-        month_no = int(month) if month.isdigit() else MONTHS.get(month.lower())
-        try:
-            return date(int(m["y"]), month_no or 0, int(m["d"])).isoformat()
-        except ValueError:
-            return None
+    for pattern in _DATELINES:
+        if m := pattern.fullmatch(line.strip(_ENDS)):
+            try:
+                return date(int(m["y"]), _month(m["m"]), int(m["d"])).isoformat()
+            except ValueError:
+                return None
     return None
 
 
-def _first_lines(text: str, start: int, count: int) -> list[Span]:
-    found = []
-    for a, b in _lines(text, start, len(text)):
+def _head(text: str, want_title: bool) -> tuple[Span | None, str | None, int]:
+    """``(title span, ISO date, body start)``: the first non-empty line is the title, unless it
+    is a dateline with more text after it; a dateline right after the title is taken too."""
+    heads = []
+    for a, b in _lines(text, 0, len(text)):
         if span := _trim(text, a, b):
-            found.append(span)
-            if len(found) == count:
+            heads.append(span)
+            if len(heads) == 3:
                 break
-    return found
+    dates = [parse_dateline(text[s.start : s.end]) for s in heads]
+    title, when, body, i = None, None, 0, 0
+    if heads and dates[0] and (len(heads) > 1 or not want_title):
+        when, body, i = dates[0], heads[0].end, 1
+    if want_title and i < len(heads):
+        title, body, i = heads[i], heads[i].end, i + 1
+    if when is None and i < len(heads) and dates[i]:
+        when, body = dates[i], heads[i].end
+    return title, when, body
 
 
-def parse_text(
-    text: str,
-    source: str,
-    stem: str,
-    encoding: str,
-    warnings: tuple[str, ...],
-    meta: dict[str, Any],
-    defaults: ReadDefaults,
-    start: int = 0,
-) -> Article:
-    """A plain-text article: title line (unless ``meta`` has a title), optional dateline, body."""
-    heads = _first_lines(text, start, 3)
-    date_found = None
-    title_span = None
-    body_start = start
-    for span in heads:
-        line = text[span.start : span.end]
-        if date_found is None and title_span is None and (iso := parse_dateline(line)):
-            date_found, body_start = iso, span.end
-            continue
-        if "title" not in meta and title_span is None:
-            title_span, body_start = span, span.end
-            continue
-        if date_found is None and (iso := parse_dateline(line)):
-            date_found, body_start = iso, span.end
-        break
-    title = (
-        str(meta["title"])
-        if "title" in meta
-        else (text[title_span.start : title_span.end] if title_span else "")
-    )
-    return Article(
-        id=str(meta.get("id") or stem),
-        source=source,
-        raw=text,
-        raw_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        title=title,
-        paragraphs=split_paragraphs(text, body_start),
-        title_span=title_span,
-        date=_iso(meta.get("date")) or date_found,
-        url=_opt(meta.get("url")),
-        language=_opt(meta.get("language")) or defaults.language,
-        source_language=_opt(meta.get("source_language")) or defaults.source_language,
-        encoding=encoding,
-        warnings=warnings,
-        meta={k: v for k, v in meta.items() if k not in META_KEYS},
-    )
+# --- formats -------------------------------------------------------------------------------------
 
 
-def _opt(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Where some text was read from, and how it was decoded."""
+
+    source: str
+    stem: str
+    encoding: str
+    warnings: tuple[str, ...]
+    defaults: ReadDefaults
 
 
-def _iso(value: Any) -> str | None:
+def _text(value: Any) -> str | None:
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return _opt(value)
+    return None if value is None or str(value).strip() == "" else str(value).strip()
 
 
-_FRONT = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*(?:\n|\Z)", re.S | re.M)
+def bad_fields(fields: dict[str, Any]) -> str | None:
+    """Why the metadata fields are unusable (a list, a mapping, true/false), or None."""
+    for key in META_KEYS:
+        value = fields.get(key)
+        if isinstance(value, bool) or not isinstance(value, str | int | float | date | None):
+            return f"{key!r} must be a string, not {type(value).__name__}"
+    return None
 
 
-def parse_markdown(
-    text: str,
-    source: str,
-    stem: str,
-    encoding: str,
-    warnings: tuple[str, ...],
-    defaults: ReadDefaults,
-) -> Article | ReadError:
-    if not text.startswith("---"):
-        return parse_text(text, source, stem, encoding, warnings, {}, defaults)
-    m = _FRONT.match(text)
-    if not m:
-        return ReadError(source, "front matter starts with '---' but has no closing '---' line")
+def make_article(raw: str, found: Found, fields: dict[str, Any]) -> Article:
+    """The Article for ``raw``; ``fields`` (front matter or a JSON record) may give the title."""
+    title = _text(fields.get("title"))
+    title_span, dateline, body = _head(raw, want_title=title is None)
+    if title_span is not None:
+        title = raw[title_span.start : title_span.end]
+    given_date = _text(fields.get("date"))
+    defaults = found.defaults
+    return Article(
+        id=_text(fields.get("id")) or found.stem,
+        source=found.source,
+        raw=raw,
+        raw_sha256=hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+        title=title or "",
+        paragraphs=split_paragraphs(raw, body),
+        title_span=title_span,
+        date=(given_date and parse_dateline(given_date)) or given_date or dateline,
+        url=_text(fields.get("url")),
+        language=_text(fields.get("language")) or defaults.language,
+        source_language=_text(fields.get("source_language")) or defaults.source_language,
+        encoding=found.encoding,
+        warnings=found.warnings,
+        meta={k: v for k, v in fields.items() if k not in META_KEYS},
+    )
+
+
+_FRONT_OPEN = re.compile(r"---[ \t]*\n")
+_FRONT_CLOSE = re.compile(r"^---[ \t]*(?:\n|\Z)", re.M)
+
+
+def parse_markdown(text: str, found: Found) -> Article | ReadError:
+    """A ``.md`` file: YAML front matter between ``---`` lines, then the body (``raw``)."""
+    opening = _FRONT_OPEN.match(text)
+    if not opening:
+        return make_article(text, found, {})
+    closing = _FRONT_CLOSE.search(text, opening.end())
+    if not closing:
+        return ReadError(found.source, "front matter has no closing '---' line")
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        fields = yaml.safe_load(text[opening.end() : closing.start()])
     except yaml.YAMLError as exc:
-        reason = str(exc).replace("\n", " ")
-        return ReadError(source, f"invalid YAML front matter: {reason}")
-    if not isinstance(meta, dict):
-        return ReadError(source, "front matter is not a mapping of keys to values")
-    body = text[m.end() :]
-    if not body.strip() and "title" not in meta:
-        return ReadError(source, "empty article")
-    # edits index into the body: the text after the front matter
-    return parse_text(body, source, stem, encoding, warnings, meta, defaults)
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 2})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).replace("\n", " ")
+        return ReadError(found.source, f"invalid YAML front matter: {problem}{where}")
+    fields = {} if fields is None else fields
+    if not isinstance(fields, dict):
+        return ReadError(found.source, "front matter is not a mapping of keys to values")
+    if problem := bad_fields(fields):
+        return ReadError(found.source, f"front matter: {problem}")
+    body = text[closing.end() :]
+    if not body.strip() and _text(fields.get("title")) is None:
+        return ReadError(found.source, "empty article")
+    return make_article(body, found, fields)
 
 
-def parse_jsonl(
-    text: str,
-    source: str,
-    stem: str,
-    encoding: str,
-    warnings: tuple[str, ...],
-    defaults: ReadDefaults,
-) -> Iterator[Article | ReadError]:
-    seen_any = False
+def parse_jsonl(text: str, found: Found) -> list[Article | ReadError]:
+    """A ``.jsonl`` file: one JSON object per line, the article in its ``text``. Articles and
+    errors have ``source`` ``file.jsonl:LINE``."""
+    out: list[Article | ReadError] = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        seen_any = True
-        where = f"{source}:{number}"
+        where = f"{found.source}:{number}"
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield ReadError(where, f"not valid JSON: {exc.msg} (column {exc.colno})")
+            out.append(
+                ReadError(where, f"line {number}: not valid JSON: {exc.msg} (column {exc.colno})")
+            )
             continue
         if not isinstance(record, dict):
-            yield ReadError(where, "a line must be a JSON object")
+            problem = f"a line must be a JSON object, not {type(record).__name__}"
+        elif not isinstance(record.get("text"), str):
+            problem = "no 'text' string"
+        elif not record["text"].strip():
+            problem = "empty article"
+        else:
+            problem = bad_fields(record)
+        if problem:
+            out.append(ReadError(where, f"line {number}: {problem}"))
             continue
-        body = record.get("text")
-        if not isinstance(body, str) or not body.strip():
-            yield ReadError(where, "missing or empty 'text'")
-            continue
-        bad = [k for k in META_KEYS if k in record and not isinstance(record[k], (str, type(None)))]
-        if bad:
-            yield ReadError(where, f"field(s) {bad} must be strings")
-            continue
-        meta = {k: v for k, v in record.items() if k != "text"}
-        meta.setdefault("id", f"{stem}-{number}")
-        yield parse_text(normalise_newlines(body), where, stem, encoding, warnings, meta, defaults)
-    if not seen_any:
-        yield ReadError(source, "empty article")
+        fields = {k: v for k, v in record.items() if k != "text"}
+        fields["id"] = _text(fields.get("id")) or f"{found.stem}-{number}"
+        raw = normalise_newlines(record["text"])
+        out.append(make_article(raw, replace(found, source=where), fields))
+    return out or [ReadError(found.source, "empty article")]
