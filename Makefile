@@ -9,6 +9,8 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 # Prefect's local ephemeral server keeps its database here, not in the user's home.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+# The first run migrates a new database: on a busy 2-core machine that can take over Prefect's 20 s.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 INPUT  ?= seeds
 OUTPUT ?= output

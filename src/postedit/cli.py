@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -171,6 +172,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         report = cleanup(Settings(**params, dedup=config, decisions=args.decisions))
     else:
+        # a first run migrates a new database, which a busy machine may take longer than 20 s to do
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
         from flows.cleanup import cleanup as cleanup_flow
 
         report = cleanup_flow(**params, dedup=overrides or None, decisions=args.decisions)
