@@ -12,6 +12,23 @@ from conftest import RULES, SEEDS
 from postedit.cli import main
 
 
+def seed_run(output: Path) -> list[str]:
+    """``postedit run`` on the seeds into ``output``, without Prefect."""
+    return [
+        "run",
+        str(SEEDS),
+        "-r",
+        str(RULES),
+        "-o",
+        str(output),
+        "--language",
+        "en",
+        "--source-language",
+        "ar",
+        "--no-prefect",
+    ]
+
+
 def test_help_lists_the_commands(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])
@@ -68,40 +85,14 @@ def test_a_rule_whose_example_fails_fails_rules_test(tmp_path: Path, capsys) -> 
 
 
 def test_run_without_prefect_writes_the_corpus(tmp_path: Path, capsys) -> None:
-    code = main(
-        [
-            "run",
-            str(SEEDS),
-            "-r",
-            str(RULES),
-            "-o",
-            str(tmp_path),
-            "--language",
-            "en",
-            "--source-language",
-            "ar",
-            "--no-prefect",
-        ]
-    )
+    code = main(seed_run(tmp_path))
     assert code == 0
     assert len((tmp_path / "corpus.jsonl").read_text().splitlines()) == 5
     assert "5 articles cleaned" in capsys.readouterr().out
 
 
 def test_dedup_thresholds_are_settings(tmp_path: Path, capsys) -> None:
-    base = [
-        "run",
-        str(SEEDS),
-        "-r",
-        str(RULES),
-        "-o",
-        str(tmp_path),
-        "--language",
-        "en",
-        "--source-language",
-        "ar",
-        "--no-prefect",
-    ]
+    base = seed_run(tmp_path)
     assert main([*base, "--dedup", "bogus=1"]) == 2
     assert "unknown de-duplication setting 'bogus'" in capsys.readouterr().err
     assert main([*base, "--dedup", "related_passages=99"]) == 0
