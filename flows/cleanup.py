@@ -1,8 +1,12 @@
 """The ``cleanup`` flow: read a folder of articles, repair and correct them, write the corpus.
 
-Run it with ``postedit run`` (or ``python -m flows.cleanup``). Articles go to tasks in batches:
-a task run costs more than cleaning one article, so per-article detail lives in the outputs and
-the run-summary artifact, not in task runs.
+Run it with ``postedit run`` (or ``python -m flows.cleanup``), on a schedule with ``postedit
+serve`` or through the deployment in ``prefect.yaml``. Articles go to tasks in batches: a task
+run costs more than cleaning one article, so per-article detail lives in the outputs and the
+run-summary artifact, not in task runs. Only the ``clean-batch`` tasks go through the flow's task
+runner (threads by default, a Dask cluster with ``postedit run --workers N`` or
+``--dask-address``); reading, de-duplication and writing stay in the flow's own process, which
+holds the output folder's lock.
 """
 
 from __future__ import annotations
@@ -10,98 +14,97 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Annotated
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
+from pydantic import Field
 
-from postedit.decisions import load_decisions
-from postedit.dedup import DedupConfig, Result, dedup_config, deduplicate
+from postedit.decisions import Decisions
+from postedit.dedup import dedup_config
+from postedit.incremental import Plan
+from postedit.lock import output_lock
 from postedit.model import Article
-from postedit.pipeline import Engine, clean_articles
+from postedit.read import ReadError
 from postedit.rules import Rules, load_rules
-from postedit.runner import (
-    Settings,
-    build_report,
-    dedup_summary,
-    dedupe_ids,
-    earlier_items,
-    read_inputs,
-    summary_markdown,
-)
-from postedit.write import write_corpus
+from postedit.runner import Settings, batches, clean_batch, finish, prepare, summary_markdown
 
 BATCH_SIZE = 250
+LANGUAGE = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
 
-@task(name="load-rules")
+@task(name="load-rules", cache_policy=NO_CACHE)
 def load_rules_task(rules_dir: Path) -> Rules:
     rules = load_rules(rules_dir)
     get_run_logger().info("Loaded %d rules from %s", len(rules.rules), rules_dir)
     return rules
 
 
-@task(name="read-articles")
-def read_task(settings: Settings) -> tuple[list[Article], list]:
-    articles, errors = read_inputs(settings)
-    articles, duplicates = dedupe_ids(articles)
+@task(name="read-articles", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def read_task(
+    settings: Settings, rules: Rules, force: bool
+) -> tuple[Plan, list[ReadError], Decisions]:
+    """Read the input folder and find the articles changed since the last run."""
+    work, errors, decisions = prepare(settings, rules, force)
     logger = get_run_logger()
-    logger.info("Read %d articles from %s", len(articles), settings.input_dir)
-    for error in errors + duplicates:
-        logger.error("Cannot read %s: %s", error.source, error.message)
-    return articles, errors + duplicates
-
-
-def _run_stage(
-    stage: str, articles: list[Article], rules: Rules, decisions: Path | None
-) -> tuple[list, dict]:
-    timings: Counter[str] = Counter()
-    engine = Engine(rules, load_decisions(decisions))
-    done = list(clean_articles(articles, engine, timings, stages=(stage,)))
-    edits = sum(1 for a in done for e in a.edits if e.stage == stage)
-    get_run_logger().info("%s: %d articles, %d edits", stage, len(done), edits)
-    return done, dict(timings)
-
-
-@task(name="repair-batch", retries=1)
-def repair_batch(
-    articles: list[Article], rules: Rules, decisions: Path | None
-) -> tuple[list[Article], dict[str, float]]:
-    """ftfy, white space, boilerplate and repeated titles for one batch of articles."""
-    return _run_stage("repair", articles, rules, decisions)
-
-
-@task(name="correct-batch", retries=1)
-def correct_batch(
-    articles: list[Article], rules: Rules, decisions: Path | None
-) -> tuple[list[Article], dict[str, float]]:
-    """The rule packs for one batch of repaired articles."""
-    return _run_stage("correct", articles, rules, decisions)
-
-
-@task(name="deduplicate")
-def dedup_task(
-    articles: list[Article], rules: Rules, output_dir: Path, config: DedupConfig
-) -> tuple[Result, dict]:
-    """Duplicates and story clusters, against this run's and earlier runs' articles."""
-    result, state = deduplicate(articles, rules, earlier_items(output_dir), config)
-    summary = dedup_summary(result, {a.id for a in articles})
-    get_run_logger().info(
-        "De-duplicated: %d candidate pairs, %d duplicates, %d related, %d stories",
-        summary["candidate_pairs"],
-        summary["duplicates"],
-        summary["related"],
-        summary["stories"],
+    logger.info(
+        "Read %d articles from %s: %d to clean, %d unchanged, %d removed since the last run",
+        len(work.order),
+        settings.input_dir,
+        len(work.todo),
+        len(work.cached),
+        len(work.removed),
     )
-    return result, state
+    for error in errors:
+        logger.error("Cannot read %s: %s", error.source, error.message)
+    return work, errors, decisions
 
 
-@task(name="write-corpus", retries=2, retry_delay_seconds=1)
-def write_task(
-    output_dir: Path, articles: list[Article], report: dict, result: Result, state: dict
-) -> None:
-    write_corpus(output_dir, articles, report, result.clusters, result.report, state)
-    get_run_logger().info("Wrote %d articles to %s", len(articles), output_dir)
+@task(name="clean-batch", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def clean_batch_task(
+    articles: list[Article], rules: Rules, decisions: Decisions
+) -> tuple[list[Article], list[ReadError], dict[str, float]]:
+    """Repair, then correct, one batch of articles (logged per stage)."""
+    logger = get_run_logger()
+    timings: Counter[str] = Counter()
+    done, failed = clean_batch(articles, rules, decisions, timings)
+    for stage, steps in (("repair", ("structure", "ftfy", "whitespace")), ("correct", ("rules",))):
+        edits = Counter(e.action for a in done for e in a.edits if e.stage == stage)
+        logger.info(
+            "%s: %d articles, %d fixes, %d flags in %.2f s",
+            stage,
+            len(done),
+            edits["fix"],
+            edits["flag"],
+            sum(timings[s] for s in steps),
+        )
+    for error in failed:
+        logger.error("Cannot clean %s: %s", error.source, error.message)
+    return done, failed, dict(timings)
+
+
+@task(name="deduplicate-and-write", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def finish_task(
+    settings: Settings,
+    rules: Rules,
+    work: Plan,
+    cleaned: list[Article],
+    errors: list[ReadError],
+    timings: dict[str, float],
+) -> dict:
+    """De-duplicate the whole corpus against earlier runs and write it (report.json last)."""
+    report = finish(settings, rules, work, cleaned, errors, Counter(timings))
+    get_run_logger().info(
+        "De-duplicated: %(candidate_pairs)d candidate pairs, %(duplicates)d duplicates, "
+        "%(related)d related, %(stories)d stories",
+        report["dedup"],
+    )
+    get_run_logger().info(
+        "Wrote %d articles to %s: %s", report["articles"], settings.output_dir, report["outputs"]
+    )
+    return report
 
 
 @flow(name="cleanup", validate_parameters=True)
@@ -109,49 +112,81 @@ def cleanup(
     input_dir: Path = Path("seeds"),
     rules_dir: Path = Path("rules"),
     output_dir: Path = Path("output"),
-    language: str | None = None,
-    source_language: str | None = None,
-    batch_size: int = BATCH_SIZE,
+    language: Annotated[str | None, Field(pattern=LANGUAGE)] = None,
+    source_language: Annotated[str | None, Field(pattern=LANGUAGE)] = None,
+    batch_size: Annotated[int, Field(ge=1, le=100_000)] = BATCH_SIZE,
     dedup: dict[str, float] | None = None,
     decisions: Path | None = Path("review/decisions.jsonl"),
+    force: bool = False,
 ) -> dict:
     """Clean the articles in ``input_dir`` with the packs in ``rules_dir`` into ``output_dir``.
 
     ``language`` and ``source_language`` apply to articles whose metadata does not say;
     ``dedup`` overrides de-duplication thresholds (the fields of ``postedit.dedup.DedupConfig``);
-    ``decisions`` is the editors' decisions file the run honours.
+    ``decisions`` is the editors' decisions file the run honours. Articles unchanged since the
+    last run into ``output_dir`` are not cleaned again unless ``force`` is set.
     """
-    config = dedup_config(dedup)
+    if not Path(input_dir).is_dir():
+        raise ValueError(f"input folder not found: {input_dir}")
+    if not Path(rules_dir).is_dir():
+        raise ValueError(f"rules folder not found: {rules_dir}")
     settings = Settings(
-        input_dir, rules_dir, output_dir, language, source_language, config, decisions
+        input_dir, rules_dir, output_dir, language, source_language, dedup_config(dedup), decisions
     )
-    started = time.perf_counter()
-    rules = load_rules_task(rules_dir)
-    articles, errors = read_task(settings)
-    timings: Counter[str] = Counter({"read": time.perf_counter() - started})
-    batches = [articles[i : i + batch_size] for i in range(0, len(articles), max(1, batch_size))]
-    cleaned: list[Article] = []
-    for batch in batches:
-        repaired, repair_timings = repair_batch(quote(batch), quote(rules), decisions)
-        corrected, correct_timings = correct_batch(quote(repaired), quote(rules), decisions)
-        cleaned.extend(corrected)
-        timings.update(repair_timings)
-        timings.update(correct_timings)
-    started = time.perf_counter()
-    result, state = dedup_task(quote(cleaned), quote(rules), output_dir, config)
-    timings["dedup"] = time.perf_counter() - started
-    report = build_report(settings, rules, cleaned, errors, dict(timings), result)
-    write_task(output_dir, quote(cleaned), report, quote(result), quote(state))
+    with output_lock(output_dir):
+        started = time.perf_counter()
+        rules = load_rules_task(rules_dir)
+        timings: Counter[str] = Counter({"load_rules": time.perf_counter() - started})
+        started = time.perf_counter()
+        work, errors, decision_set = read_task(settings, quote(rules), force)
+        timings["read"] = time.perf_counter() - started
+        started = time.perf_counter()
+        futures = [
+            clean_batch_task.submit(quote(batch), quote(rules), quote(decision_set))
+            for batch in batches(work.todo, batch_size)
+        ]
+        cleaned: list[Article] = []
+        for future in futures:  # in submission order, so the output does not depend on timing
+            done, failed, batch_timings = future.result()
+            cleaned += done
+            errors += failed
+            timings.update(batch_timings)
+        timings["clean"] = time.perf_counter() - started
+        report = finish_task(
+            settings, quote(rules), quote(work), quote(cleaned), quote(errors), dict(timings)
+        )
     create_markdown_artifact(
         key="cleanup-summary", markdown=summary_markdown(report), description="postedit run summary"
     )
     get_run_logger().info(
-        "Cleanup done: %d articles, %d failed, status %s",
+        "Cleanup done: %d articles, %d cleaned, %d unchanged, %d failed, %d removed; status %s",
         report["articles"],
+        report["processed"],
+        report["skipped"],
         report["failed"],
+        report["removed"],
         report["status"],
     )
     return report
+
+
+def task_runner(dask_address: str | None = None, workers: int | None = None):
+    """A Dask task runner for an existing cluster (``tcp://host:8786``) or a local cluster of
+    ``workers`` processes; None for the flow's default (threads in this process)."""
+    if not dask_address and not workers:
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": workers,
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": None,
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ def test_run_without_prefect_writes_the_corpus(tmp_path: Path, capsys) -> None:
     code = main(seed_run(tmp_path))
     assert code == 0
     assert len((tmp_path / "corpus.jsonl").read_text().splitlines()) == 5
-    assert "5 articles cleaned" in capsys.readouterr().out
+    assert "5 articles in" in (out := capsys.readouterr().out) and "5 cleaned, 0 unchanged" in out
 
 
 def test_dedup_thresholds_are_settings(tmp_path: Path, capsys) -> None:

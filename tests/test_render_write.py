@@ -131,5 +131,5 @@ def test_write_corpus_order_staleness_and_unchanged_files(tmp_path: Path, monkey
     assert not (tmp_path / "articles" / "gone.txt").exists() and counts["removed"] == 1
     mtime = (tmp_path / "articles" / "a1.txt").stat().st_mtime_ns
     counts = write_corpus(tmp_path, [article()], {"status": "ok"})
-    assert counts["written"] == 0 and counts["unchanged"] == 2
+    assert counts["written"] == 0 and counts["unchanged"] == 3
     assert (tmp_path / "articles" / "a1.txt").stat().st_mtime_ns == mtime

@@ -139,7 +139,10 @@ def test_write_corpus_layout(tmp_path: Path) -> None:
         VALIDATOR.validate(record)
     assert records[0]["text"] == "A truce here."
     assert (tmp_path / "diffs" / "c3.diff").read_bytes() == b""  # nothing changed: empty diff
-    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == {"status": "ok"}
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["status"] == "ok"
+    assert report["outputs"] == {"written": 9, "unchanged": 0, "removed": 0}
+    assert report["timings"]["write"] >= 0
     for a in arts:
         assert (tmp_path / "articles" / f"{a.id}.txt").read_text("utf-8") == article_file_text(a)
         assert (tmp_path / "diffs" / f"{a.id}.diff").read_text("utf-8") == article_diff(a)
@@ -197,19 +200,19 @@ def test_stale_files_are_removed(tmp_path: Path) -> None:
     (tmp_path / "articles" / "notes.md").write_text("not ours")
     (tmp_path / "diffs" / ".tmp-crashed.diff").write_text("left by a killed run")
     counts = write_corpus(tmp_path, [article("a1")], {})
-    assert counts == {"written": 0, "unchanged": 2, "removed": 3}
+    assert counts == {"written": 0, "unchanged": 3, "removed": 4}
     assert sorted(os.listdir(tmp_path / "articles")) == ["a1.txt", "notes.md"]
     assert os.listdir(tmp_path / "diffs") == ["a1.diff"]
 
 
 def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
     arts = [article("a1"), article("b2")]
-    assert write_corpus(tmp_path, arts, {"n": 1}) == {"written": 4, "unchanged": 0, "removed": 0}
+    assert write_corpus(tmp_path, arts, {"n": 1}) == {"written": 6, "unchanged": 0, "removed": 0}
     for path in tmp_path.rglob("*.*"):
         os.utime(path, ns=(OLD_NS, OLD_NS))
     changed = [arts[0], article("b2", "Another truth.")]
     counts = write_corpus(tmp_path, changed, {"n": 1})
-    assert counts == {"written": 2, "unchanged": 2, "removed": 0}
+    assert counts == {"written": 3, "unchanged": 3, "removed": 0}
     moved = sorted(
         p.relative_to(tmp_path).as_posix()
         for p in tmp_path.rglob("*.*")
@@ -220,6 +223,7 @@ def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
         "corpus.dedup.jsonl",
         "corpus.jsonl",
         "diffs/b2.diff",
+        "report.json",  # it records the run's timings
         "review/articles/b2.html",  # the index lists the same counts: left alone
     ]
 

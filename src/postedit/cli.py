@@ -16,7 +16,7 @@ from . import __version__
 from .dedup import dedup_config
 from .rules import RuleError, Rules, describe, load_rules
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
 
 DESCRIPTION = """\
 postedit turns machine-translated news into a clean, de-duplicated, reviewable corpus:
@@ -28,14 +28,31 @@ outputs (in --output):
   corpus.jsonl        one record per article (see docs/corpus.md and the JSON Schema)
   articles/<id>.txt   title, blank line, cleaned text
   diffs/<id>.diff     unified diff from the raw text to articles/<id>.txt (patch accepts it)
-  report.json         counts per rule and action, warnings, errors, timings
+  report.json         counts (processed, skipped, failed, removed), edits per rule, warnings,
+                      errors, per-stage timings
+  review/             the review site; cache/ the cleaned articles the next run reuses
+
+Runs are incremental: an article whose bytes, packs, review decisions and postedit version are
+unchanged since the last run into OUTPUT is not cleaned again (--force cleans everything).
+One run at a time writes to an output folder.
 
 exit status: 0 all articles cleaned, 3 some articles could not be read (see report.json),
-1 the run failed (e.g. a broken rule pack), 2 bad usage.
+1 the run failed (e.g. a broken rule pack), 2 bad usage, 4 another run is writing to OUTPUT.
 
 examples:
   postedit run seeds --output output --language en --source-language ar
-  postedit run inbox/ --no-prefect"""
+  postedit run inbox/ --no-prefect
+  postedit run inbox/ --workers 2                       # a local Dask cluster
+  postedit run inbox/ --dask-address tcp://10.0.0.5:8786  # an existing Dask cluster"""
+
+SERVE_EPILOG = """\
+The deployment runs the same flow as 'postedit run' on the schedule, with these arguments as its
+parameters. It needs a Prefect server: start one with 'prefect server start' and set
+PREFECT_API_URL (e.g. http://127.0.0.1:4200/api). For work pools, see prefect.yaml.
+
+examples:
+  postedit serve inbox/ --output corpus --cron "*/30 * * * *" --language en
+  postedit serve inbox/ --cron "0 * * * *" --workers 2"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,43 +71,34 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("input", type=Path, metavar="INPUT", help="folder of articles")
-    run.add_argument(
-        "-o", "--output", type=Path, default=Path("output"), help="output folder (default: output)"
-    )
-    _rules_option(run)
-    run.add_argument(
-        "--language",
-        metavar="CODE",
-        help="language of articles whose metadata does not say (e.g. en)",
-    )
-    run.add_argument(
-        "--source-language",
-        metavar="CODE",
-        help="language the articles were translated from, where metadata does not say (e.g. ar)",
-    )
+    _flow_options(run)
     run.add_argument(
         "--no-prefect",
         action="store_true",
         help="run the cleanup as plain library calls, without a Prefect flow run",
     )
     run.add_argument(
-        "--decisions",
-        type=Path,
-        default=Path("review/decisions.jsonl"),
-        metavar="FILE",
-        help="editors' decisions to honour (default: review/decisions.jsonl; see README)",
-    )
-    run.add_argument(
-        "--dedup",
-        action="append",
-        default=[],
-        metavar="SETTING=VALUE",
-        help="override a de-duplication threshold, e.g. --dedup passage_cutoff=70 "
-        "(settings: see postedit.dedup.DedupConfig); may be repeated",
+        "--force", action="store_true", help="clean every article, even those unchanged"
     )
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(handler=cmd_run)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the cleanup on a schedule (a Prefect deployment served from this process)",
+        description="Serve the cleanup flow as a Prefect deployment with a cron schedule.",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _flow_options(serve)
+    serve.add_argument(
+        "--cron", required=True, metavar="EXPR", help='cron schedule, e.g. "*/30 * * * *"'
+    )
+    serve.add_argument("--timezone", default="UTC", help="time zone of the schedule (default UTC)")
+    serve.add_argument(
+        "--name", default="postedit-cleanup", help="deployment name (default: postedit-cleanup)"
+    )
+    serve.set_defaults(handler=cmd_serve)
 
     review = commands.add_parser(
         "review",
@@ -133,6 +141,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _flow_options(parser: argparse.ArgumentParser) -> None:
+    """The options of one cleanup: what to read and write, and where the work runs."""
+    parser.add_argument("input", type=Path, metavar="INPUT", help="folder of articles")
+    parser.add_argument(
+        "-o", "--output", type=Path, default=Path("output"), help="output folder (default: output)"
+    )
+    _rules_option(parser)
+    parser.add_argument(
+        "--language",
+        metavar="CODE",
+        help="language of articles whose metadata does not say (e.g. en)",
+    )
+    parser.add_argument(
+        "--source-language",
+        metavar="CODE",
+        help="language the articles were translated from, where metadata does not say (e.g. ar)",
+    )
+    parser.add_argument(
+        "--decisions",
+        type=Path,
+        default=Path("review/decisions.jsonl"),
+        metavar="FILE",
+        help="editors' decisions to honour (default: review/decisions.jsonl; see README)",
+    )
+    parser.add_argument(
+        "--dedup",
+        action="append",
+        default=[],
+        metavar="SETTING=VALUE",
+        help="override a de-duplication threshold, e.g. --dedup passage_cutoff=70 "
+        "(settings: see postedit.dedup.DedupConfig); may be repeated",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=250,
+        metavar="N",
+        help="articles per Prefect task run (default: 250)",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=int, metavar="N", help="clean on a local Dask cluster of N processes"
+    )
+    where.add_argument(
+        "--dask-address", metavar="URL", help="clean on an existing Dask cluster (tcp://host:port)"
+    )
+
+
 def _rules_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-r", "--rules", type=Path, default=Path("rules"), help="rules folder (default: rules)"
@@ -148,45 +204,109 @@ def _load(folder: Path) -> Rules | None:
         return None
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _flow_params(args: argparse.Namespace) -> dict[str, object] | int:
+    """The flow's parameters from the command line, or an exit status after saying what is
+    wrong (a broken pack, a bad setting, a missing folder)."""
     if _load(args.rules) is None:  # refuse to start on a broken pack, before any flow run
         return EXIT_FAILED
     try:
         overrides = dict(item.split("=", 1) for item in args.dedup)
-        config = dedup_config(overrides)
+        dedup_config(overrides)
     except ValueError as exc:
         print(f"postedit: --dedup: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.input.is_dir():
         print(f"postedit: input folder not found: {args.input}", file=sys.stderr)
         return EXIT_USAGE
-    params = dict(
+    if args.batch_size < 1 or (args.workers is not None and args.workers < 1):
+        print("postedit: --batch-size and --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    return dict(
         input_dir=args.input,
         rules_dir=args.rules,
         output_dir=args.output,
         language=args.language,
         source_language=args.source_language,
+        batch_size=args.batch_size,
+        dedup=overrides or None,
+        decisions=args.decisions,
     )
-    if args.no_prefect:
-        from .runner import Settings, cleanup
 
-        report = cleanup(Settings(**params, dedup=config, decisions=args.decisions))
-    else:
-        # a first run migrates a new database, which a busy machine may take longer than 20 s to do
-        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-        from flows.cleanup import cleanup as cleanup_flow
 
-        report = cleanup_flow(**params, dedup=overrides or None, decisions=args.decisions)
+def _flow(args: argparse.Namespace):  # a Prefect Flow
+    # a first run migrates a new database, which a busy machine may take longer than 20 s to do
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    from flows.cleanup import cleanup, task_runner
+
+    runner = task_runner(args.dask_address, args.workers)
+    return cleanup if runner is None else cleanup.with_options(task_runner=runner)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .lock import Busy, check_free
+
+    params = _flow_params(args)
+    if isinstance(params, int):
+        return params
+    try:
+        check_free(args.output)  # say so now rather than after starting Prefect
+        if args.no_prefect and not (args.workers or args.dask_address):
+            from .runner import Settings, cleanup
+
+            dedup = dedup_config(params.pop("dedup"))  # type: ignore[arg-type]
+            params.pop("batch_size")
+            report = cleanup(Settings(**params, dedup=dedup), force=args.force)  # type: ignore[arg-type]
+        elif args.no_prefect:
+            print("postedit: --workers and --dask-address need Prefect", file=sys.stderr)
+            return EXIT_USAGE
+        else:
+            report = _flow(args)(**params, force=args.force)
+    except Busy as exc:
+        print(f"postedit: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     if not args.quiet:
         by_action = report["edits"]["by_action"]
         print(
-            f"postedit: {report['articles']} articles cleaned into {args.output} "
-            f"({by_action.get('fix', 0)} fixes, {by_action.get('flag', 0)} flags), "
-            f"{report['failed']} failed"
+            f"postedit: {report['articles']} articles in {args.output}: "
+            f"{report['processed']} cleaned, {report['skipped']} unchanged, "
+            f"{report['failed']} failed, {report['removed']} removed "
+            f"({by_action.get('fix', 0)} fixes, {by_action.get('flag', 0)} flags)"
         )
     for error in report["errors"]:
         print(f"postedit: {error['source']}: {error['message']}", file=sys.stderr)
     return EXIT_PARTIAL if report["failed"] else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.settings import PREFECT_API_URL
+
+    params = _flow_params(args)
+    if isinstance(params, int):
+        return params
+    try:
+        CronSchedule(cron=args.cron, timezone=args.timezone)
+    except ValueError as exc:
+        print(f"postedit: --cron/--timezone: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not PREFECT_API_URL.value():
+        print(
+            "postedit: serving a schedule needs a Prefect server: run 'prefect server start' "
+            "and set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    for key in ("input_dir", "rules_dir", "output_dir", "decisions"):  # runs may start elsewhere
+        if params[key] is not None:
+            params[key] = str(Path(params[key]).resolve())  # type: ignore[arg-type]
+    _flow(args).serve(
+        name=args.name,
+        cron=args.cron,
+        parameters=params,
+        description=f"postedit cleanup of {params['input_dir']} into {params['output_dir']}",
+        tags=["postedit"],
+    )
+    return EXIT_OK
 
 
 def cmd_review(args: argparse.Namespace) -> int:

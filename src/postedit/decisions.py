@@ -45,6 +45,9 @@ class Decisions:
 
     edits: dict[tuple[str, str, str, str, str], str] = field(default_factory=dict)
     rules_off: set[tuple[str, str, str]] = field(default_factory=set)  # (scope, where, rule)
+    _by_article: dict[str, list[tuple[str, ...]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def from_lines(cls, lines: Iterable[dict[str, Any]]) -> Decisions:
@@ -78,6 +81,20 @@ class Decisions:
             source,
             rule,
         ) in self.rules_off
+
+    def about(self, article: str, source: str) -> list[tuple[str, ...]]:
+        """Every decision in force that can change ``article`` (from ``source``), sorted."""
+        if self._by_article is None:
+            index: dict[str, list[tuple[str, ...]]] = {}
+            for key, decision in self.edits.items():
+                index.setdefault(key[0], []).append((*key[1:], decision))
+            self._by_article = index
+        off = sorted(
+            (scope, rule)
+            for scope, where, rule in self.rules_off
+            if (scope, where) in (("article", article), ("source", source))
+        )
+        return sorted(self._by_article.get(article, [])) + [("off", *o) for o in off]
 
     def decision(self, article: str, rule: str, raw: str, start: int, end: int) -> str | None:
         return self.edits.get((article, rule, *context_key(raw, start, end)))

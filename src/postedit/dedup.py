@@ -15,6 +15,8 @@ reposts and hard negatives built from the seeds.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import zlib
 from collections import Counter, defaultdict
@@ -82,7 +84,7 @@ class Passage:
     words: str  # content words, stemmed, space-separated
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # not slotted: `digest` is a cached property
 class Item:
     """What de-duplication needs of an article (kept in the state between runs)."""
 
@@ -92,6 +94,12 @@ class Item:
     date: str | None
     passages: tuple[Passage, ...]
     archived: bool = False
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """A hash of the passages: two items with one digest compare the same with anything."""
+        text = "\n".join(p.words for p in self.passages)
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
     def rank(self) -> tuple[int, int, str, str]:
         """Canonical choice: most complete text, fewest flags, earliest date, then id."""
@@ -254,6 +262,21 @@ def compare(a: Item, b: Item, config: DedupConfig) -> Overlap | None:
     return Overlap(0, 0, round(score, 1), duplicate, tuple(pairs))
 
 
+def _memo_of(found: Overlap | None) -> object:
+    if found is None:
+        return 0
+    return [found.score, found.duplicate, [list(p) for p in found.pairs]]
+
+
+def _overlap_of(value: object) -> Overlap | None:
+    if not value:
+        return None
+    score, duplicate, pairs = value  # type: ignore[misc]
+    return Overlap(
+        0, 0, float(score), bool(duplicate), tuple((int(i), int(j), float(s)) for i, j, s in pairs)
+    )
+
+
 class _Union:
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
@@ -277,15 +300,33 @@ class Result:
     clusters: dict[str, dict[str, object]] = field(default_factory=dict)
     report: dict[str, dict[str, object]] = field(default_factory=dict)
     candidates: int = 0
+    compared: int = 0  # candidate pairs scored by this run (the others were remembered)
+    memo: dict[str, object] = field(default_factory=dict)
 
 
-def cluster(items: Sequence[Item], config: DedupConfig = DedupConfig()) -> Result:
-    """Duplicate groups and story clusters over ``items`` (current and archived articles)."""
+def cluster(
+    items: Sequence[Item],
+    config: DedupConfig = DedupConfig(),
+    memo: dict[str, object] | None = None,
+) -> Result:
+    """Duplicate groups and story clusters over ``items`` (current and archived articles).
+
+    ``memo`` holds the comparisons of an earlier run, keyed by the two items' digests: a pair of
+    unchanged articles is not scored again. The result's ``memo`` holds this run's candidates.
+    """
     items = sorted(items, key=lambda i: i.id)
     candidates = candidate_pairs(items, config)
+    memo = memo or {}
+    result = Result(candidates=len(candidates))
     overlaps: list[Overlap] = []
     for x, y in sorted(candidates):
-        found = compare(items[x], items[y], config)
+        key = items[x].digest + items[y].digest
+        if key in memo:
+            found = _overlap_of(memo[key])
+        else:
+            found = compare(items[x], items[y], config)
+            result.compared += 1
+        result.memo[key] = _memo_of(found)
         if found:
             overlaps.append(Overlap(x, y, found.score, found.duplicate, found.pairs))
     dup, story = _Union(len(items)), _Union(len(items))
@@ -308,7 +349,6 @@ def cluster(items: Sequence[Item], config: DedupConfig = DedupConfig()) -> Resul
     by_story: dict[int, list[Overlap]] = defaultdict(list)
     for o in overlaps:
         by_story[story.find(o.a)].append(o)
-    result = Result(candidates=len(candidates))
     for root, members in stories.items():
         canon = min(members, key=lambda i: items[i].rank())
         story_id = items[canon].id
@@ -371,16 +411,38 @@ def item_of(article: Article, stopwords: frozenset[str], config: DedupConfig) ->
     )
 
 
-def state_of(items: Iterable[Item]) -> dict[str, object]:
-    """What the next run needs to match new articles against these (``dedup-state.json``)."""
-    return {
+def config_digest(config: DedupConfig) -> str:
+    """Remembered comparisons hold only for the thresholds they were made with."""
+    return hashlib.blake2b(repr(config).encode(), digest_size=8).hexdigest()
+
+
+def state_of(
+    items: Iterable[Item], memo: dict[str, object] | None = None, config: DedupConfig | None = None
+) -> dict[str, object]:
+    """What the next run needs to match new articles against these (``dedup-state.json``): the
+    articles' passages and the comparisons already made."""
+    state: dict[str, object] = {
         "version": 1,
         "articles": {i.id: i.to_state() for i in sorted(items, key=lambda i: i.id)},
     }
+    if memo is not None and config is not None:
+        state["comparisons"] = {
+            "config": config_digest(config),
+            "pairs": dict(sorted(memo.items())),
+        }
+    return state
 
 
 def items_from_state(state: dict) -> dict[str, Item]:
     return {k: Item.from_state(k, v) for k, v in (state.get("articles") or {}).items()}
+
+
+def memo_from_state(state: dict, config: DedupConfig) -> dict[str, object]:
+    comparisons = state.get("comparisons") or {}
+    if not isinstance(comparisons, dict) or comparisons.get("config") != config_digest(config):
+        return {}
+    pairs = comparisons.get("pairs")
+    return pairs if isinstance(pairs, dict) else {}
 
 
 def deduplicate(
@@ -388,12 +450,15 @@ def deduplicate(
     rules: Rules,
     earlier: dict[str, Item] | None = None,
     config: DedupConfig = DedupConfig(),
+    memo: dict[str, object] | None = None,
 ) -> tuple[Result, dict[str, object]]:
     """Cluster this run's articles together with the articles of earlier runs.
 
     Returns the result and the new state; an earlier article that is not in this run stays in
-    the state (archived), so a repost arriving later still finds its canonical.
+    the state (archived), so a repost arriving later still finds its canonical. ``memo``: the
+    comparisons an earlier run made (`memo_from_state`).
     """
     current = {a.id: item_of(a, rules.stopwords_for(a.language), config) for a in articles}
     merged = {**(earlier or {}), **current}
-    return cluster(list(merged.values()), config), state_of(merged.values())
+    result = cluster(list(merged.values()), config, memo)
+    return result, state_of(merged.values(), result.memo, config)

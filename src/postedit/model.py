@@ -226,3 +226,51 @@ class OffsetMap:
         """The span of the original text that ``[start, end)`` of the changed text came from."""
         first = self._point(start, "start")
         return (first, first) if start == end else (first, max(first, self._point(end, "end")))
+
+
+def article_to_dict(article: Article) -> dict[str, object]:
+    """Every field of ``article`` as JSON-ready data (`article_from_dict` reads it back)."""
+
+    def span(value: Span | None) -> list[int] | None:
+        return None if value is None else [value.start, value.end]
+
+    return {
+        "id": article.id,
+        "source": article.source,
+        "raw": article.raw,
+        "raw_sha256": article.raw_sha256,
+        "title": article.title,
+        "paragraphs": [span(p) for p in article.paragraphs],
+        "title_span": span(article.title_span),
+        "date": article.date,
+        "url": article.url,
+        "language": article.language,
+        "source_language": article.source_language,
+        "encoding": article.encoding,
+        "warnings": list(article.warnings),
+        "edits": [e.to_dict() for e in article.edits],
+        "meta": article.meta,
+    }
+
+
+def article_from_dict(data: dict) -> Article:
+    def span(value: list[int] | None) -> Span | None:
+        return None if value is None else Span(int(value[0]), int(value[1]))
+
+    return Article(
+        id=data["id"],
+        source=data["source"],
+        raw=data["raw"],
+        raw_sha256=data["raw_sha256"],
+        title=data["title"],
+        paragraphs=tuple(Span(int(p[0]), int(p[1])) for p in data["paragraphs"]),
+        title_span=span(data.get("title_span")),
+        date=data.get("date"),
+        url=data.get("url"),
+        language=data.get("language"),
+        source_language=data.get("source_language"),
+        encoding=data.get("encoding", "utf-8"),
+        warnings=tuple(data.get("warnings", ())),
+        edits=tuple(Edit.from_dict(e) for e in data.get("edits", ())),
+        meta=dict(data.get("meta") or {}),
+    )

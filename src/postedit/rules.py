@@ -18,6 +18,7 @@ Every rule carries ``examples``: sentences it must change (the error marked ``[[
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -119,6 +120,8 @@ class Rules:
     root: str
     rules: tuple[Rule, ...]
     stopwords: dict[str, frozenset[str]] = field(default_factory=dict)  # per language
+    # (path relative to root, language, source language, sha256 of the file): what changed
+    packs: tuple[tuple[str, str, str | None, str], ...] = ()
 
     def stopwords_for(self, language: str | None) -> frozenset[str]:
         return self.stopwords.get((language or "").split("-")[0].lower(), frozenset())
@@ -130,6 +133,11 @@ class Rules:
     def languages(self) -> tuple[str, ...]:
         return tuple(sorted({r.language for r in self.rules}))
 
+    def digest_for(self, language: str | None, source_language: str | None) -> str:
+        """A hash of the bytes of every pack file that applies to articles in ``language``
+        translated from ``source_language``: it changes when any rule they can meet changes."""
+        return _digest(self, language, source_language)
+
 
 @functools.lru_cache(maxsize=256)
 def _select(rules: Rules, language: str | None, source_language: str | None) -> tuple[Rule, ...]:
@@ -140,6 +148,17 @@ def _select(rules: Rules, language: str | None, source_language: str | None) -> 
         for r in rules.rules
         if r.language == base and (r.source_language is None or r.source_language == src)
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _digest(rules: Rules, language: str | None, source_language: str | None) -> str:
+    base = (language or "").split("-")[0].lower()
+    src = (source_language or "").split("-")[0].lower() or None
+    digest = hashlib.sha256()
+    for path, lang, source, sha in rules.packs:
+        if lang == base and (source is None or source == src):
+            digest.update(f"{path}\0{sha}\0".encode())
+    return digest.hexdigest()
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -202,8 +221,14 @@ def load_rules(root: Path | str) -> Rules:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     stopwords: dict[str, set[str]] = {}
+    packs = []
     for path in pack_files(root):
-        language, _ = pack_scope(root, path)
+        language, source = pack_scope(root, path)
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise RuleError(path, None, f"cannot read: {exc}") from exc
+        packs.append((path.relative_to(root).as_posix(), language, source, sha))
         pack_rules, words = load_pack(root, path, start=len(rules))
         stopwords.setdefault(language, set()).update(words)
         for rule in pack_rules:
@@ -212,7 +237,7 @@ def load_rules(root: Path | str) -> Rules:
             seen[rule.id] = str(path)
             rules.append(rule)
     frozen = {lang: frozenset(words) for lang, words in stopwords.items() if words}
-    return Rules(str(root), tuple(rules), frozen)
+    return Rules(str(root), tuple(rules), frozen, tuple(packs))
 
 
 def load_pack(root: Path, path: Path, start: int = 0) -> tuple[list[Rule], list[str]]:

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .decisions import load_decisions
-from .dedup import DedupConfig, Item, Result, deduplicate, items_from_state
+from .decisions import Decisions, load_decisions
+from .dedup import DedupConfig, Item, Result, deduplicate, items_from_state, memo_from_state
+from .incremental import Cache, Plan, plan
+from .lock import output_lock
 from .model import Article
-from .pipeline import Engine, clean_articles, count_edits
+from .pipeline import Engine, clean_article, count_edits
 from .read import ReadDefaults, ReadError, read_folder, read_json
 from .rules import Rules, load_rules
 from .write import STATE_FILE, write_corpus
@@ -64,6 +66,32 @@ def dedupe_ids(articles: Sequence[Article]) -> tuple[list[Article], list[ReadErr
     return kept, errors
 
 
+def clean_batch(
+    articles: Sequence[Article],
+    rules: Rules,
+    decisions: Decisions | None,
+    timings: Counter[str] | None = None,
+) -> tuple[list[Article], list[ReadError]]:
+    """Repair and correct ``articles``; an article whose cleaning fails becomes an error naming
+    it, and the others go on."""
+    engine = Engine(rules, decisions)
+    done: list[Article] = []
+    failed: list[ReadError] = []
+    for article in articles:
+        try:
+            done.append(clean_article(article, engine, timings))
+        except Exception as exc:  # one bad article never sinks the batch
+            failed.append(
+                ReadError(article.source, f"cleaning failed: {type(exc).__name__}: {exc}")
+            )
+    return done, failed
+
+
+def batches(articles: Sequence[Article], size: int) -> list[list[Article]]:
+    size = max(1, size)
+    return [list(articles[i : i + size]) for i in range(0, len(articles), size)]
+
+
 def build_report(
     settings: Settings,
     rules: Rules,
@@ -71,19 +99,30 @@ def build_report(
     errors: Iterable[ReadError],
     timings: dict[str, float],
     dedup: Result | None = None,
+    work: Plan | None = None,
 ) -> dict[str, object]:
+    """The run report: counts, edits per rule and article, warnings, errors, timings.
+
+    ``processed`` articles were cleaned by this run, ``skipped`` ones were unchanged since an
+    earlier run (taken from the cache), ``failed`` inputs gave no article and ``removed`` ones
+    were in the previous corpus but are no longer in the input.
+    """
     errors = list(errors)
     by_rule = count_edits(articles)
     by_action: Counter[str] = Counter()
     for counts in by_rule.values():
         by_action.update(counts)
+    skipped = len(work.cached) if work else 0
     return {
         "postedit_version": __version__,
         "input": str(settings.input_dir),
         "rules": str(settings.rules_dir),
         "rule_count": len(rules.rules),
         "articles": len(articles),
+        "processed": len(articles) - skipped,
+        "skipped": skipped,
         "failed": len(errors),
+        "removed": len(work.removed) if work else 0,
         "status": "partial" if errors else "ok",
         "edits": {"by_action": dict(sorted(by_action.items())), "by_rule": by_rule},
         "per_article": {
@@ -106,33 +145,70 @@ def dedup_summary(result: Result | None, current: set[str]) -> dict[str, int]:
     roles = Counter(c["role"] for i, c in result.clusters.items() if i in current)
     return {
         "candidate_pairs": result.candidates,
+        "compared": result.compared,
         "stories": len(result.report),
         "duplicates": roles["duplicate"],
         "related": roles["related"],
     }
 
 
-def cleanup(settings: Settings) -> dict[str, object]:
-    """Read, clean and write one folder; return the report (also written to report.json)."""
-    timings: Counter[str] = Counter()
-    started = time.perf_counter()
-    rules = load_rules(settings.rules_dir)
-    timings["load_rules"] = time.perf_counter() - started
-
-    mark = time.perf_counter()
+def prepare(
+    settings: Settings, rules: Rules, force: bool = False
+) -> tuple[Plan, list[ReadError], Decisions]:
+    """Read the input folder and decide, article by article, what must be cleaned again."""
     articles, errors = read_inputs(settings)
     articles, duplicate_errors = dedupe_ids(articles)
-    errors += duplicate_errors
-    timings["read"] = time.perf_counter() - mark
+    decisions = load_decisions(settings.decisions)
+    work = plan(articles, rules, decisions, settings.output_dir, force)
+    return work, errors + duplicate_errors, decisions
 
-    engine = Engine(rules, load_decisions(settings.decisions))
-    cleaned = list(clean_articles(articles, engine, timings))
+
+def finish(
+    settings: Settings,
+    rules: Rules,
+    work: Plan,
+    cleaned: Sequence[Article],
+    errors: list[ReadError],
+    timings: Counter[str],
+) -> dict[str, object]:
+    """De-duplicate the whole corpus (cached and newly cleaned articles) and write it."""
+    articles = work.merge(cleaned)
     mark = time.perf_counter()
-    result, state = deduplicate(cleaned, rules, earlier_items(settings.output_dir), settings.dedup)
-    timings["dedup"] = time.perf_counter() - mark
-    report = build_report(settings, rules, cleaned, errors, dict(timings), result)
-    write_corpus(settings.output_dir, cleaned, report, result.clusters, result.report, state)
+    earlier = read_json(settings.output_dir / STATE_FILE)
+    result, state = deduplicate(
+        articles,
+        rules,
+        items_from_state(earlier),
+        settings.dedup,
+        memo_from_state(earlier, settings.dedup),
+    )
+    timings["dedup"] += time.perf_counter() - mark
+    report = build_report(settings, rules, articles, errors, dict(timings), result, work)
+    entries = {a.id: Cache.entry(a, work.fingerprints[a.id]) for a in cleaned}
+    write_corpus(
+        settings.output_dir, articles, report, result.clusters, result.report, state, entries
+    )
     return report
+
+
+def cleanup(settings: Settings, force: bool = False) -> dict[str, object]:
+    """Read, clean and write one folder; return the report (also written to report.json).
+
+    Articles unchanged since the last run into the same output are not cleaned again (see
+    `postedit.incremental`); ``force`` cleans everything. Holds the output folder's lock.
+    """
+    with output_lock(settings.output_dir):
+        timings: Counter[str] = Counter()
+        started = time.perf_counter()
+        rules = load_rules(settings.rules_dir)
+        timings["load_rules"] = time.perf_counter() - started
+
+        mark = time.perf_counter()
+        work, errors, decisions = prepare(settings, rules, force)
+        timings["read"] = time.perf_counter() - mark
+
+        cleaned, failed = clean_batch(work.todo, rules, decisions, timings)
+        return finish(settings, rules, work, cleaned, errors + failed, timings)
 
 
 def earlier_items(output_dir: Path) -> dict[str, Item]:
@@ -147,8 +223,10 @@ def summary_markdown(report: dict[str, object], limit: int = 200) -> str:
     lines = [
         "# postedit cleanup",
         "",
-        f"{report['articles']} articles cleaned, {report['failed']} failed "
-        f"({report['status']}); {edits['by_action'].get('fix', 0)} fixes, "
+        f"{report['articles']} articles in the corpus: {report.get('processed', 0)} cleaned, "
+        f"{report.get('skipped', 0)} unchanged, {report['failed']} failed, "
+        f"{report.get('removed', 0)} removed ({report['status']}); "
+        f"{edits['by_action'].get('fix', 0)} fixes, "
         f"{edits['by_action'].get('flag', 0)} flags.",
         "",
         "| rule | fix | flag |",

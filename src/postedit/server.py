@@ -20,9 +20,7 @@ from .decisions import append_decision
 from .review import TOKEN_PLACEHOLDER
 
 MAX_BODY = 4096
-PAGE = re.compile(
-    r"^/(?:(index(?:-[a-z]+)?\.html))?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$"
-)
+PAGE = re.compile(r"^/(?:(index(?:-[a-z]+)?\.html))?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$")
 FIELDS = ("article", "rule", "before", "left", "right", "decision", "scope", "source", "token")
 
 

@@ -173,3 +173,42 @@ def dedup_corpus(
             items.append(Item(article_id, sum(len(" ".join(p)) for p in text), 0, None, passages))
             truth[article_id] = story
     return items, truth
+
+
+# --- a seed-like corpus for the run benchmarks ---------------------------------------------------
+
+MT_ERRORS = [
+    "The two sides agreed on a truth that began on Al-Khanis.",
+    "The facts of the coalition stressed the the need for calm..",
+    "He emphasized that.",
+    "Officials said the Sudanese government would respond.Serious.",
+    "No comments:",
+]
+
+
+def news_corpus(paragraphs: list[str], count: int, seed: int = 5) -> list[tuple[str, str]]:
+    """``count`` seed-like articles as (file name, text): sentences of ``paragraphs`` with 70% of
+    their words redrawn from the same vocabulary, typical MT errors injected, and a quarter of the
+    stories reposted (`repost`). Deterministic for a given ``seed``."""
+    rng = random.Random(seed)
+    sentences = [s for p in paragraphs for s in split_sentences(p) if len(s.split()) > 4]
+    vocabulary = sorted({w for s in sentences for w in s.split() if w.isalpha()})
+    articles: list[tuple[str, str]] = []
+    while len(articles) < count:
+        body = []
+        for _ in range(rng.randint(5, 10)):
+            para = []
+            for _ in range(rng.randint(1, 3)):
+                words = rng.choice(sentences).split()
+                para.append(
+                    " ".join(rng.choice(vocabulary) if rng.random() < 0.7 else w for w in words)
+                )
+            if rng.random() < 0.3:
+                para.append(rng.choice(MT_ERRORS))
+            body.append(" ".join(para))
+        title = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(4, 9))).capitalize()
+        name = f"story-{len(articles):06d}"
+        articles.append((f"{name}.txt", "\n\n".join([title, *body]) + "\n"))
+        if rng.random() < 0.25 and len(articles) < count:
+            articles.append((f"{name}-repost.txt", repost(title, body, rng)))
+    return articles

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 STATE_FILE = "dedup-state.json"
+CACHE_DIR = "cache"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -89,22 +91,35 @@ def _remove_stale(folder: Path, suffix: str, keep: set[str]) -> int:
     return removed
 
 
+def _remove_temporary(output_dir: Path) -> None:
+    """Temporary files a killed run left at the top of ``output_dir`` (the folders' own are
+    removed with their stale files)."""
+    if output_dir.is_dir():
+        for path in output_dir.glob(".tmp-*"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
 def write_review(
     folder: Path,
     articles: list[Article],
     records: list[dict[str, Any]],
     stories: dict[str, Any],
     names: dict[str, str],
-) -> None:
-    """The review site: ``index.html`` and ``articles/<name>.html``."""
+) -> dict[str, int]:
+    """The review site: ``index.html`` and ``articles/<name>.html``; returns file counts."""
+    counts = {"written": 0, "unchanged": 0, "removed": 0}
     texts = {r["id"]: r["text"] for r in records}
     for article, record in zip(articles, records, strict=True):
         story = stories.get(record["cluster"]["id"])
         page = article_page(article, record, story, texts)
-        write_if_changed(folder / "articles" / f"{names[article.id]}.html", page)
-    _remove_stale(folder / "articles", ".html", {f"{n}.html" for n in names.values()})
+        written = write_if_changed(folder / "articles" / f"{names[article.id]}.html", page)
+        counts["written" if written else "unchanged"] += 1
+    keep = {f"{n}.html" for n in names.values()}
+    counts["removed"] += _remove_stale(folder / "articles", ".html", keep)
     for name, page in index_pages(records).items():
         write_if_changed(folder / name, page)
+    return counts
 
 
 def write_corpus(
@@ -114,20 +129,25 @@ def write_corpus(
     clusters: dict[str, dict[str, Any]] | None = None,
     cluster_report: dict[str, Any] | None = None,
     dedup_state: dict[str, Any] | None = None,
+    cache_entries: dict[str, str] | None = None,
 ) -> dict[str, int]:
-    """Write ``articles/<name>.txt`` and ``diffs/<name>.diff`` per article, the de-duplication
-    files, ``corpus.jsonl`` (sorted by id), then ``report.json``; remove stale article files.
+    """Write ``articles/<name>.txt``, ``diffs/<name>.diff`` and a review page per article, the
+    de-duplication files, ``corpus.jsonl`` (sorted by id), the cache entries of the articles
+    cleaned by this run (``cache_entries``: id -> entry), then ``report.json``; remove the
+    files of articles no longer in the corpus, and temporary files a killed run left.
 
-    Returns counts of article and diff files ``written``, ``unchanged`` (left alone) and
-    ``removed``. Raises ValueError, before writing anything, if two articles would share a file
-    name (the same id, or ids with the same safe name).
+    Returns counts of article, diff and review files ``written``, ``unchanged`` (left alone)
+    and ``removed``; they are also the report's ``outputs``. Raises ValueError, before writing
+    anything, if two articles would share a file name (the same id, or ids with one safe name).
     """
+    started = time.perf_counter()
     output_dir = Path(output_dir)
     ordered = sorted(articles, key=lambda a: a.id)
     names = {a.id: safe_name(a.id) for a in ordered}
     if len(set(names.values())) != len(ordered):
         raise ValueError("two articles have the same id (or ids that map to one file name)")
     counts = {"written": 0, "unchanged": 0, "removed": 0}
+    _remove_temporary(output_dir)
     for article in ordered:
         name = names[article.id]
         for path, text in (
@@ -141,7 +161,9 @@ def write_corpus(
     if dedup_state is not None:
         state = json.dumps(dedup_state, ensure_ascii=False) + "\n"
         write_if_changed(output_dir / STATE_FILE, state)
-    write_review(output_dir / "review", ordered, records, cluster_report or {}, names)
+    pages = write_review(output_dir / "review", ordered, records, cluster_report or {}, names)
+    for key, value in pages.items():
+        counts[key] += value
     kept = "".join(to_json_line(r) for r in records if r["cluster"]["role"] != "duplicate")
     write_if_changed(output_dir / "corpus.dedup.jsonl", kept)
     write_if_changed(output_dir / "corpus.jsonl", "".join(to_json_line(r) for r in records))
@@ -149,5 +171,10 @@ def write_corpus(
     for folder, suffix in (("articles", ".txt"), ("diffs", ".diff")):
         keep = {f"{n}{suffix}" for n in kept_names}
         counts["removed"] += _remove_stale(output_dir / folder, suffix, keep)
+    for article_id, entry in sorted((cache_entries or {}).items()):
+        write_if_changed(output_dir / CACHE_DIR / f"{names[article_id]}.json", entry)
+    _remove_stale(output_dir / CACHE_DIR, ".json", {f"{n}.json" for n in kept_names})
+    report["outputs"] = dict(counts)
+    report.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
     write_if_changed(output_dir / "report.json", json_text(report))
     return counts

@@ -1,0 +1,143 @@
+"""Incremental runs: which articles must be cleaned again, and the cache of cleaned articles.
+
+An article is cleaned again only when its *fingerprint* changes. The fingerprint is a hash of
+
+- the article as read: its id, source, raw text, title, metadata and languages (so a changed
+  file, or a changed ``--language`` default, changes it);
+- the bytes of every rule pack that applies to its language and source language (a change to
+  ``rules/en/from-ar/`` reprocesses English articles translated from Arabic and nothing else);
+- the editors' decisions about it (its own, and "off" decisions for its source);
+- the code: postedit's version and a hash of its source files.
+
+Each cleaned article is kept, with its edits and fingerprint, in ``OUTPUT/cache/<name>.json``.
+De-duplication and writing always see the whole corpus (cached and new articles alike), so new
+articles are matched against earlier ones and a deleted input leaves the corpus. Deleting the
+cache folder (or ``postedit run --force``) makes the next run clean everything again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from . import __version__
+from .decisions import Decisions
+from .model import Article, article_from_dict, article_to_dict
+from .render import safe_name
+from .rules import Rules
+from .write import CACHE_DIR
+
+CACHE_VERSION = 1
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """postedit's version and a hash of its installed source files and schema."""
+    digest = hashlib.sha256(f"postedit {__version__} cache {CACHE_VERSION}\0".encode())
+    package = resources.files("postedit")
+    files = sorted(
+        (p for p in Path(str(package)).rglob("*") if p.suffix in (".py", ".json")),
+        key=lambda p: p.as_posix(),
+    )
+    for path in files:
+        digest.update(path.relative_to(str(package)).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def input_fingerprint(article: Article) -> str:
+    """A hash of everything reading gave for ``article`` (its edits excluded)."""
+    data = article_to_dict(article)
+    data.pop("edits")
+    data.pop("raw")  # raw_sha256 stands for it
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def fingerprint(article: Article, rules: Rules, decisions: Decisions | None) -> str:
+    """What `clean_article` depends on, as one hash (see the module docstring)."""
+    digest = hashlib.sha256()
+    for part in (
+        code_fingerprint(),
+        input_fingerprint(article),
+        rules.digest_for(article.language, article.source_language),
+        json.dumps(decisions.about(article.id, article.source) if decisions else []),
+    ):
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+class Cache:
+    """Cleaned articles by id, in ``OUTPUT/cache/<name>.json`` (one JSON object per file)."""
+
+    def __init__(self, output_dir: Path) -> None:
+        self.folder = Path(output_dir) / CACHE_DIR
+
+    def path(self, article_id: str) -> Path:
+        return self.folder / f"{safe_name(article_id)}.json"
+
+    def get(self, article_id: str, want: str) -> Article | None:
+        """The cached article, if its fingerprint is ``want`` (else None: missing, stale, bad)."""
+        try:
+            data = json.loads(self.path(article_id).read_text(encoding="utf-8"))
+            if data.get("fingerprint") != want or data["article"]["id"] != article_id:
+                return None
+            return article_from_dict(data["article"])
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return None  # a damaged entry is a cache miss: the article is cleaned again
+
+    def ids(self) -> set[str]:
+        """The file names (without .json) of the entries in the cache."""
+        if not self.folder.is_dir():
+            return set()
+        return {p.stem for p in self.folder.glob("*.json") if not p.name.startswith(".")}
+
+    @staticmethod
+    def entry(article: Article, fingerprint: str) -> str:
+        data = {"fingerprint": fingerprint, "article": article_to_dict(article)}
+        return json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+@dataclass
+class Plan:
+    """What a run does with each article it read."""
+
+    order: list[str] = field(default_factory=list)  # article ids in input order
+    todo: list[Article] = field(default_factory=list)  # to clean
+    cached: dict[str, Article] = field(default_factory=dict)  # unchanged: taken from the cache
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)  # cache entries with no input any more
+
+    def merge(self, cleaned: Iterable[Article]) -> list[Article]:
+        """Cached and newly cleaned articles, in input order (an article that failed is absent)."""
+        by_id = {**self.cached, **{a.id: a for a in cleaned}}
+        return [by_id[i] for i in self.order if i in by_id]
+
+
+def plan(
+    articles: Sequence[Article],
+    rules: Rules,
+    decisions: Decisions | None,
+    output_dir: Path,
+    force: bool = False,
+) -> Plan:
+    """Split ``articles`` into those to clean and those whose cached result still holds."""
+    cache = Cache(output_dir)
+    result = Plan()
+    for article in articles:
+        want = fingerprint(article, rules, decisions)
+        result.order.append(article.id)
+        result.fingerprints[article.id] = want
+        hit = None if force else cache.get(article.id, want)
+        if hit is None:
+            result.todo.append(article)
+        else:
+            result.cached[article.id] = hit
+    current = {safe_name(a.id) for a in articles}
+    result.removed = sorted(cache.ids() - current)
+    return result

@@ -1,0 +1,231 @@
+"""Incremental, idempotent runs: what is cleaned again, what is not, and one run at a time."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import RULES, SEEDS
+
+from postedit import incremental
+from postedit.decisions import append_decision
+from postedit.lock import Busy, output_lock
+from postedit.read import ReadDefaults, read_folder
+from postedit.render import clean_paragraphs, clean_title
+from postedit.runner import Settings, cleanup
+from postedit.synthetic import repost
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every output file's bytes (report.json aside: it records the run's timings; and the
+    lock, which records who ran last)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name not in ("report.json", ".postedit.lock")
+    }
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in folder.rglob("*.*")
+        if p.name != ".postedit.lock"  # the run's lock, not an output
+    }
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def run(inbox: Path, out: Path, rules: Path = RULES, **kwargs) -> dict:
+    decisions = kwargs.pop("decisions", None)
+    return cleanup(Settings(inbox, rules, out, "en", "ar", decisions=decisions), **kwargs)
+
+
+def seed_file(inbox: Path, prefix: str) -> Path:
+    (path,) = inbox.glob(f"{prefix}*")
+    return path
+
+
+def test_a_second_run_on_unchanged_seeds_cleans_nothing_and_writes_nothing(
+    inbox: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    first = run(inbox, out)
+    assert (first["processed"], first["skipped"]) == (5, 0)
+    before, stamps = snapshot(out), mtimes(out)
+    second = run(inbox, out)
+    assert (second["processed"], second["skipped"], second["failed"]) == (0, 5, 0)
+    assert second["outputs"] == {"written": 0, "unchanged": 15, "removed": 0}
+    assert json.loads((out / "report.json").read_text())["processed"] == 0
+    assert snapshot(out) == before
+    changed = {k for k, v in mtimes(out).items() if stamps.get(k) != v}
+    assert changed == {"report.json"}  # not even rewritten with the same bytes
+    # the corpus and counts are those of the first run: cached articles keep their edits
+    assert second["edits"] == first["edits"] and second["per_article"] == first["per_article"]
+
+
+def test_editing_one_article_cleans_that_one_again(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(inbox, out)
+    path = seed_file(inbox, "002")
+    added = "Violations of the truth between the armed factions were reported near the border."
+    path.write_text(f"{added}\n\n{path.read_text()}")
+    report = run(inbox, out)
+    assert (report["processed"], report["skipped"]) == (1, 4)
+    assert added.replace("truth", "truce") in (out / "articles" / f"{path.stem}.txt").read_text()
+    # the same bytes again (a touch, a copy) is not a change: content, not mtimes, decides
+    path.write_bytes(path.read_bytes())
+    assert run(inbox, out)["processed"] == 0
+
+
+def test_a_pack_change_cleans_again_only_the_articles_it_applies_to(
+    inbox: Path, tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    (inbox / "persian.md").write_text(
+        "---\ntitle: From Persian\nsource_language: fa\n---\nThe the truth held in Basra.\n"
+    )
+    out = tmp_path / "out"
+    assert run(inbox, out, rules)["processed"] == 6
+    confusions = rules / "en" / "from-ar" / "confusions.yaml"  # English translated from Arabic
+    confusions.write_text(confusions.read_text() + "\n# reviewed again\n")
+    report = run(inbox, out, rules)
+    assert (report["processed"], report["skipped"]) == (5, 1)
+    assert "persian" in json.loads((out / "cache" / "persian.json").read_text())["article"]["id"]
+    punctuation = rules / "en" / "punctuation.yaml"  # every English article
+    punctuation.write_text(punctuation.read_text() + "\n# reviewed again\n")
+    assert run(inbox, out, rules)["processed"] == 6
+
+
+def test_a_decision_cleans_again_only_the_article_it_is_about(inbox: Path, tmp_path: Path) -> None:
+    out, decisions = tmp_path / "out", tmp_path / "decisions.jsonl"
+    run(inbox, out, decisions=decisions)
+    record = json.loads((out / "corpus.jsonl").read_text().splitlines()[2])
+    edit = next(e for e in record["edits"] if e["rule"] == "en.from-ar.truth-truce")
+    raw = next(a.raw for a in read_folder(inbox, ReadDefaults("en", "ar")) if a.id == record["id"])
+    from postedit.decisions import context_key
+
+    before, left, right = context_key(raw, edit["start"], edit["end"])
+    line = {"article": record["id"], "rule": edit["rule"], "before": before}
+    append_decision(decisions, {**line, "left": left, "right": right, "decision": "reject"})
+    report = run(inbox, out, decisions=decisions)
+    assert (report["processed"], report["skipped"]) == (1, 4)
+    again = json.loads((out / "corpus.jsonl").read_text().splitlines()[2])
+    assert any(e.get("decision") == "rejected" for e in again["edits"])
+
+
+def test_new_code_cleans_everything_again(inbox: Path, tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "out"
+    run(inbox, out)
+    monkeypatch.setattr(incremental, "code_fingerprint", lambda: "another version")
+    assert run(inbox, out)["processed"] == 5
+    assert run(inbox, out, force=True)["processed"] == 5  # --force, whatever the cache says
+
+
+def test_a_damaged_cache_entry_is_a_miss_not_a_crash(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(inbox, out)
+    before = snapshot(out)
+    entry = sorted((out / "cache").iterdir())[0]
+    entry.write_text('{"fingerprint": "', encoding="utf-8")  # torn
+    report = run(inbox, out)
+    assert (report["processed"], report["failed"]) == (1, 0)
+    assert snapshot(out) == before  # cleaned again into exactly the same outputs
+
+
+def test_a_deleted_input_leaves_the_corpus(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(inbox, out)
+    gone = seed_file(inbox, "000")
+    gone.unlink()
+    report = run(inbox, out)
+    assert (report["articles"], report["processed"], report["removed"]) == (4, 0, 1)
+    ids = [json.loads(line)["id"] for line in (out / "corpus.jsonl").read_text().splitlines()]
+    assert gone.stem not in ids and len(ids) == 4
+    for folder, suffix in (("articles", ".txt"), ("diffs", ".diff"), ("cache", ".json")):
+        assert not (out / folder / f"{gone.stem}{suffix}").exists()
+    assert not (out / "review" / "articles" / f"{gone.stem}.html").exists()
+
+
+def test_a_new_article_is_deduplicated_against_the_earlier_ones(
+    inbox: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    run(inbox, out)
+    (article,) = [a for a in read_folder(SEEDS, ReadDefaults("en", "ar")) if a.id[:3] == "004"]
+    text = repost(clean_title(article), clean_paragraphs(article), random.Random(4))
+    (inbox / "repost.txt").write_text(text, encoding="utf-8")
+    report = run(inbox, out)
+    assert (report["processed"], report["skipped"]) == (1, 5)
+    records = {
+        r["id"]: r for r in map(json.loads, (out / "corpus.jsonl").read_text().splitlines())
+    }
+    assert records["repost"]["cluster"]["role"] == "duplicate"
+    assert records["repost"]["cluster"]["of"] == article.id
+    # the pairs of unchanged articles were not scored again
+    assert 0 < report["dedup"]["compared"] < report["dedup"]["candidate_pairs"] or (
+        report["dedup"]["compared"] == report["dedup"]["candidate_pairs"] == 1
+    )
+
+
+def test_remembered_comparisons_give_the_same_clusters(inbox: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = run(inbox, out)
+    clusters = (out / "clusters.json").read_bytes()
+    second = run(inbox, out)
+    assert second["dedup"]["compared"] == 0 and first["dedup"]["compared"] > 0
+    assert (out / "clusters.json").read_bytes() == clusters
+
+
+def test_one_article_that_cannot_be_cleaned_does_not_sink_the_run(
+    inbox: Path, tmp_path: Path, monkeypatch
+) -> None:
+    from postedit import runner
+
+    real = runner.clean_article
+
+    def explode(article, engine, timings=None):
+        if article.id.startswith("003"):
+            raise RuntimeError("a bug in a stage")
+        return real(article, engine, timings)
+
+    monkeypatch.setattr(runner, "clean_article", explode)
+    report = run(inbox, tmp_path / "out")
+    assert (report["articles"], report["failed"], report["status"]) == (4, 1, "partial")
+    (error,) = report["errors"]
+    assert error["source"].startswith("003")
+    assert "RuntimeError: a bug in a stage" in error["message"]
+
+
+def test_a_second_run_on_the_same_output_is_refused_with_a_clear_message(
+    inbox: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    run(inbox, out)
+    before = snapshot(out)
+    with output_lock(out), pytest.raises(Busy) as refused:
+        run(inbox, out)
+    message = str(refused.value)
+    assert str(out) in message and "another postedit run" in message and "pid" in message
+    assert snapshot(out) == before
+    assert run(inbox, out)["skipped"] == 5  # the lock is free again
+
+
+def test_the_cli_says_the_output_is_busy(inbox: Path, tmp_path: Path, capsys) -> None:
+    from postedit.cli import EXIT_BUSY, main
+
+    out = tmp_path / "out"
+    argv = ["run", str(inbox), "-o", str(out), "-r", str(RULES), "--no-prefect", "--language=en"]
+    with output_lock(out):
+        assert main(argv) == EXIT_BUSY
+    assert "being written by another postedit run" in capsys.readouterr().err
+    assert main(argv) == 0
