@@ -166,9 +166,7 @@ def test_a_new_article_is_deduplicated_against_the_earlier_ones(
     (inbox / "repost.txt").write_text(text, encoding="utf-8")
     report = run(inbox, out)
     assert (report["processed"], report["skipped"]) == (1, 5)
-    records = {
-        r["id"]: r for r in map(json.loads, (out / "corpus.jsonl").read_text().splitlines())
-    }
+    records = {r["id"]: r for r in map(json.loads, (out / "corpus.jsonl").read_text().splitlines())}
     assert records["repost"]["cluster"]["role"] == "duplicate"
     assert records["repost"]["cluster"]["of"] == article.id
     # the pairs of unchanged articles were not scored again

@@ -187,26 +187,36 @@ MT_ERRORS = [
 
 
 def news_corpus(paragraphs: list[str], count: int, seed: int = 5) -> list[tuple[str, str]]:
-    """``count`` seed-like articles as (file name, text): sentences of ``paragraphs`` with 70% of
-    their words redrawn from the same vocabulary, typical MT errors injected, and a quarter of the
-    stories reposted (`repost`). Deterministic for a given ``seed``."""
+    """``count`` seed-like articles as (file name, text): sentences of ``paragraphs`` with 85% of
+    their words redrawn from a large made-up vocabulary (Zipf-distributed, as news words are),
+    typical MT errors injected, and a quarter of the stories reposted (`repost`). Deterministic
+    for a given ``seed``."""
+    import itertools
+
     rng = random.Random(seed)
     sentences = [s for p in paragraphs for s in split_sentences(p) if len(s.split()) > 4]
-    vocabulary = sorted({w for s in sentences for w in s.split() if w.isalpha()})
+    vocabulary = sorted(
+        {"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(30000)}
+    )
+    rng.shuffle(vocabulary)
+    weights = list(itertools.accumulate(1 / (rank + 10) for rank in range(len(vocabulary))))
+
+    def words(n: int) -> list[str]:
+        return rng.choices(vocabulary, cum_weights=weights, k=n)
+
     articles: list[tuple[str, str]] = []
     while len(articles) < count:
         body = []
         for _ in range(rng.randint(5, 10)):
             para = []
             for _ in range(rng.randint(1, 3)):
-                words = rng.choice(sentences).split()
-                para.append(
-                    " ".join(rng.choice(vocabulary) if rng.random() < 0.7 else w for w in words)
-                )
+                template = rng.choice(sentences).split()
+                fresh = iter(words(len(template)))
+                para.append(" ".join(next(fresh) if rng.random() < 0.85 else w for w in template))
             if rng.random() < 0.3:
                 para.append(rng.choice(MT_ERRORS))
             body.append(" ".join(para))
-        title = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(4, 9))).capitalize()
+        title = " ".join(words(rng.randint(4, 9))).capitalize()
         name = f"story-{len(articles):06d}"
         articles.append((f"{name}.txt", "\n\n".join([title, *body]) + "\n"))
         if rng.random() < 0.25 and len(articles) < count:
