@@ -29,7 +29,7 @@ from postedit.lock import output_lock
 from postedit.model import Article
 from postedit.read import ReadError
 from postedit.rules import Rules, load_rules
-from postedit.runner import Settings, batches, clean_batch, finish, prepare, summary_markdown
+from postedit.runner import Batch, Settings, batches, finish, prepare, summary_markdown
 
 BATCH_SIZE = 250
 LANGUAGE = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
@@ -63,13 +63,11 @@ def read_task(
 
 
 @task(name="clean-batch", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def clean_batch_task(
-    articles: list[Article], rules: Rules, decisions: Decisions
-) -> tuple[list[Article], list[ReadError], dict[str, float]]:
+def clean_batch_task(batch: Batch) -> tuple[list[Article], list[ReadError], dict[str, float]]:
     """Repair, then correct, one batch of articles (logged per stage)."""
     logger = get_run_logger()
     timings: Counter[str] = Counter()
-    done, failed = clean_batch(articles, rules, decisions, timings)
+    done, failed = batch.clean(timings)
     for stage, steps in (("repair", ("structure", "ftfy", "whitespace")), ("correct", ("rules",))):
         edits = Counter(e.action for a in done for e in a.edits if e.stage == stage)
         logger.info(
@@ -141,9 +139,10 @@ def cleanup(
         work, errors, decision_set = read_task(settings, quote(rules), force)
         timings["read"] = time.perf_counter() - started
         started = time.perf_counter()
+        # a Batch is opaque to Prefect and Dask alike: no quote() (Dask would unpack its tuple)
         futures = [
-            clean_batch_task.submit(quote(batch), quote(rules), quote(decision_set))
-            for batch in batches(work.todo, batch_size)
+            clean_batch_task.submit(batch)
+            for batch in batches(work.todo, rules, decision_set, batch_size)
         ]
         cleaned: list[Article] = []
         for future in futures:  # in submission order, so the output does not depend on timing
@@ -184,7 +183,7 @@ def task_runner(dask_address: str | None = None, workers: int | None = None):
             "n_workers": workers,
             "threads_per_worker": 1,
             "processes": True,
-            "dashboard_address": None,
+            "dashboard_address": ":0",  # any free port: never clash with another cluster
         }
     )
 

@@ -87,9 +87,33 @@ def clean_batch(
     return done, failed
 
 
-def batches(articles: Sequence[Article], size: int) -> list[list[Article]]:
+class Batch:
+    """Articles to clean with the rules and decisions to clean them with, as one opaque object:
+    task runners such as Dask look inside lists and dataclasses passed to a task, and must not
+    take these apart."""
+
+    __slots__ = ("articles", "decisions", "rules")
+
+    def __init__(
+        self, articles: Sequence[Article], rules: Rules, decisions: Decisions | None
+    ) -> None:
+        self.articles, self.rules, self.decisions = list(articles), rules, decisions
+
+    def __getstate__(self) -> tuple:
+        return self.articles, self.rules, self.decisions
+
+    def __setstate__(self, state: tuple) -> None:
+        self.articles, self.rules, self.decisions = state
+
+    def clean(self, timings: Counter[str] | None = None) -> tuple[list[Article], list[ReadError]]:
+        return clean_batch(self.articles, self.rules, self.decisions, timings)
+
+
+def batches(
+    articles: Sequence[Article], rules: Rules, decisions: Decisions | None, size: int
+) -> list[Batch]:
     size = max(1, size)
-    return [list(articles[i : i + size]) for i in range(0, len(articles), size)]
+    return [Batch(articles[i : i + size], rules, decisions) for i in range(0, len(articles), size)]
 
 
 def build_report(
