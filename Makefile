@@ -16,7 +16,7 @@ INPUT  ?= seeds
 OUTPUT ?= output
 RULES  ?= rules
 
-.PHONY: setup browser run test lint format rules-test review screenshot bench-dedup bench-gazetteer clean
+.PHONY: setup browser run test lint format rules-test review screenshot bench-dedup bench-gazetteer bench-incremental clean
 
 setup: $(STAMP)
 
@@ -55,6 +55,9 @@ screenshot: $(STAMP)
 
 bench-dedup: $(STAMP)
 	$(BIN)/python benchmarks/bench_dedup.py $(BENCH_ARGS)
+
+bench-incremental: $(STAMP)
+	$(BIN)/python benchmarks/bench_incremental.py $(BENCH_ARGS)
 
 bench-gazetteer: $(STAMP)
 	$(BIN)/python benchmarks/bench_gazetteer.py $(BENCH_ARGS)
