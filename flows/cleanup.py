@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -24,6 +24,7 @@ from pydantic import Field
 
 from postedit.decisions import Decisions
 from postedit.dedup import dedup_config
+from postedit.grammar import GrammarSettings
 from postedit.incremental import Plan
 from postedit.lock import output_lock
 from postedit.model import Article
@@ -59,16 +60,25 @@ def read_task(
     )
     for error in errors:
         logger.error("Cannot read %s: %s", error.source, error.message)
+    languages = sorted({a.language or "unknown" for a in [*work.todo, *work.cached.values()]})
+    for language in languages:  # one notice per language, never one per article
+        notice = settings.grammar.notice(None if language == "unknown" else language)
+        logger.info("Grammar, %s articles: %s", language, notice)
     return work, errors, decisions
 
 
 @task(name="clean-batch", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def clean_batch_task(batch: Batch) -> tuple[list[Article], list[ReadError], dict[str, float]]:
-    """Repair, then correct, one batch of articles (logged per stage)."""
+    """Repair, correct and check one batch of articles (logged per stage)."""
     logger = get_run_logger()
     timings: Counter[str] = Counter()
     done, failed = batch.clean(timings)
-    for stage, steps in (("repair", ("structure", "ftfy", "whitespace")), ("correct", ("rules",))):
+    stages = (
+        ("repair", ("structure", "ftfy", "whitespace")),
+        ("correct", ("rules",)),
+        ("grammar", ("grammar",)),
+    )
+    for stage, steps in stages:
         edits = Counter(e.action for a in done for e in a.edits if e.stage == stage)
         logger.info(
             "%s: %d articles, %d fixes, %d flags in %.2f s",
@@ -116,20 +126,32 @@ def cleanup(
     dedup: dict[str, float] | None = None,
     decisions: Path | None = Path("review/decisions.jsonl"),
     force: bool = False,
+    grammar: Literal["auto", "harper", "languagetool", "off"] = "auto",
+    languagetool_url: str | None = None,
+    languagetool_local: bool = False,
 ) -> dict:
     """Clean the articles in ``input_dir`` with the packs in ``rules_dir`` into ``output_dir``.
 
     ``language`` and ``source_language`` apply to articles whose metadata does not say;
     ``dedup`` overrides de-duplication thresholds (the fields of ``postedit.dedup.DedupConfig``);
     ``decisions`` is the editors' decisions file the run honours. Articles unchanged since the
-    last run into ``output_dir`` are not cleaned again unless ``force`` is set.
+    last run into ``output_dir`` are not cleaned again unless ``force`` is set. ``grammar``
+    picks the grammar checker (``auto``: LanguageTool at ``languagetool_url`` or, with
+    ``languagetool_local``, language-tool-python's own; else Harper for English).
     """
     if not Path(input_dir).is_dir():
         raise ValueError(f"input folder not found: {input_dir}")
     if not Path(rules_dir).is_dir():
         raise ValueError(f"rules folder not found: {rules_dir}")
     settings = Settings(
-        input_dir, rules_dir, output_dir, language, source_language, dedup_config(dedup), decisions
+        input_dir,
+        rules_dir,
+        output_dir,
+        language,
+        source_language,
+        dedup_config(dedup),
+        decisions,
+        GrammarSettings(grammar, languagetool_url, languagetool_local),
     )
     with output_lock(output_dir):
         started = time.perf_counter()
@@ -142,7 +164,7 @@ def cleanup(
         # a Batch is opaque to Prefect and Dask alike: no quote() (Dask would unpack its tuple)
         futures = [
             clean_batch_task.submit(batch)
-            for batch in batches(work.todo, rules, decision_set, batch_size)
+            for batch in batches(work.todo, rules, decision_set, batch_size, settings.grammar)
         ]
         cleaned: list[Article] = []
         for future in futures:  # in submission order, so the output does not depend on timing

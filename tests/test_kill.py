@@ -16,12 +16,14 @@ import pytest
 from conftest import RULES, SEEDS
 from test_incremental import snapshot
 
+from postedit.grammar import GrammarSettings
 from postedit.read import ReadDefaults, read_folder
 from postedit.render import clean_paragraphs
 from postedit.runner import Settings, cleanup
 from postedit.synthetic import news_corpus
 
 ARTICLES = 80
+OFF = GrammarSettings("off")
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +40,9 @@ def runs(tmp_path_factory) -> dict[str, Path]:
         (root / "in1" / name).write_text(text, encoding="utf-8")
         changed = text.replace("\n\n", "\n\nThe the truth held.\n\n", 1)
         (root / "in2" / name).write_text(changed, encoding="utf-8")
-    cleanup(Settings(root / "in1", RULES, root / "ref1", "en", "ar", decisions=None))
+    cleanup(Settings(root / "in1", RULES, root / "ref1", "en", "ar", decisions=None, grammar=OFF))
     shutil.copytree(root / "ref1", root / "ref2")
-    cleanup(Settings(root / "in2", RULES, root / "ref2", "en", "ar", decisions=None))
+    cleanup(Settings(root / "in2", RULES, root / "ref2", "en", "ar", decisions=None, grammar=OFF))
     return {"root": root, "in2": root / "in2", "ref1": root / "ref1", "ref2": root / "ref2"}
 
 
@@ -59,6 +61,7 @@ def command(inbox: Path, out: Path) -> list[str]:
         "--source-language=ar",
         f"--decisions={inbox.parent / 'no-decisions.jsonl'}",
         "--no-prefect",
+        "--grammar=off",  # what is timed and killed here is the run, not the checker
         "-q",
     ]
 
@@ -120,7 +123,7 @@ def test_killed_runs_leave_a_readable_corpus_and_the_next_run_completes(runs, tm
             kill_when(proc, lambda s=start, p=point: time.monotonic() - s >= p * duration)
         mid_write += check_readable(out, ref1, ref2)
         # the next run completes and gives what an uninterrupted run gives
-        report = cleanup(Settings(runs["in2"], RULES, out, "en", "ar", decisions=None))
+        report = cleanup(Settings(runs["in2"], RULES, out, "en", "ar", decisions=None, grammar=OFF))
         assert report["status"] == "ok" and report["articles"] == ARTICLES
         assert snapshot(out) == snapshot(ref2), point
         assert not list(out.rglob(".tmp-*"))

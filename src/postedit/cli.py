@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .dedup import dedup_config
+from .grammar import BACKENDS, GrammarSettings
 from .rules import RuleError, Rules, describe, load_rules
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
@@ -180,6 +181,25 @@ def _flow_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="articles per Prefect task run (default: 250)",
     )
+    parser.add_argument(
+        "--grammar",
+        choices=BACKENDS,
+        default="auto",
+        help="grammar checker: auto (LanguageTool if a server is configured, else Harper for "
+        "English), harper, languagetool or off (default: auto)",
+    )
+    parser.add_argument(
+        "--languagetool-url",
+        metavar="URL",
+        default=os.environ.get("POSTEDIT_LANGUAGETOOL_URL") or None,
+        help="a LanguageTool server, e.g. http://localhost:8081 "
+        "(default: $POSTEDIT_LANGUAGETOOL_URL)",
+    )
+    parser.add_argument(
+        "--languagetool-local",
+        action="store_true",
+        help="language-tool-python's own local LanguageTool (downloads it; needs Java)",
+    )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
         "--workers", type=int, metavar="N", help="clean on a local Dask cluster of N processes"
@@ -230,6 +250,9 @@ def _flow_params(args: argparse.Namespace) -> dict[str, object] | int:
         batch_size=args.batch_size,
         dedup=overrides or None,
         decisions=args.decisions,
+        grammar=args.grammar,
+        languagetool_url=args.languagetool_url,
+        languagetool_local=args.languagetool_local,
     )
 
 
@@ -255,7 +278,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             dedup = dedup_config(params.pop("dedup"))  # type: ignore[arg-type]
             params.pop("batch_size")
-            report = cleanup(Settings(**params, dedup=dedup), force=args.force)  # type: ignore[arg-type]
+            grammar = GrammarSettings(
+                str(params.pop("grammar")),
+                params.pop("languagetool_url"),  # type: ignore[arg-type]
+                bool(params.pop("languagetool_local")),
+            )
+            settings = Settings(**params, dedup=dedup, grammar=grammar)  # type: ignore[arg-type]
+            report = cleanup(settings, force=args.force)
         elif args.no_prefect:
             print("postedit: --workers and --dask-address need Prefect", file=sys.stderr)
             return EXIT_USAGE

@@ -7,7 +7,8 @@ An article is cleaned again only when its *fingerprint* changes. The fingerprint
 - the bytes of every rule pack that applies to its language and source language (a change to
   ``rules/en/from-ar/`` reprocesses English articles translated from Arabic and nothing else);
 - the editors' decisions about it (its own, and "off" decisions for its source);
-- the code: postedit's version and a hash of its source files.
+- the code: postedit's version and a hash of its source files;
+- the grammar checker the run uses (and the LanguageTool server it asks).
 
 Each cleaned article is kept, with its edits and fingerprint, in ``OUTPUT/cache/<name>.json``.
 De-duplication and writing always see the whole corpus (cached and new articles alike), so new
@@ -59,10 +60,14 @@ def input_fingerprint(article: Article) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def fingerprint(article: Article, rules: Rules, decisions: Decisions | None) -> str:
-    """What `clean_article` depends on, as one hash (see the module docstring)."""
+def fingerprint(
+    article: Article, rules: Rules, decisions: Decisions | None, extra: str = ""
+) -> str:
+    """What `clean_article` depends on, as one hash (see the module docstring); ``extra`` is
+    the run configuration that matters too (the grammar checker)."""
     digest = hashlib.sha256()
     for part in (
+        extra,
         code_fingerprint(),
         input_fingerprint(article),
         rules.digest_for(article.language, article.source_language),
@@ -125,12 +130,13 @@ def plan(
     decisions: Decisions | None,
     output_dir: Path,
     force: bool = False,
+    extra: str = "",
 ) -> Plan:
     """Split ``articles`` into those to clean and those whose cached result still holds."""
     cache = Cache(output_dir)
     result = Plan()
     for article in articles:
-        want = fingerprint(article, rules, decisions)
+        want = fingerprint(article, rules, decisions, extra)
         result.order.append(article.id)
         result.fingerprints[article.id] = want
         hit = None if force else cache.get(article.id, want)

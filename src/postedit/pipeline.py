@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 
 from .correct import Matcher, Paragraph, resolve
 from .decisions import Decisions
+from .grammar import FAILED, CheckerError, Grammar, finding_change
 from .model import Article, Edit, OffsetMap, apply_edits
 from .repair import (
     Change,
@@ -41,12 +42,14 @@ def run_stage(
     find: Finder,
     title: bool = True,
     decisions: Decisions | None = None,
+    absorb: bool = True,
 ) -> Article:
     """Run ``find`` on each paragraph as the earlier stages left it and record its changes.
 
     A fix whose span takes in the whole of what an earlier fix wrote absorbs that fix (one edit
     from the raw text to the final text, its message naming both rules); a fix that cuts through
-    text an earlier fix wrote is not applied but recorded as a flag.
+    text an earlier fix wrote is not applied but recorded as a flag. With ``absorb`` false, every
+    fix that touches text an earlier fix wrote becomes a flag.
     """
     fixes = article.fixes
     found: list[Edit] = []
@@ -78,7 +81,7 @@ def run_stage(
                     action, message = "fix", message + " Accepted by an editor."
                 decision = {"reject": "rejected", "accept": "accepted"}.get(decision or "")
             if action == "fix" and offsets.touches_fix(change.start, change.end):
-                earlier = offsets.covered(change.start, change.end)
+                earlier = offsets.covered(change.start, change.end) if absorb else None
                 if earlier:
                     absorbed.update(earlier)
                     names = ", ".join(sorted({e.rule for e in earlier}))
@@ -214,12 +217,59 @@ def _whitespace(para: Paragraph) -> list[Change]:
     return whitespace_changes(para.text)
 
 
+def paragraph_texts(article: Article) -> list[str]:
+    """The body paragraphs as the stages so far left them (as `run_stage` reads them)."""
+    fixes = article.fixes
+    return [
+        apply_edits(
+            article.raw, [e for e in fixes if s.start <= e.start and e.end <= s.end], s.start, s.end
+        )
+        for s in article.paragraphs
+    ]
+
+
+def grammar_finder(article: Article, engine: Engine) -> Finder | None:
+    """The grammar checker's findings, checked for the whole body at once (LanguageTool gets
+    its paragraphs in a few requests) and handed out paragraph by paragraph. None if no
+    checker applies; a checker that fails leaves a warning on the article."""
+    if engine.grammar is None:
+        return None
+    config = engine.rules.grammar_for(article.language)
+    texts = paragraph_texts(article)
+    try:
+        checked = engine.grammar.check(texts, article.language, config)
+    except CheckerError as exc:
+        engine.warnings.append(f"{FAILED}: {exc}")
+        return None
+    if checked is None:
+        return None
+    backend, findings = checked
+
+    def find(para: Paragraph) -> list[Change]:
+        if para.index < 0 or para.text != texts[para.index]:
+            return []
+        changes = []
+        for finding in findings[para.index]:
+            made = finding_change(finding, backend, config, para.text)
+            if made is not None:
+                rule, action, after, confidence, message = made
+                changes.append(
+                    Change(rule, finding.start, finding.end, after, message, confidence, action)
+                )
+        return changes
+
+    return find
+
+
 @dataclass
 class Engine:
-    """The rule packs, with one ready `Matcher` per (language, source language)."""
+    """The rule packs, with one ready `Matcher` per (language, source language), the editors'
+    decisions and the grammar checker."""
 
     rules: Rules
     decisions: Decisions | None = None
+    grammar: Grammar | None = None
+    warnings: list[str] = field(default_factory=list)  # of the article being cleaned
     _matchers: dict[tuple[str | None, str | None], Matcher] = field(default_factory=dict)
 
     def matcher(self, language: str | None, source_language: str | None) -> Matcher:
@@ -238,22 +288,37 @@ def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Find
             ("ftfy", _ftfy, True),
             ("whitespace", _whitespace, True),
         ]
+    if stage == "grammar":
+        return []  # built when the stage starts: it checks the text the earlier stages left
     return [("rules", rules_finder(matcher), True)]
 
 
 def run_stages(
     article: Article, engine: Engine, stages: Iterable[str], timings: Counter[str] | None = None
 ) -> Article:
+    engine.warnings = []
     for stage in stages:
+        if stage == "grammar":
+            started = time.perf_counter()
+            find = grammar_finder(article, engine)
+            if find is not None:  # headlines are not sentences: the title is not checked
+                article = run_stage(
+                    article, stage, find, title=False, decisions=engine.decisions, absorb=False
+                )
+            if timings is not None:
+                timings["grammar"] += time.perf_counter() - started
+            continue
         for name, find, title in _steps(article, engine, stage):
             started = time.perf_counter()
             article = run_stage(article, stage, find, title=title, decisions=engine.decisions)
             if timings is not None:
                 timings[name] += time.perf_counter() - started
+    if engine.warnings:
+        article = replace(article, warnings=article.warnings + tuple(engine.warnings))
     return article
 
 
-STAGES = ("repair", "correct")
+STAGES = ("repair", "correct", "grammar")
 
 
 def clean_article(article: Article, engine: Engine, timings: Counter[str] | None = None) -> Article:

@@ -28,6 +28,8 @@ from typing import Any
 import regex
 import yaml
 
+from .grammar import GrammarConfig, parse_config
+
 KINDS = ("substitution", "regex", "boilerplate", "balance")
 CASES = ("preserve", "sensitive", "canonical")
 SCOPES = ("sentence", "paragraph", "before")
@@ -122,6 +124,10 @@ class Rules:
     stopwords: dict[str, frozenset[str]] = field(default_factory=dict)  # per language
     # (path relative to root, language, source language, sha256 of the file): what changed
     packs: tuple[tuple[str, str, str | None, str], ...] = ()
+    grammar: dict[str, GrammarConfig] = field(default_factory=dict)  # per language
+
+    def grammar_for(self, language: str | None) -> GrammarConfig:
+        return self.grammar.get((language or "").split("-")[0].lower(), GrammarConfig())
 
     def stopwords_for(self, language: str | None) -> frozenset[str]:
         return self.stopwords.get((language or "").split("-")[0].lower(), frozenset())
@@ -190,7 +196,7 @@ CONTEXT_FIELDS = (
     "followed_by",
     "not_followed_by",
 )
-PACK_FIELDS = ("description", "rules", "entities", "action", "confidence", "stopwords")
+PACK_FIELDS = ("description", "rules", "entities", "action", "confidence", "stopwords", "grammar")
 
 
 def pack_scope(root: Path, path: Path) -> tuple[str, str | None]:
@@ -221,6 +227,7 @@ def load_rules(root: Path | str) -> Rules:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     stopwords: dict[str, set[str]] = {}
+    grammar: dict[str, dict[str, Any]] = {}
     packs = []
     for path in pack_files(root):
         language, source = pack_scope(root, path)
@@ -229,19 +236,51 @@ def load_rules(root: Path | str) -> Rules:
         except OSError as exc:
             raise RuleError(path, None, f"cannot read: {exc}") from exc
         packs.append((path.relative_to(root).as_posix(), language, source, sha))
-        pack_rules, words = load_pack(root, path, start=len(rules))
+        pack_rules, words, checks = load_pack(root, path, start=len(rules))
         stopwords.setdefault(language, set()).update(words)
+        _merge_grammar(grammar.setdefault(language, {}), checks, path, source)
         for rule in pack_rules:
             if rule.id in seen:
                 raise RuleError(path, rule.id, f"id already defined in {seen[rule.id]}")
             seen[rule.id] = str(path)
             rules.append(rule)
     frozen = {lang: frozenset(words) for lang, words in stopwords.items() if words}
-    return Rules(str(root), tuple(rules), frozen, tuple(packs))
+    configs = {
+        lang: GrammarConfig(
+            languagetool=g.get("languagetool"),
+            disabled={k: frozenset(v) for k, v in g.get("disabled", {}).items()},
+            fix={k: frozenset(v) for k, v in g.get("fix", {}).items()},
+            dictionary=frozenset(g.get("dictionary", ())),
+        )
+        for lang, g in grammar.items()
+        if g
+    }
+    return Rules(str(root), tuple(rules), frozen, tuple(packs), configs)
 
 
-def load_pack(root: Path, path: Path, start: int = 0) -> tuple[list[Rule], list[str]]:
-    """The rules of one pack file, and the stop words it lists (for de-duplication)."""
+def _merge_grammar(
+    into: dict[str, Any], checks: dict[str, Any], path: Path, source: str | None
+) -> None:
+    """Add one pack's grammar settings (and gazetteer names) to its language's."""
+    if not checks:
+        return
+    if source and set(checks) - {"dictionary"}:
+        raise RuleError(path, None, "grammar settings belong in rules/<language>/, not from-*/")
+    if checks.get("languagetool"):
+        if into.get("languagetool") not in (None, checks["languagetool"]):
+            raise RuleError(path, None, "another pack gives another LanguageTool code")
+        into["languagetool"] = checks["languagetool"]
+    for key in ("disabled", "fix"):
+        for backend, ids in checks.get(key, {}).items():
+            into.setdefault(key, {}).setdefault(backend, set()).update(ids)
+    into.setdefault("dictionary", set()).update(checks.get("dictionary", ()))
+
+
+def load_pack(
+    root: Path, path: Path, start: int = 0
+) -> tuple[list[Rule], list[str], dict[str, Any]]:
+    """The rules of one pack file, the stop words it lists (for de-duplication) and its grammar
+    settings (with the words of its gazetteer names in the dictionary)."""
     language, source = pack_scope(root, path)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
@@ -250,7 +289,8 @@ def load_pack(root: Path, path: Path, start: int = 0) -> tuple[list[Rule], list[
     except yaml.YAMLError as exc:
         raise RuleError(path, None, f"invalid YAML: {exc}") from exc
     if not isinstance(data, dict) or not any(
-        isinstance(data.get(k), (list, str)) for k in ("rules", "entities", "stopwords")
+        isinstance(data.get(k), (list, str, dict))
+        for k in ("rules", "entities", "stopwords", "grammar")
     ):
         raise RuleError(path, None, "a pack is a mapping with a 'rules' (or 'entities') list")
     words = data.get("stopwords", [])
@@ -262,15 +302,26 @@ def load_pack(root: Path, path: Path, start: int = 0) -> tuple[list[Rule], list[
         raise RuleError(path, None, f"unknown pack field(s) {unknown}; known: {list(PACK_FIELDS)}")
     prefix = f"{language}." + (f"from-{source}." if source else "")
     entries = list(data.get("rules") or [])
+    checks: dict[str, Any] = {}
+    if "grammar" in data:
+        checks = parse_config(data["grammar"], lambda reason: RuleError(path, None, reason))
     if "entities" in data:
         from .gazetteer import entity_rules
 
         entries += entity_rules(data, path)
+        names = {
+            w.casefold()
+            for e in data["entities"]
+            if isinstance(e, dict) and isinstance(e.get("name"), str)
+            for token in TOKEN_RE.findall(e["name"])
+            for w in (token, *token.split("-"))
+        }
+        checks["dictionary"] = frozenset(checks.get("dictionary", frozenset()) | names)
     rules = [
         parse_rule(entry, path, prefix, language, source, start + i)
         for i, entry in enumerate(entries)
     ]
-    return rules, [w.casefold() for w in words]
+    return rules, [w.casefold() for w in words], checks
 
 
 def parse_rule(

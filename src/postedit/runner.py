@@ -15,6 +15,8 @@ from pathlib import Path
 from . import __version__
 from .decisions import Decisions, load_decisions
 from .dedup import DedupConfig, Item, Result, deduplicate, items_from_state, memo_from_state
+from .grammar import FAILED as GRAMMAR_FAILED
+from .grammar import GrammarSettings, grammar_for
 from .incremental import Cache, Plan, plan
 from .lock import output_lock
 from .model import Article
@@ -35,6 +37,7 @@ class Settings:
     source_language: str | None = None
     dedup: DedupConfig = field(default_factory=DedupConfig)
     decisions: Path | None = None  # editors' decisions (review/decisions.jsonl)
+    grammar: GrammarSettings = field(default_factory=GrammarSettings)
 
     @property
     def defaults(self) -> ReadDefaults:
@@ -71,10 +74,11 @@ def clean_batch(
     rules: Rules,
     decisions: Decisions | None,
     timings: Counter[str] | None = None,
+    grammar: GrammarSettings | None = None,
 ) -> tuple[list[Article], list[ReadError]]:
-    """Repair and correct ``articles``; an article whose cleaning fails becomes an error naming
-    it, and the others go on."""
-    engine = Engine(rules, decisions)
+    """Repair, correct and check ``articles``; an article whose cleaning fails becomes an error
+    naming it, and the others go on."""
+    engine = Engine(rules, decisions, grammar_for(grammar) if grammar else None)
     done: list[Article] = []
     failed: list[ReadError] = []
     for article in articles:
@@ -92,28 +96,40 @@ class Batch:
     task runners such as Dask look inside lists and dataclasses passed to a task, and must not
     take these apart."""
 
-    __slots__ = ("articles", "decisions", "rules")
+    __slots__ = ("articles", "decisions", "grammar", "rules")
 
     def __init__(
-        self, articles: Sequence[Article], rules: Rules, decisions: Decisions | None
+        self,
+        articles: Sequence[Article],
+        rules: Rules,
+        decisions: Decisions | None,
+        grammar: GrammarSettings | None = None,
     ) -> None:
         self.articles, self.rules, self.decisions = list(articles), rules, decisions
+        self.grammar = grammar
 
     def __getstate__(self) -> tuple:
-        return self.articles, self.rules, self.decisions
+        return self.articles, self.rules, self.decisions, self.grammar
 
     def __setstate__(self, state: tuple) -> None:
-        self.articles, self.rules, self.decisions = state
+        self.articles, self.rules, self.decisions, self.grammar = state
 
     def clean(self, timings: Counter[str] | None = None) -> tuple[list[Article], list[ReadError]]:
-        return clean_batch(self.articles, self.rules, self.decisions, timings)
+        return clean_batch(self.articles, self.rules, self.decisions, timings, self.grammar)
 
 
 def batches(
-    articles: Sequence[Article], rules: Rules, decisions: Decisions | None, size: int
+    articles: Sequence[Article],
+    rules: Rules,
+    decisions: Decisions | None,
+    size: int,
+    grammar: GrammarSettings | None = None,
 ) -> list[Batch]:
     size = max(1, size)
-    return [Batch(articles[i : i + size], rules, decisions) for i in range(0, len(articles), size)]
+    return [
+        Batch(articles[i : i + size], rules, decisions, grammar)
+        for i in range(0, len(articles), size)
+    ]
 
 
 def build_report(
@@ -159,7 +175,28 @@ def build_report(
         ],
         "errors": [{"source": e.source, "message": e.message} for e in errors],
         "dedup": dedup_summary(dedup, {a.id for a in articles}),
+        "grammar": grammar_summary(settings.grammar, articles),
         "timings": {k: round(v, 4) for k, v in sorted(timings.items())},
+    }
+
+
+def grammar_summary(grammar: GrammarSettings, articles: Sequence[Article]) -> dict[str, object]:
+    """The checker each language got (or why none), and the articles whose check failed."""
+    languages = Counter((a.language or "unknown") for a in articles)
+    failed = [
+        {"article": a.id, "message": w}
+        for a in articles
+        for w in a.warnings
+        if w.startswith(GRAMMAR_FAILED)
+    ]
+    return {
+        "backend": grammar.backend,
+        "languagetool": grammar.url or ("local" if grammar.local else None),
+        "languages": {
+            lang: {"articles": n, "notice": grammar.notice(None if lang == "unknown" else lang)}
+            for lang, n in sorted(languages.items())
+        },
+        "failed": failed,
     }
 
 
@@ -183,7 +220,7 @@ def prepare(
     articles, errors = read_inputs(settings)
     articles, duplicate_errors = dedupe_ids(articles)
     decisions = load_decisions(settings.decisions)
-    work = plan(articles, rules, decisions, settings.output_dir, force)
+    work = plan(articles, rules, decisions, settings.output_dir, force, settings.grammar.describe())
     return work, errors + duplicate_errors, decisions
 
 
@@ -208,7 +245,11 @@ def finish(
     )
     timings["dedup"] += time.perf_counter() - mark
     report = build_report(settings, rules, articles, errors, dict(timings), result, work)
-    entries = {a.id: Cache.entry(a, work.fingerprints[a.id]) for a in cleaned}
+    entries = {  # an article whose grammar check failed is checked again next run
+        a.id: Cache.entry(a, work.fingerprints[a.id])
+        for a in cleaned
+        if not any(w.startswith(GRAMMAR_FAILED) for w in a.warnings)
+    }
     write_corpus(
         settings.output_dir, articles, report, result.clusters, result.report, state, entries
     )
@@ -231,7 +272,7 @@ def cleanup(settings: Settings, force: bool = False) -> dict[str, object]:
         work, errors, decisions = prepare(settings, rules, force)
         timings["read"] = time.perf_counter() - mark
 
-        cleaned, failed = clean_batch(work.todo, rules, decisions, timings)
+        cleaned, failed = clean_batch(work.todo, rules, decisions, timings, settings.grammar)
         return finish(settings, rules, work, cleaned, errors + failed, timings)
 
 

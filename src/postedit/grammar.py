@@ -1,0 +1,365 @@
+"""Grammar and spelling checks: LanguageTool (a server, or language-tool-python's own local
+install) or Harper (offline, English only), turned into flags and a few allow-listed fixes.
+
+What a checker may do is data in the packs (``grammar:`` in ``rules/<lang>/*.yaml``, see
+`GrammarConfig`): which of its checks are off, which may fix (and then only with exactly one
+suggestion), the LanguageTool language code, and a project dictionary, to which every gazetteer
+name is added, so that names are not spelling errors. Which checker runs is run configuration
+(`GrammarSettings`): ``auto`` uses LanguageTool when a server (or a local install) is configured,
+else Harper for English, else nothing, and says so once.
+
+A checker that fails (an error status, a timeout, a server that is down) never stops the run:
+the article gets a warning and keeps the edits of the other stages; after `MAX_FAILURES`
+failures in a row the checker is not asked again in that process.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "harper", "languagetool", "off")
+MAX_FAILURES = 3
+FIX_CONFIDENCE = 0.9
+FLAG_CONFIDENCE = 0.6
+FAILED = "grammar check failed"
+SEPARATOR = "\n\n"
+MAX_REQUEST = 20_000  # characters of paragraphs sent to LanguageTool in one request
+
+
+@dataclass(frozen=True)
+class GrammarConfig:
+    """What the packs of one language let the checkers do."""
+
+    languagetool: str | None = None  # LanguageTool's code for the language (en-US, fr, de-DE)
+    disabled: dict[str, frozenset[str]] = field(default_factory=dict)  # backend -> check ids
+    fix: dict[str, frozenset[str]] = field(default_factory=dict)  # backend -> check ids
+    dictionary: frozenset[str] = frozenset()  # casefolded words that are not spelling errors
+
+    def knows(self, word: str) -> bool:
+        """True if ``word`` (or every part of it between hyphens) is in the dictionary."""
+        word = word.strip(".,;:!?\"'“”‘’()[]").casefold().replace("’", "'")
+        word = word.removesuffix("'s")
+        if not word:
+            return False
+        return word in self.dictionary or all(p in self.dictionary for p in word.split("-") if p)
+
+
+@dataclass(frozen=True)
+class GrammarSettings:
+    """Which checker a run uses."""
+
+    backend: str = "auto"
+    url: str | None = None  # a LanguageTool server, e.g. http://languagetool:8081
+    local: bool = False  # language-tool-python's own LanguageTool (downloads it; needs Java)
+    timeout: float = 20.0  # seconds per request
+    retries: int = 2  # further tries of a failed request
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"grammar checker must be one of {list(BACKENDS)}: {self.backend!r}")
+
+    def describe(self) -> str:
+        """What a cached result depends on."""
+        lt = self.url or ("local" if self.local else "")
+        return f"{self.backend}|{lt}"
+
+    @property
+    def languagetool(self) -> bool:
+        return self.backend in ("auto", "languagetool") and bool(self.url or self.local)
+
+    def checker_name(self, language: str | None) -> str | None:
+        """The checker articles in ``language`` get, or None."""
+        base = (language or "").split("-")[0].lower()
+        if self.backend == "off" or not base:
+            return None
+        if self.languagetool:
+            return "languagetool"
+        if self.backend in ("auto", "harper") and base == "en":
+            return "harper"
+        return None
+
+    def notice(self, language: str | None) -> str:
+        """Why articles in ``language`` are checked by a checker, or why they are not."""
+        name = self.checker_name(language)
+        if name:
+            return f"checked by {name}"
+        if self.backend == "off":
+            return "not checked: grammar checks are off"
+        if self.backend == "languagetool":
+            return "not checked: no LanguageTool server configured (--languagetool-url)"
+        return (
+            "not checked: no LanguageTool server configured (--languagetool-url), "
+            "and Harper checks English only"
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One match of a checker, with offsets in code points of the checked paragraph."""
+
+    start: int
+    end: int
+    rule: str
+    category: str
+    spelling: bool
+    message: str
+    replacements: tuple[str, ...]
+
+
+class CheckerError(RuntimeError):
+    """A checker could not check a text (and was tried as often as configured)."""
+
+
+# --- Harper --------------------------------------------------------------------------------------
+
+# A Linter costs about a second to build and warms its caches over its first texts; it is not
+# thread-safe. So: one per process and dictionary, used under a lock.
+_HARPER: dict[frozenset[str], Any] = {}
+_HARPER_LOCK = threading.Lock()
+
+
+def _harper(dictionary: frozenset[str]) -> Any:
+    if dictionary not in _HARPER:
+        import harper
+
+        linter = harper.Linter()
+        words = sorted({w for word in dictionary for w in (word, *word.split("-")) if w})
+        linter.import_words(words + [w.capitalize() for w in words])
+        _HARPER[dictionary] = linter
+    return _HARPER[dictionary]
+
+
+def harper_check(paragraphs: Sequence[str], config: GrammarConfig) -> list[list[Finding]]:
+    """Harper's lints of each paragraph (plain text, American English)."""
+    with _HARPER_LOCK:
+        linter = _harper(config.dictionary)
+        return [_harper_findings(linter, text, config) for text in paragraphs]
+
+
+def _harper_findings(linter: Any, text: str, config: GrammarConfig) -> list[Finding]:
+    disabled = config.disabled.get("harper", frozenset())
+    found = []
+    for rule, lints in linter.organized_lints(text, language="plaintext").items():
+        if rule in disabled:
+            continue
+        for lint in lints:
+            replacements = []
+            for s in lint.suggestions:
+                kind = int(s.kind)
+                if kind == 1:  # remove
+                    replacements.append("")
+                elif kind == 2:  # insert after
+                    replacements.append(lint.problem_text + s.replacement_text)
+                else:
+                    replacements.append(s.replacement_text)
+            found.append(
+                Finding(
+                    lint.span.start,
+                    lint.span.end,
+                    rule,
+                    lint.lint_kind,
+                    rule == "SpellCheck",
+                    lint.message,
+                    tuple(dict.fromkeys(replacements)),
+                )
+            )
+    return found
+
+
+# --- LanguageTool ---------------------------------------------------------------------------------
+
+
+class LanguageTool:
+    """LanguageTool through language-tool-python: a server at ``url`` (``remote_server``) or,
+    without one, language-tool-python's own local LanguageTool."""
+
+    def __init__(self, settings: GrammarSettings) -> None:
+        self.settings = settings
+        self._tools: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _tool(self, code: str) -> Any:
+        with self._lock:
+            if code not in self._tools:
+                import language_tool_python
+
+                if self.settings.url:
+                    tool = language_tool_python.LanguageTool(code, remote_server=self.settings.url)
+                else:
+                    tool = language_tool_python.LanguageTool(code)
+                tool._TIMEOUT = self.settings.timeout  # the library's own default is 300 s
+                self._tools[code] = tool
+            return self._tools[code]
+
+    def check(
+        self, paragraphs: Sequence[str], code: str, config: GrammarConfig
+    ) -> list[list[Finding]]:
+        """Paragraphs go in requests of up to `MAX_REQUEST` characters, joined by blank lines."""
+        out: list[list[Finding]] = [[] for _ in paragraphs]
+        for chunk in _chunks(paragraphs):
+            text = SEPARATOR.join(paragraphs[i] for i in chunk)
+            starts, pos = [], 0
+            for i in chunk:
+                starts.append(pos)
+                pos += len(paragraphs[i]) + len(SEPARATOR)
+            for match in self._request(text, code, config):
+                offset, length = int(match.offset), int(match.error_length)
+                k = max(j for j, s in enumerate(starts) if s <= offset)
+                local = offset - starts[k]
+                if local + length > len(paragraphs[chunk[k]]):
+                    continue  # spans the separator between paragraphs: not a finding of either
+                issue = str(getattr(match, "rule_issue_type", "") or "")
+                out[chunk[k]].append(
+                    Finding(
+                        local,
+                        local + length,
+                        str(match.rule_id),
+                        str(getattr(match, "category", "") or ""),
+                        issue == "misspelling",
+                        str(match.message),
+                        tuple(dict.fromkeys(str(r) for r in match.replacements)),
+                    )
+                )
+        return out
+
+    def _request(self, text: str, code: str, config: GrammarConfig) -> list[Any]:
+        error: Exception | None = None
+        for attempt in range(self.settings.retries + 1):
+            if attempt:
+                time.sleep(min(4.0, 0.25 * 2**attempt))
+            try:
+                tool = self._tool(code)
+                tool.disabled_rules = set(config.disabled.get("languagetool", ()))
+                return tool.check(text)
+            except Exception as exc:  # language-tool-python raises its own errors and requests'
+                error = exc
+        raise CheckerError(f"LanguageTool ({code}): {type(error).__name__}: {error}") from error
+
+
+def _chunks(paragraphs: Sequence[str]) -> list[list[int]]:
+    chunks: list[list[int]] = []
+    size = 0
+    for i, text in enumerate(paragraphs):
+        if not chunks or size + len(text) > MAX_REQUEST:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(i)
+        size += len(text) + len(SEPARATOR)
+    return chunks
+
+
+# --- the run's checker ----------------------------------------------------------------------------
+
+
+class Grammar:
+    """The checker of one run (in one process): picks the backend per language and stops asking
+    a backend that keeps failing."""
+
+    def __init__(self, settings: GrammarSettings) -> None:
+        self.settings = settings
+        self._languagetool = LanguageTool(settings) if settings.languagetool else None
+        self._failures = 0
+
+    def check(
+        self, paragraphs: Sequence[str], language: str | None, config: GrammarConfig
+    ) -> tuple[str, list[list[Finding]]] | None:
+        """(checker name, findings per paragraph), or None if no checker applies.
+
+        Raises `CheckerError` when the checker fails (the caller warns and goes on).
+        """
+        name = self.settings.checker_name(language)
+        if name is None:
+            return None
+        if self._failures >= MAX_FAILURES:
+            raise CheckerError(f"{name} failed {self._failures} times in a row: not asked again")
+        try:
+            if name == "harper":
+                found = harper_check(paragraphs, config)
+            else:
+                assert self._languagetool is not None
+                code = config.languagetool or (language or "en")
+                found = self._languagetool.check(paragraphs, code, config)
+        except CheckerError:
+            self._failures += 1
+            raise
+        except Exception as exc:
+            self._failures += 1
+            raise CheckerError(f"{name}: {type(exc).__name__}: {exc}") from exc
+        self._failures = 0
+        return name, found
+
+
+_GRAMMARS: dict[GrammarSettings, Grammar] = {}
+
+
+def grammar_for(settings: GrammarSettings) -> Grammar:
+    """One `Grammar` per settings and process, so its clients and failure count are shared by
+    the batches a process cleans."""
+    if settings not in _GRAMMARS:
+        _GRAMMARS[settings] = Grammar(settings)
+    return _GRAMMARS[settings]
+
+
+def finding_change(
+    finding: Finding, backend: str, config: GrammarConfig, text: str
+) -> tuple[str, str, str, float, str] | None:
+    """(rule id, action, replacement, confidence, message) for a finding in ``text``, or None
+    if the dictionary says it is not an error."""
+    if finding.spelling and config.knows(text[finding.start : finding.end]):
+        return None
+    rule = f"grammar.{backend}.{rule_slug(finding.rule)}"
+    unambiguous = len(finding.replacements) == 1
+    fix = unambiguous and finding.rule in config.fix.get(backend, frozenset())
+    suggestions = ", ".join(f"“{r}”" for r in finding.replacements[:5]) or "none"
+    kind = f" ({finding.category})" if finding.category else ""
+    message = f"{finding.message}{kind} {backend} check {finding.rule}; suggestions: {suggestions}."
+    after = finding.replacements[0] if finding.replacements else ""
+    if fix:
+        return rule, "fix", after, FIX_CONFIDENCE, message
+    return rule, "flag", after, FLAG_CONFIDENCE, message
+
+
+def rule_slug(check: str) -> str:
+    """A checker's check id as a postedit rule id part: SentenceCapitalization ->
+    sentence-capitalization, MORFOLOGIK_RULE_EN_US -> morfologik_rule_en_us."""
+    if any(c.islower() for c in check):
+        check = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", check)
+    return re.sub(r"[^a-z0-9_.-]", "-", check.lower()).strip("-") or "check"
+
+
+def parse_config(value: Any, fail: Any) -> dict[str, Any]:
+    """The ``grammar:`` entry of a pack, checked: ``languagetool`` (a code), ``disabled`` and
+    ``fix`` (backend -> list of check ids), ``dictionary`` (words)."""
+    if not isinstance(value, dict):
+        raise fail("'grammar' must be a mapping")
+    known = ("languagetool", "disabled", "fix", "dictionary")
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise fail(f"unknown grammar field(s) {unknown}; known: {list(known)}")
+    out: dict[str, Any] = {"languagetool": value.get("languagetool"), "disabled": {}, "fix": {}}
+    if out["languagetool"] is not None and not isinstance(out["languagetool"], str):
+        raise fail("grammar 'languagetool' must be a language code such as en-US")
+    for key in ("disabled", "fix"):
+        entry = value.get(key) or {}
+        if not isinstance(entry, dict):
+            raise fail(f"grammar '{key}' must map a checker (harper, languagetool) to check ids")
+        for backend, ids in entry.items():
+            if backend not in ("harper", "languagetool"):
+                raise fail(f"grammar '{key}': unknown checker {backend!r}")
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                raise fail(f"grammar '{key}.{backend}' must be a list of check ids")
+            out[key][backend] = frozenset(ids)
+    words = value.get("dictionary") or []
+    words = words.split() if isinstance(words, str) else words
+    if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise fail("grammar 'dictionary' must be a list of words")
+    out["dictionary"] = frozenset(w.casefold() for w in words)
+    return out
