@@ -236,20 +236,22 @@ def grammar_finder(article: Article, engine: Engine) -> Finder | None:
         return None
     config = engine.rules.grammar_for(article.language)
     texts = paragraph_texts(article)
+    filled = [i for i, t in enumerate(texts) if t.strip()]  # paragraphs a stage emptied: none
     try:
-        checked = engine.grammar.check(texts, article.language, config)
+        checked = engine.grammar.check([texts[i] for i in filled], article.language, config)
     except CheckerError as exc:
         engine.warnings.append(f"{FAILED}: {exc}")
         return None
     if checked is None:
         return None
-    backend, findings = checked
+    backend, found = checked
+    findings: dict[int, list] = dict(zip(filled, found, strict=True))
 
     def find(para: Paragraph) -> list[Change]:
         if para.index < 0 or para.text != texts[para.index]:
             return []
         changes = []
-        for finding in findings[para.index]:
+        for finding in findings.get(para.index, []):
             made = finding_change(finding, backend, config, para.text)
             if made is not None:
                 rule, action, after, confidence, message = made

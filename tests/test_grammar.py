@@ -1,0 +1,160 @@
+"""The grammar stage with Harper, the offline default for English, on the seeds and on new text;
+and what the packs let a checker do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import RULES, SEEDS
+
+from postedit.grammar import (
+    MAX_FAILURES,
+    CheckerError,
+    Finding,
+    GrammarConfig,
+    GrammarSettings,
+    finding_change,
+    rule_slug,
+)
+from postedit.pipeline import Engine, clean_article
+from postedit.read import ReadDefaults, read_folder
+from postedit.rules import RuleError, load_rules
+from postedit.runner import Settings, cleanup
+
+
+@pytest.fixture(scope="module")
+def seeds_out(tmp_path_factory) -> dict[str, dict]:
+    out = tmp_path_factory.mktemp("grammar")
+    cleanup(Settings(SEEDS, RULES, out, "en", "ar", decisions=None))  # grammar: auto
+    lines = (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    return {r["id"]: r for r in map(json.loads, lines)}
+
+
+def grammar_edits(records: dict[str, dict]) -> list[dict]:
+    return [e for r in records.values() for e in r["edits"] if e["stage"] == "grammar"]
+
+
+def test_harper_flags_lower_case_sentence_starts_on_the_seeds(seeds_out) -> None:
+    found = grammar_edits(seeds_out)
+    starts = [e for e in found if e["rule"] == "grammar.harper.sentence-capitalization"]
+    assert starts and all(e["action"] == "flag" for e in starts)
+    assert all(e["after"] == e["before"][:1].upper() + e["before"][1:] for e in starts)
+    # every finding is a flag: the English allow-list only lets Harper fix spacing
+    assert {e["action"] for e in found if not e["rule"].endswith(".spaces")} == {"flag"}
+
+
+def test_names_are_not_spelling_errors_and_noise_is_off(seeds_out) -> None:
+    found = grammar_edits(seeds_out)
+    spelled = {e["before"] for e in found if e["rule"] == "grammar.harper.spell-check"}
+    for name in ("Sudani", "al-Sudani", "Kataib", "Hezbollah", "HMC", "Anbar", "ISIS", "Nasr"):
+        assert name not in spelled
+    rules = {e["rule"] for e in found}
+    assert not rules & {
+        "grammar.harper.long-sentences",
+        "grammar.harper.oxford-comma",
+        "grammar.harper.orthographic-consistency",
+    }
+
+
+def test_harper_finds_fused_words_and_misspellings_in_new_text(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "new.txt").write_text(
+        "Talks\n\nThe sides reached a constructive strategicpartnership on Tuesday.\n\n"
+        "Officials condemned the reccklessness of the attack.\n\n"
+        "the ministry said the border would reopen.\n",
+        encoding="utf-8",
+    )
+    cleanup(Settings(inbox, RULES, tmp_path / "out", "en", "ar", decisions=None))
+    (record,) = map(json.loads, (tmp_path / "out" / "corpus.jsonl").read_text().splitlines())
+    found = {e["before"]: e for e in record["edits"] if e["stage"] == "grammar"}
+    assert found["strategicpartnership"]["rule"] == "grammar.harper.split-words"
+    assert found["strategicpartnership"]["after"] == "strategic partnership"
+    assert found["reccklessness"]["after"] == "recklessness"
+    assert "“recklessness”" in found["reccklessness"]["message"]  # suggestions listed
+    assert found["the"]["rule"] == "grammar.harper.sentence-capitalization"
+    assert {e["action"] for e in found.values()} == {"flag"}
+    assert record["text"].count("strategicpartnership") == 1  # flags change nothing
+
+
+def test_a_checker_fix_on_text_a_rule_changed_is_only_a_flag(rules) -> None:
+    """An allow-listed finding whose span takes in a rule's fix is never applied."""
+
+    class Stub:
+        def check(self, paragraphs, language, config):
+            out: list[list[Finding]] = [[] for _ in paragraphs]
+            k = next(i for i, text in enumerate(paragraphs) if "truce" in text)
+            at = paragraphs[k].index("truce")
+            out[k].append(Finding(at, at + 5, "Spaces", "Formatting", False, "Odd.", ("truce ",)))
+            return "harper", out
+
+    (article,) = [a for a in read_folder(SEEDS, ReadDefaults("en", "ar")) if a.id.startswith("002")]
+    engine = Engine(rules, None, Stub())  # type: ignore[arg-type]
+    cleaned = clean_article(article, engine)
+    (edit,) = [e for e in cleaned.edits if e.stage == "grammar"]
+    assert rules.grammar_for("en").fix["harper"] >= {"Spaces"}  # allow-listed
+    assert edit.action == "flag" and edit.before == "truth"
+    assert "overlaps a change an earlier stage made" in edit.message
+
+
+def test_what_a_finding_becomes() -> None:
+    config = GrammarConfig(
+        fix={"harper": frozenset({"Spaces"})}, dictionary=frozenset({"sudani", "al"})
+    )
+    text = "Al-Sudani’s  office"
+
+    def finding(rule: str, start: int, end: int, replacements: tuple, spelling=False) -> Finding:
+        return Finding(start, end, rule, "Kind", spelling, "Message.", replacements)
+
+    assert (
+        finding_change(finding("SpellCheck", 0, 11, ("Sudan's",), True), "harper", config, text)
+        is None
+    )
+    fix = finding_change(finding("Spaces", 11, 13, (" ",)), "harper", config, text)
+    assert fix is not None and fix[1] == "fix" and fix[0] == "grammar.harper.spaces"
+    two = finding_change(finding("Spaces", 11, 13, (" ", "")), "harper", config, text)
+    assert two is not None and two[1] == "flag"  # two suggestions: not unambiguous
+    other = finding_change(finding("Other", 11, 13, (" ",)), "languagetool", config, text)
+    assert other is not None and other[1] == "flag"  # allow-lists are per checker
+    assert rule_slug("SentenceCapitalization") == "sentence-capitalization"
+    assert rule_slug("MORFOLOGIK_RULE_EN_US") == "morfologik_rule_en_us"
+
+
+def test_a_failing_checker_is_not_asked_for_ever(monkeypatch) -> None:
+    from postedit import grammar
+
+    calls = []
+
+    def broken(paragraphs, config):
+        calls.append(1)
+        raise RuntimeError("crashed")
+
+    monkeypatch.setattr(grammar, "harper_check", broken)
+    checker = grammar.Grammar(GrammarSettings("harper"))
+    for _ in range(MAX_FAILURES + 2):
+        with pytest.raises(CheckerError):
+            checker.check(["Text."], "en", GrammarConfig())
+    assert len(calls) == MAX_FAILURES
+
+
+def test_bad_grammar_settings_in_a_pack_stop_the_load(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    pack = tmp_path / "en" / "grammar.yaml"
+    pack.write_text("grammar:\n  fix:\n    vale: [Spelling]\n")
+    with pytest.raises(RuleError, match="unknown checker 'vale'") as error:
+        load_rules(tmp_path)
+    assert "grammar.yaml" in str(error.value)
+    pack.write_text("grammar:\n  dictionnary: [HMC]\n")
+    with pytest.raises(RuleError, match="unknown grammar field"):
+        load_rules(tmp_path)
+    with pytest.raises(ValueError, match="grammar checker must be one of"):
+        GrammarSettings("vale")
+
+
+def test_the_dictionary_takes_in_every_gazetteer_name(rules) -> None:
+    config = rules.grammar_for("en")
+    for word in ("al-Sudani", "Sudani", "Kataib", "Hezbollah", "HMC", "Anbar", "Al-Sudani’s"):
+        assert config.knows(word), word
+    assert not config.knows("reccklessness")
