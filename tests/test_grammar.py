@@ -45,6 +45,13 @@ def test_harper_flags_lower_case_sentence_starts_on_the_seeds(seeds_out) -> None
     assert {e["action"] for e in found if not e["rule"].endswith(".spaces")} == {"flag"}
 
 
+def test_no_finding_repeats_a_pack_edit_at_its_span(seeds_out) -> None:
+    for record in seeds_out.values():
+        packs = {(e["start"], e["end"]) for e in record["edits"] if e["stage"] != "grammar"}
+        checker = {(e["start"], e["end"]) for e in record["edits"] if e["stage"] == "grammar"}
+        assert not packs & checker
+
+
 def test_names_are_not_spelling_errors_and_noise_is_off(seeds_out) -> None:
     found = grammar_edits(seeds_out)
     spelled = {e["before"] for e in found if e["rule"] == "grammar.harper.spell-check"}
@@ -86,8 +93,8 @@ def test_a_checker_fix_on_text_a_rule_changed_is_only_a_flag(rules) -> None:
         def check(self, paragraphs, language, config):
             out: list[list[Finding]] = [[] for _ in paragraphs]
             k = next(i for i, text in enumerate(paragraphs) if "truce" in text)
-            at = paragraphs[k].index("truce")
-            out[k].append(Finding(at, at + 5, "Spaces", "Formatting", False, "Odd.", ("truce ",)))
+            at = paragraphs[k].index("a truce")
+            out[k].append(Finding(at, at + 7, "Spaces", "Formatting", False, "Odd.", ("a  truce",)))
             return "harper", out
 
     (article,) = [a for a in read_folder(SEEDS, ReadDefaults("en", "ar")) if a.id.startswith("002")]
@@ -95,7 +102,7 @@ def test_a_checker_fix_on_text_a_rule_changed_is_only_a_flag(rules) -> None:
     cleaned = clean_article(article, engine)
     (edit,) = [e for e in cleaned.edits if e.stage == "grammar"]
     assert rules.grammar_for("en").fix["harper"] >= {"Spaces"}  # allow-listed
-    assert edit.action == "flag" and edit.before == "truth"
+    assert edit.action == "flag" and edit.before == "a truth"
     assert "overlaps a change an earlier stage made" in edit.message
 
 

@@ -304,8 +304,11 @@ def run_stages(
             started = time.perf_counter()
             find = grammar_finder(article, engine)
             if find is not None:  # headlines are not sentences: the title is not checked
-                article = run_stage(
-                    article, stage, find, title=False, decisions=engine.decisions, absorb=False
+                article = _without_repeats(
+                    run_stage(
+                        article, stage, find, title=False, decisions=engine.decisions, absorb=False
+                    ),
+                    {(e.start, e.end) for e in article.edits},
                 )
             if timings is not None:
                 timings["grammar"] += time.perf_counter() - started
@@ -321,6 +324,13 @@ def run_stages(
 
 
 STAGES = ("repair", "correct", "grammar")
+
+
+def _without_repeats(article: Article, spans: set[tuple[int, int]]) -> Article:
+    """Drop the grammar findings at the very span of an edit the packs made: it is explained
+    there already (a pack's lower-case-start flag and the checker's, say)."""
+    kept = tuple(e for e in article.edits if e.stage != "grammar" or (e.start, e.end) not in spans)
+    return article if len(kept) == len(article.edits) else replace(article, edits=kept)
 
 
 def clean_article(article: Article, engine: Engine, timings: Counter[str] | None = None) -> Article:
