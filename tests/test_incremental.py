@@ -92,7 +92,8 @@ def test_a_pack_change_cleans_again_only_the_articles_it_applies_to(
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
     (inbox / "persian.md").write_text(
-        "---\ntitle: From Persian\nsource_language: fa\n---\nThe the truth held in Basra.\n"
+        "---\ntitle: From Persian\nlanguage: en\nsource_language: fa\n---\n"
+        "The the truth held in Basra.\n"
     )
     out = tmp_path / "out"
     assert run(inbox, out, rules)["processed"] == 6

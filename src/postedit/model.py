@@ -95,6 +95,8 @@ class Article:
     encoding: str = "utf-8"
     warnings: tuple[str, ...] = ()
     edits: tuple[Edit, ...] = ()
+    detected_language: str | None = None  # what language identification said of the text
+    language_confidence: float | None = None  # ... and how sure it was (0-1)
     meta: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def with_edits(self, edits: Iterable[Edit]) -> Article:
@@ -250,6 +252,8 @@ def article_to_dict(article: Article) -> dict[str, object]:
         "warnings": list(article.warnings),
         "edits": [e.to_dict() for e in article.edits],
         "meta": article.meta,
+        "detected_language": article.detected_language,
+        "language_confidence": article.language_confidence,
     }
 
 
@@ -273,4 +277,6 @@ def article_from_dict(data: dict) -> Article:
         warnings=tuple(data.get("warnings", ())),
         edits=tuple(Edit.from_dict(e) for e in data.get("edits", ())),
         meta=dict(data.get("meta") or {}),
+        detected_language=data.get("detected_language"),
+        language_confidence=data.get("language_confidence"),
     )

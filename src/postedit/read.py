@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from charset_normalizer import from_bytes
 
+from .langid import MIN_CONFIDENCE, detect
 from .model import Article, Span
 
 SUFFIXES = (".txt", ".md", ".jsonl")
@@ -339,7 +340,7 @@ def make_article(raw: str, found: Found, fields: dict[str, Any]) -> Article:
     if title_span is not None:
         title = raw[title_span.start : title_span.end]
     given_date = _text(fields.get("date"))
-    defaults = found.defaults
+    language, source_language, detected, confidence = _languages(raw, fields, found.defaults)
     return Article(
         id=_text(fields.get("id")) or found.stem,
         source=found.source,
@@ -350,12 +351,39 @@ def make_article(raw: str, found: Found, fields: dict[str, Any]) -> Article:
         title_span=title_span,
         date=(given_date and parse_dateline(given_date)) or given_date or dateline,
         url=_text(fields.get("url")),
-        language=_text(fields.get("language")) or defaults.language,
-        source_language=_text(fields.get("source_language")) or defaults.source_language,
+        language=language,
+        source_language=source_language,
         encoding=found.encoding,
         warnings=found.warnings,
         meta={k: v for k, v in fields.items() if k not in META_KEYS},
+        detected_language=detected,
+        language_confidence=confidence,
     )
+
+
+def _languages(
+    raw: str, fields: dict[str, Any], defaults: ReadDefaults
+) -> tuple[str | None, str | None, str | None, float | None]:
+    """(language, source language, detected language, confidence) of an article.
+
+    The metadata's ``language`` wins; else a confident detection; else, where the text is too
+    short to tell, the run's default; an article whose language detection cannot tell with
+    enough text is of unknown language (None). A default source language equal to the language
+    is dropped: that article was not translated.
+    """
+    detected, confidence = detect(raw)
+    given = _text(fields.get("language"))
+    if given:
+        language = given
+    elif detected and confidence >= MIN_CONFIDENCE:
+        language = detected
+    else:
+        language = defaults.language if detected is None else None
+    source = _text(fields.get("source_language"))
+    if source is None and defaults.source_language:
+        same = language and language.split("-")[0].lower() == defaults.source_language.lower()
+        source = None if same else defaults.source_language
+    return language, source, detected, (confidence if detected else None)
 
 
 _FRONT_OPEN = re.compile(r"---[ \t]*\n")

@@ -156,6 +156,8 @@ def corpus_record(article: Article, cluster: dict[str, Any] | None = None) -> di
         "warnings": list(article.warnings),
         "edits": [e.to_dict() for e in sorted(article.edits, key=_edit_order)],
         "cluster": default_cluster(article) if cluster is None else dict(cluster),
+        "detected_language": article.detected_language,  # since corpus-record-2
+        "language_confidence": article.language_confidence,
     }
 
 
