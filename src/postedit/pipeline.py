@@ -21,6 +21,7 @@ from .grammar import FAILED, CheckerError, Grammar, finding_change
 from .model import Article, Edit, OffsetMap, apply_edits
 from .repair import (
     Change,
+    arabic_changes,
     ftfy_changes,
     is_label,
     repeats_title,
@@ -217,6 +218,10 @@ def _whitespace(para: Paragraph) -> list[Change]:
     return whitespace_changes(para.text)
 
 
+def _arabic(para: Paragraph) -> list[Change]:
+    return arabic_changes(para.text)
+
+
 def paragraph_texts(article: Article) -> list[str]:
     """The body paragraphs as the stages so far left them (as `run_stage` reads them)."""
     fixes = article.fixes
@@ -288,6 +293,7 @@ def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Find
         return [
             ("structure", structure_finder(article, matcher), False),
             ("ftfy", _ftfy, True),
+            ("arabic", _arabic, True),
             ("whitespace", _whitespace, True),
         ]
     if stage == "grammar":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from typing import NamedTuple
 
 import ftfy
@@ -145,3 +146,43 @@ def is_label(paragraph: str) -> bool:
     """A short line without sentence punctuation: a category label or a subheading."""
     words = paragraph.split()
     return 0 < len(words) <= LABEL_MAX_WORDS and not re.search(r"[.!?:;,\"“”]", paragraph)
+
+
+# --- Arabic script -------------------------------------------------------------------------------
+
+_ARABIC_LETTER = "\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff"
+_TATWEEL = re.compile(f"(?<=[{_ARABIC_LETTER}])\u0640+(?=[{_ARABIC_LETTER}\u0640]|\\b)")
+# presentation forms, but not the word ligatures (U+FDF0-FDFF: ﷺ and the like are written so)
+_PRESENTATION = re.compile("[\ufb50-\ufdef\ufe70-\ufefe]+")
+
+
+def arabic_changes(text: str) -> list[Change]:
+    """Arabic-script repairs, whatever the article's language: tatweel (kashida, ـ) used to
+    stretch a word is removed, and presentation forms (the shaped letters that PDFs and old
+    systems leave, ﻻ ﺍ ﻟ) become the letters they stand for (NFKC of those characters only)."""
+    out = []
+    for m in _TATWEEL.finditer(text):
+        out.append(
+            Change(
+                "repair.arabic.tatweel",
+                m.start(),
+                m.end(),
+                "",
+                "Tatweel (ـ) stretching an Arabic word removed: it is not a letter.",
+                0.98,
+            )
+        )
+    for m in _PRESENTATION.finditer(text):
+        letters = unicodedata.normalize("NFKC", m.group())
+        out.append(
+            Change(
+                "repair.arabic.presentation-forms",
+                m.start(),
+                m.end(),
+                letters,
+                f"Arabic presentation forms ({len(m.group())} characters) replaced by the letters "
+                "they stand for, so that the text can be searched and compared.",
+                0.98,
+            )
+        )
+    return out

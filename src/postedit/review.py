@@ -121,7 +121,8 @@ def article_page(
         f"{' of ' + escape(cluster['of']) if cluster.get('of') else ''})</p>",
     ]
     segments = ([article.title_span] if article.title_span else []) + list(article.paragraphs)
-    body = [f'<p dir="auto">{redline(article.raw, s, edits)}</p>' for s in segments]
+    lang = f' lang="{escape(article.language)}"' if article.language else ""
+    body = [f'<p dir="auto"{lang}>{redline(article.raw, s, edits)}</p>' for s in segments]
     rows = [
         f'<tr id="{edit_key(i)}-note"><td><a href="#{edit_key(i)}">{i + 1}</a></td>'
         f'<td>{escape(e.action)}</td><td class="rule">{escape(e.rule)}</td>'

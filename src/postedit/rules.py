@@ -29,6 +29,7 @@ import regex
 import yaml
 
 from .grammar import GrammarConfig, parse_config
+from .kinds import expand
 
 KINDS = ("substitution", "regex", "boilerplate", "balance")
 CASES = ("preserve", "sensitive", "canonical")
@@ -318,10 +319,22 @@ def load_pack(
         }
         checks["dictionary"] = frozenset(checks.get("dictionary", frozenset()) | names)
     rules = [
-        parse_rule(entry, path, prefix, language, source, start + i)
+        parse_rule(
+            expand(entry, lambda reason, e=entry: _entry_error(path, prefix, e, reason)),
+            path,
+            prefix,
+            language,
+            source,
+            start + i,
+        )
         for i, entry in enumerate(entries)
     ]
     return rules, [w.casefold() for w in words], checks
+
+
+def _entry_error(path: Path, prefix: str, entry: Any, reason: str) -> RuleError:
+    local = entry.get("id") if isinstance(entry, dict) else None
+    return RuleError(path, prefix + str(local) if local else None, reason)
 
 
 def parse_rule(

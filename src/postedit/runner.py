@@ -176,8 +176,33 @@ def build_report(
         "errors": [{"source": e.source, "message": e.message} for e in errors],
         "dedup": dedup_summary(dedup, {a.id for a in articles}),
         "grammar": grammar_summary(settings.grammar, articles),
+        "languages": language_summary(rules, articles),
         "timings": {k: round(v, 4) for k, v in sorted(timings.items())},
     }
+
+
+def language_summary(rules: Rules, articles: Sequence[Article]) -> dict[str, object]:
+    """Articles per language (and source language), with the packs they got; an article in a
+    language without packs gets the built-in repairs only, and the report says so."""
+    counts = Counter((a.language or "unknown", a.source_language) for a in articles)
+    out: dict[str, object] = {}
+    for (language, source), n in sorted(counts.items(), key=lambda x: (x[0][0], x[0][1] or "")):
+        base = "" if language == "unknown" else language.split("-")[0].lower()
+        src = (source or "").split("-")[0].lower() or None
+        packs = [
+            path
+            for path, lang, pack_source, _ in rules.packs
+            if lang == base and (pack_source is None or pack_source == src)
+        ]
+        key = language + (f" from {source}" if source else "")
+        out[key] = {
+            "articles": n,
+            "packs": packs,
+            "note": "rule packs applied"
+            if packs
+            else "no rule pack for this language: repair only",
+        }
+    return out
 
 
 def grammar_summary(grammar: GrammarSettings, articles: Sequence[Article]) -> dict[str, object]:
