@@ -158,3 +158,16 @@ def test_language_identification_needs_enough_text() -> None:
     assert detect("Yes.") == (None, 0.0)
     code, confidence = detect("Le ministre a annoncé une trêve entre les factions armées.")
     assert code == "fr" and confidence > 0.9
+
+
+def test_metadata_overrides_the_detected_language(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "quoted.md").write_text(
+        "---\ntitle: Quoted\nlanguage: en\n---\n"
+        "Le ministre a annoncé une trêve entre les factions armées mardi soir.\n",
+        encoding="utf-8",
+    )
+    cleanup(Settings(inbox, RULES, tmp_path / "out", None, None, decisions=None))
+    (record,) = map(json.loads, (tmp_path / "out" / "corpus.jsonl").read_text().splitlines())
+    assert (record["language"], record["detected_language"]) == ("en", "fr")

@@ -174,3 +174,27 @@ def test_turning_a_rule_off_for_a_source_from_the_page(tmp_path: Path) -> None:
     cleanup(Settings(SEEDS, RULES, tmp_path, "en", "ar", decisions=decisions))
     record = next(r for r in map(json.loads, (tmp_path / "corpus.jsonl").open()) if r["id"] == S002)
     assert not [e for e in record["edits"] if e["rule"] == "en.from-ar.truth-truce"]
+
+
+def test_arabic_text_is_laid_out_right_to_left(browser, tmp_path: Path) -> None:
+    from test_multilingual import ARABIC
+
+    from postedit.runner import Settings, cleanup
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "ar.txt").write_text(ARABIC, encoding="utf-8")
+    (inbox / "en.txt").write_text(
+        "A report\n\nThe prime minister announced a truce between the armed factions.\n"
+    )
+    cleanup(Settings(inbox, RULES, tmp_path / "out", "en", "ar", decisions=None))
+    page = browser.new_page()
+    try:
+        directions = {}
+        for name in ("ar", "en"):
+            page.goto((tmp_path / "out" / "review" / "articles" / f"{name}.html").as_uri())
+            body = page.locator("p[lang]").last
+            directions[name] = body.evaluate("p => getComputedStyle(p).direction")
+        assert directions == {"ar": "rtl", "en": "ltr"}
+    finally:
+        page.close()
