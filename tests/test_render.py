@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import subprocess
 import tempfile
@@ -306,3 +307,33 @@ def test_json_lines_are_deterministic() -> None:
     assert line.startswith('{"id":"a1","title":"A truce here","date":null,')
     unicode = to_json_line(corpus_record(make("é — ٢٠٢٤", [(0, 8)])))
     assert '"text":"é — ٢٠٢٤"' in unicode
+
+
+@st.composite
+def articles_with_edits(draw) -> Article:
+    """Any text, split in paragraphs, with non-overlapping fixes and flags anywhere in it."""
+    raw = draw(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+    cuts = sorted(draw(st.lists(st.integers(0, len(raw)), max_size=8, unique=True)))
+    edits, last = [], 0
+    for a, b in itertools.pairwise([0, *cuts, len(raw)]):
+        if a < last or not draw(st.booleans()):
+            continue
+        action = draw(st.sampled_from(["fix", "flag"]))
+        after = draw(st.text(max_size=10))
+        edits.append(Edit("en.any-rule", action, a, b, raw[a:b], after, "why", 0.5))
+        last = b
+    return make(raw, [(0, len(raw))], edits=edits, title=draw(st.text(max_size=20)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(articles_with_edits(), st.sampled_from(["canonical", "duplicate", "related"]))
+def test_any_record_round_trips_through_json_and_the_schema(article: Article, role: str) -> None:
+    cluster = {"id": "a1", "role": role, "of": None if role == "canonical" else "a0", "score": None}
+    record = corpus_record(article, cluster)
+    again = json.loads(to_json_line(record))
+    assert again == record
+    VALIDATOR.validate(again)
+    # the offsets index the raw text: each edit's before is the raw text at its span
+    for edit in again["edits"]:
+        assert 0 <= edit["start"] <= edit["end"] <= len(article.raw)
+        assert article.raw[edit["start"] : edit["end"]] == edit["before"]

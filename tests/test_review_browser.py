@@ -127,6 +127,16 @@ def test_the_server_refuses_cross_site_and_bad_requests(tmp_path: Path) -> None:
         assert post(f"{good}&token={server.token}".encode(), "http://evil.example") == 403
         assert post(good.encode() + b"&token=wrong", base) == 403
         assert post(b"x" * 10000, base) == 413
+        import http.client
+
+        for length in ("-1", "many"):  # a length that would block the reader or crash it
+            conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+            conn.putrequest("POST", "/decide")
+            conn.putheader("Origin", base)
+            conn.putheader("Content-Length", length)
+            conn.endheaders()
+            assert conn.getresponse().status == 400
+            conn.close()
         unknown = f"article=nope&rule=x&before=y&decision=reject&token={server.token}"
         assert post(unknown.encode(), base) == 400
         for path in ("/../corpus.jsonl", "/articles/..%2f..%2fcorpus.jsonl", "/etc/passwd"):

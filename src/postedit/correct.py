@@ -215,6 +215,7 @@ class Matcher:
         self.patterns = [r for r in rules if r.kind == "regex"]
         self.boilerplate = [r for r in rules if r.kind == "boilerplate"]
         self.balance = [r for r in rules if r.kind == "balance"]
+        self.timed_out: list[str] = []  # rules that gave up on a paragraph (read and cleared)
 
     def boilerplate_hits(self, para: Paragraph) -> list[Hit]:
         hits = []
@@ -242,14 +243,19 @@ class Matcher:
                 out.append(Hit(rule, start, end, after))
         for rule in self.patterns:
             if _placed(rule, title):
-                out.extend(self._regex_hits(rule, para.text, toks))
+                hits = self._regex_hits(rule, para.text, toks)
+                if hits is None:
+                    self.timed_out.append(rule.id)
+                else:
+                    out.extend(hits)
         for rule in self.balance:
             if _placed(rule, title):
                 out.extend(Hit(rule, s, s + 1, "") for s in unbalanced(para.text, rule.pairs))
         return out
 
     @staticmethod
-    def _regex_hits(rule: Rule, text: str, toks: Tokens) -> list[Hit]:
+    def _regex_hits(rule: Rule, text: str, toks: Tokens) -> list[Hit] | None:
+        """The rule's hits, or None if its pattern ran over `REGEX_TIMEOUT` on this text."""
         assert rule.pattern is not None
         out = []
         try:
@@ -261,7 +267,7 @@ class Matcher:
                     continue
                 out.append(Hit(rule, m.start(), m.end(), after))
         except TimeoutError:
-            return []  # a pattern that runs away on this text makes no change here
+            return None  # a pattern that runs away on this text makes no change here
         return out
 
 

@@ -32,6 +32,7 @@ FLAG_CONFIDENCE = 0.6
 FAILED = "grammar check failed"
 SEPARATOR = "\n\n"
 MAX_REQUEST = 20_000  # characters of paragraphs sent to LanguageTool in one request
+MAX_PARAGRAPH = 20_000  # a longer paragraph is not a paragraph: it is not checked
 
 
 @dataclass(frozen=True)

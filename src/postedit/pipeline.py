@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from .correct import Matcher, Paragraph, resolve
 from .decisions import Decisions
-from .grammar import FAILED, CheckerError, Grammar, finding_change
+from .grammar import FAILED, MAX_PARAGRAPH, CheckerError, Grammar, finding_change
 from .model import Article, Edit, OffsetMap, apply_edits
 from .repair import (
     Change,
@@ -28,7 +28,7 @@ from .repair import (
     title_key,
     whitespace_changes,
 )
-from .rules import Rule, Rules
+from .rules import REGEX_TIMEOUT, Rule, Rules
 
 Finder = Callable[[Paragraph], list[Change]]
 
@@ -202,9 +202,17 @@ def repeated_paragraphs(paragraphs: list[str]) -> dict[int, tuple[int, float]]:
     return found
 
 
-def rules_finder(matcher: Matcher) -> Finder:
+def rules_finder(matcher: Matcher, warnings: list[str] | None = None) -> Finder:
     def find(para: Paragraph) -> list[Change]:
         hits = resolve(matcher.hits(para))
+        if matcher.timed_out and warnings is not None:
+            where = "the title" if para.index < 0 else f"paragraph {para.index + 1}"
+            for rule in sorted(set(matcher.timed_out)):
+                warnings.append(
+                    f"rule {rule} gave up on {where} after {REGEX_TIMEOUT} s: "
+                    "no change from it there"
+                )
+        matcher.timed_out.clear()
         return [rule_change(h.rule, h.start, h.end, h.after, para.text) for h in hits]
 
     return find
@@ -242,6 +250,13 @@ def grammar_finder(article: Article, engine: Engine) -> Finder | None:
     config = engine.rules.grammar_for(article.language)
     texts = paragraph_texts(article)
     filled = [i for i, t in enumerate(texts) if t.strip()]  # paragraphs a stage emptied: none
+    long = [i for i in filled if len(texts[i]) > MAX_PARAGRAPH]
+    if long:
+        filled = [i for i in filled if i not in set(long)]
+        engine.warnings.append(
+            f"grammar: {len(long)} paragraph(s) over {MAX_PARAGRAPH:,} characters not checked "
+            f"(paragraph {', '.join(str(i + 1) for i in long[:5])})"
+        )
     try:
         checked = engine.grammar.check([texts[i] for i in filled], article.language, config)
     except CheckerError as exc:
@@ -298,7 +313,7 @@ def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Find
         ]
     if stage == "grammar":
         return []  # built when the stage starts: it checks the text the earlier stages left
-    return [("rules", rules_finder(matcher), True)]
+    return [("rules", rules_finder(matcher, engine.warnings), True)]
 
 
 def run_stages(

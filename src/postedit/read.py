@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -48,6 +49,9 @@ class ReadDefaults:
 # --- files ---------------------------------------------------------------------------------------
 
 
+MAX_ARTICLE_BYTES = int(float(os.environ.get("POSTEDIT_MAX_ARTICLE_MB", "10")) * 2**20)
+
+
 def list_inputs(folder: Path) -> list[Path]:
     """Article files under ``folder``, sorted by relative posix path. Hidden files and folders are
     skipped, and links to folders are not followed (so a link loop cannot trap the walk)."""
@@ -76,6 +80,11 @@ def read_file(
     """The articles in one file (several for ``.jsonl``), or the errors that stop them."""
     source = path.relative_to(folder).as_posix()
     try:
+        info = path.stat()  # follows links: a link loop fails here, a FIFO is not a file
+        if not stat.S_ISREG(info.st_mode):
+            return [ReadError(source, "not a regular file (a pipe, device or folder)")]
+        if info.st_size > MAX_ARTICLE_BYTES and path.suffix.lower() != ".jsonl":
+            return [ReadError(source, _too_large(info.st_size))]
         data = path.read_bytes()
     except OSError as exc:
         return [ReadError(source, f"cannot read file: {exc.strerror or exc}")]
@@ -89,6 +98,13 @@ def read_file(
     if not text.strip():
         return [ReadError(source, "empty article")]
     return [parse_markdown(text, found) if suffix == ".md" else make_article(text, found, {})]
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"article too large: {size / 2**20:.1f} MiB, over the {MAX_ARTICLE_BYTES // 2**20} MiB "
+        "limit for one article (POSTEDIT_MAX_ARTICLE_MB)"
+    )
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -424,6 +440,9 @@ def parse_jsonl(text: str, found: Found) -> list[Article | ReadError]:
         if not line.strip():
             continue
         where = f"{found.source}:{number}"
+        if len(line) > MAX_ARTICLE_BYTES:
+            out.append(ReadError(where, f"line {number}: {_too_large(len(line.encode()))}"))
+            continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:

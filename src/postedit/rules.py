@@ -37,6 +37,10 @@ SCOPES = ("sentence", "paragraph", "before")
 PLACES = ("any", "title", "body")
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where it is built in
 REGEX_TIMEOUT = 0.5  # seconds a rule's pattern may spend on one paragraph
+PROBE_TIMEOUT = 0.25  # seconds a pattern may spend on each probe when its pack is loaded
+# texts on which nested or overlapping repeats ((a+)+$, (\w+\s?)*!) take exponential time
+# (exponential in the length: 40 characters are enough to show it, and cost a sane pattern nothing)
+PROBES = ("a" * 40 + "!", "ab " * 14 + "!", "1" * 40 + "x", "Word " * 9 + "\n", " " * 40 + "x")
 MARK = re.compile(r"\[\[(.*?)\]\]", re.S)
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
@@ -467,6 +471,15 @@ def _compile(source: Any, key: str, fail: Any, ignore_case: Any = False) -> rege
         raise fail(f"{key!r} takes too long on the empty string") from exc
     if empty is not None and key == "pattern":
         raise fail(f"{key!r} matches the empty string")
+    for probe in PROBES:  # patterns that backtrack without end are refused, not run
+        try:
+            for start in range(0, 4):
+                pattern.match(probe, start, timeout=PROBE_TIMEOUT)
+        except TimeoutError as exc:
+            raise fail(
+                f"{key!r} backtracks catastrophically: over {PROBE_TIMEOUT} s on "
+                f"{len(probe):,} characters of {probe[:6]!r}…"
+            ) from exc
     return pattern
 
 

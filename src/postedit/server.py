@@ -95,7 +95,13 @@ class Handler(BaseHTTPRequestHandler):
         if urlsplit(origin).netloc != host:
             self._send(HTTPStatus.FORBIDDEN, b"cross-site request refused\n")
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._send(HTTPStatus.BAD_REQUEST, b"bad Content-Length\n")
+            return
         if length > MAX_BODY:
             self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b"request too large\n")
             return
