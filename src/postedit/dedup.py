@@ -53,6 +53,7 @@ class DedupConfig:
     num_perm: int = 32
     bands: int = 16
     min_collisions: int = 2  # bucket collisions an article pair needs to be a candidate
+    min_similarity: float = 0.4  # estimated word overlap of a colliding passage pair
     max_bucket: int = 50  # a bucket shared by more passages than this is boilerplate: skipped
     max_df: float = 0.01  # words in more than this share of passages are left out of candidates
     df_floor: int = 50  # ... but only words in more passages than this
@@ -165,6 +166,12 @@ def signatures(passages: Sequence[str], config: DedupConfig) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=128)
+def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i < j) of ``size`` bucket members, as two index arrays."""
+    return np.triu_indices(size, 1)
+
+
 def candidate_pairs(items: Sequence[Item], config: DedupConfig) -> set[tuple[int, int]]:
     """Pairs of item indices whose passages share a bucket in at least ``min_collisions`` (passage
     pair, band) events: one shared common word makes one collision by chance, a shared passage
@@ -185,7 +192,7 @@ def candidate_pairs(items: Sequence[Item], config: DedupConfig) -> set[tuple[int
     owner = np.array([o for o, _ in keep], dtype=np.int64)
     sig = signatures([t for _, t in keep], config)
     rows = config.num_perm // config.bands
-    hits: Counter[tuple[int, int]] = Counter()
+    firsts, seconds = [], []  # passage pairs that share a bucket, once per band they share
     for band in range(config.bands):
         block = sig[:, band * rows : (band + 1) * rows]
         keys = block[:, 0].copy()
@@ -197,8 +204,34 @@ def candidate_pairs(items: Sequence[Item], config: DedupConfig) -> set[tuple[int
         sizes = np.diff(np.concatenate((starts, [len(order)])))
         for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
             if 2 <= size <= config.max_bucket:
-                members = sorted(set(owner[order[start : start + size]].tolist()))
-                hits.update((x, y) for k, x in enumerate(members) for y in members[k + 1 :])
+                members = order[start : start + size]
+                i, j = _pairs_of(size)
+                firsts.append(members[i])
+                seconds.append(members[j])
+    if not firsts:
+        return set()
+    n = np.int64(len(owner))
+    first, second = np.concatenate(firsts), np.concatenate(seconds)
+    low, high = np.minimum(first, second), np.maximum(first, second)
+    keep_pair = owner[low] != owner[high]
+    # each passage pair once, with the number of bands it collided in
+    codes, bands_hit = np.unique(low[keep_pair] * n + high[keep_pair], return_counts=True)
+    first, second = codes // n, codes % n
+    # a chance collision on one band says little; the share of the whole signature two passages
+    # agree on estimates their word overlap (Jaccard): pairs below `min_similarity` are dropped
+    close = np.empty(len(codes), dtype=bool)
+    for at in range(0, len(codes), 500_000):  # in chunks: two signature rows per pair
+        part = slice(at, at + 500_000)
+        agree = (sig[first[part]] == sig[second[part]]).mean(axis=1)
+        close[part] = agree >= config.min_similarity
+    a, b = owner[first[close]], owner[second[close]]
+    m = np.int64(len(items))
+    pairs, inverse = np.unique(np.minimum(a, b) * m + np.maximum(a, b), return_inverse=True)
+    collisions = np.bincount(inverse, weights=bands_hit[close], minlength=len(pairs))
+    hits = {
+        (int(code // m), int(code % m)): int(count)
+        for code, count in zip(pairs.tolist(), collisions.tolist(), strict=True)
+    }
     return {pair for pair, n in hits.items() if n >= config.min_collisions}
 
 
