@@ -16,7 +16,7 @@ INPUT  ?= seeds
 OUTPUT ?= output
 RULES  ?= rules
 
-.PHONY: setup browser run test lint format rules-test review screenshot bench-dedup bench-gazetteer bench-incremental clean
+.PHONY: setup browser run test lint format rules-test review screenshot bench bench-dedup bench-gazetteer bench-incremental clean
 
 setup: $(STAMP)
 
@@ -52,6 +52,10 @@ review: $(STAMP)
 
 screenshot: $(STAMP)
 	POSTEDIT_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_review_browser.py -k reject
+
+# the whole cleanup, stage by stage, against ftfy alone (BENCH_ARGS="--size 10000")
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_run.py $(BENCH_ARGS)
 
 bench-dedup: $(STAMP)
 	$(BIN)/python benchmarks/bench_dedup.py $(BENCH_ARGS)

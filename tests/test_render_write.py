@@ -119,9 +119,9 @@ def test_write_corpus_order_staleness_and_unchanged_files(tmp_path: Path, monkey
     order: list[str] = []
     real = write.atomic_write_text
 
-    def record(path: Path, text: str) -> bool:
+    def record(path: Path, text: str, durable: bool = True) -> bool:
         order.append(path.name)
-        return real(path, text)
+        return real(path, text, durable)
 
     monkeypatch.setattr(write, "atomic_write_text", record)
     (tmp_path / "articles").mkdir()

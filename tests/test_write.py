@@ -234,7 +234,7 @@ def test_corpus_after_the_article_files_and_report_last(
     order: list[str] = []
     real = write.atomic_write_text
 
-    def recording(path: Path, text: str) -> None:
+    def recording(path: Path, text: str, durable: bool = True) -> None:
         order.append(Path(path).relative_to(tmp_path).as_posix())
         real(path, text)
 
@@ -255,7 +255,7 @@ def test_a_failed_run_leaves_the_previous_corpus(
     before = {p: (tmp_path / p).read_bytes() for p in ("corpus.jsonl", "report.json")}
     real = write.atomic_write_text
 
-    def dies_on_corpus(path: Path, text: str) -> None:
+    def dies_on_corpus(path: Path, text: str, durable: bool = True) -> None:
         if Path(path).name == "corpus.jsonl":
             raise OSError("killed")
         real(path, text)

@@ -202,7 +202,10 @@ def _flow_options(parser: argparse.ArgumentParser) -> None:
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
-        "--workers", type=int, metavar="N", help="clean on a local Dask cluster of N processes"
+        "--workers",
+        type=int,
+        metavar="N",
+        help="clean in N processes (a local Dask cluster; with --no-prefect, a process pool)",
     )
     where.add_argument(
         "--dask-address", metavar="URL", help="clean on an existing Dask cluster (tcp://host:port)"
@@ -273,7 +276,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return params
     try:
         check_free(args.output)  # say so now rather than after starting Prefect
-        if args.no_prefect and not (args.workers or args.dask_address):
+        if args.no_prefect and not args.dask_address:
             from .runner import Settings, cleanup
 
             dedup = dedup_config(params.pop("dedup"))  # type: ignore[arg-type]
@@ -284,9 +287,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 bool(params.pop("languagetool_local")),
             )
             settings = Settings(**params, dedup=dedup, grammar=grammar)  # type: ignore[arg-type]
-            report = cleanup(settings, force=args.force)
+            report = cleanup(settings, force=args.force, workers=args.workers or 1)
         elif args.no_prefect:
-            print("postedit: --workers and --dask-address need Prefect", file=sys.stderr)
+            print("postedit: --dask-address needs Prefect", file=sys.stderr)
             return EXIT_USAGE
         else:
             report = _flow(args)(**params, force=args.force)

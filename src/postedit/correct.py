@@ -48,7 +48,7 @@ class Tokens:
 
     def __init__(self, text: str, before: str = "") -> None:
         found = list(TOKEN_RE.finditer(text))
-        self.before = [m.group().casefold() for m in TOKEN_RE.finditer(before)]
+        self._before_text = before
         self.text = text
         self.starts = [m.start() for m in found]
         self.ends = [m.end() for m in found]
@@ -56,6 +56,11 @@ class Tokens:
         ends = [m.end() for m in SENTENCE_END.finditer(text)]
         # sentence number of each token
         self.sentence = [bisect.bisect_right(ends, s) for s in self.starts]
+
+    @functools.cached_property
+    def before(self) -> list[str]:
+        """The words of the paragraphs before (read only by rules with ``within: before``)."""
+        return [m.group().casefold() for m in TOKEN_RE.finditer(self._before_text)]
 
     def index_at(self, offset: int) -> int:
         """Index of the first token that ends after ``offset``."""

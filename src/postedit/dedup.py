@@ -159,7 +159,7 @@ def signatures(passages: Sequence[str], config: DedupConfig) -> np.ndarray:
                 code = codes[word] = zlib.crc32(word.encode("utf-8"))
             hashes.append(code)
     x = np.array(hashes, dtype=np.uint64)
-    out = np.empty((len(passages), config.num_perm), dtype=np.uint64)
+    out = np.empty((len(passages), config.num_perm), dtype=np.uint32)  # 32-bit hash values
     with np.errstate(over="ignore"):
         for k in range(config.num_perm):
             out[:, k] = np.minimum.reduceat((x * a[k] + b[k]) >> np.uint64(32), starts)
@@ -192,9 +192,10 @@ def candidate_pairs(items: Sequence[Item], config: DedupConfig) -> set[tuple[int
     owner = np.array([o for o, _ in keep], dtype=np.int64)
     sig = signatures([t for _, t in keep], config)
     rows = config.num_perm // config.bands
-    firsts, seconds = [], []  # passage pairs that share a bucket, once per band they share
+    n = np.int64(len(owner))
+    per_band = []  # codes (low * n + high) of passage pairs that share a bucket, per band
     for band in range(config.bands):
-        block = sig[:, band * rows : (band + 1) * rows]
+        block = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
         keys = block[:, 0].copy()
         for col in range(1, rows):
             keys = keys * np.uint64(1_000_003) + block[:, col]
@@ -202,20 +203,23 @@ def candidate_pairs(items: Sequence[Item], config: DedupConfig) -> set[tuple[int
         edges = np.flatnonzero(np.diff(keys[order])) + 1
         starts = np.concatenate(([0], edges))
         sizes = np.diff(np.concatenate((starts, [len(order)])))
+        firsts, seconds = [], []
         for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
             if 2 <= size <= config.max_bucket:
                 members = order[start : start + size]
                 i, j = _pairs_of(size)
                 firsts.append(members[i])
                 seconds.append(members[j])
-    if not firsts:
+        if firsts:
+            first, second = np.concatenate(firsts), np.concatenate(seconds)
+            low, high = np.minimum(first, second), np.maximum(first, second)
+            other = owner[low] != owner[high]
+            per_band.append(np.unique(low[other] * n + high[other]))  # once per band
+    if not per_band:
         return set()
-    n = np.int64(len(owner))
-    first, second = np.concatenate(firsts), np.concatenate(seconds)
-    low, high = np.minimum(first, second), np.maximum(first, second)
-    keep_pair = owner[low] != owner[high]
     # each passage pair once, with the number of bands it collided in
-    codes, bands_hit = np.unique(low[keep_pair] * n + high[keep_pair], return_counts=True)
+    codes, bands_hit = np.unique(np.concatenate(per_band), return_counts=True)
+    del per_band
     first, second = codes // n, codes % n
     # a chance collision on one band says little; the share of the whole signature two passages
     # agree on estimates their word overlap (Jaccard): pairs below `min_similarity` are dropped

@@ -25,6 +25,8 @@ from .read import ReadDefaults, ReadError, read_folder, read_json
 from .rules import Rules, load_rules
 from .write import STATE_FILE, write_corpus
 
+PROCESS_BATCH = 200  # articles per job when cleaning in processes
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -281,11 +283,35 @@ def finish(
     return report
 
 
-def cleanup(settings: Settings, force: bool = False) -> dict[str, object]:
+def clean_in_processes(
+    batches_: Sequence[Batch], workers: int, timings: Counter[str]
+) -> tuple[list[Article], list[ReadError]]:
+    """Clean ``batches_`` in ``workers`` processes (the stages are CPU-bound Python), results in
+    batch order."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    cleaned: list[Article] = []
+    failed: list[ReadError] = []
+    with ProcessPoolExecutor(workers) as pool:
+        for done, errors, batch_timings in pool.map(_clean_job, batches_):
+            cleaned += done
+            failed += errors
+            timings.update(batch_timings)
+    return cleaned, failed
+
+
+def _clean_job(batch: Batch) -> tuple[list[Article], list[ReadError], dict[str, float]]:
+    timings: Counter[str] = Counter()
+    done, failed = batch.clean(timings)
+    return done, failed, dict(timings)
+
+
+def cleanup(settings: Settings, force: bool = False, workers: int = 1) -> dict[str, object]:
     """Read, clean and write one folder; return the report (also written to report.json).
 
     Articles unchanged since the last run into the same output are not cleaned again (see
-    `postedit.incremental`); ``force`` cleans everything. Holds the output folder's lock.
+    `postedit.incremental`); ``force`` cleans everything. ``workers`` > 1 cleans in that many
+    processes. Holds the output folder's lock.
     """
     with output_lock(settings.output_dir):
         timings: Counter[str] = Counter()
@@ -297,7 +323,11 @@ def cleanup(settings: Settings, force: bool = False) -> dict[str, object]:
         work, errors, decisions = prepare(settings, rules, force)
         timings["read"] = time.perf_counter() - mark
 
-        cleaned, failed = clean_batch(work.todo, rules, decisions, timings, settings.grammar)
+        if workers > 1 and len(work.todo) > 2 * PROCESS_BATCH:
+            jobs = batches(work.todo, rules, decisions, PROCESS_BATCH, settings.grammar)
+            cleaned, failed = clean_in_processes(jobs, workers, timings)
+        else:
+            cleaned, failed = clean_batch(work.todo, rules, decisions, timings, settings.grammar)
         return finish(settings, rules, work, cleaned, errors + failed, timings)
 
 

@@ -1,9 +1,11 @@
 """Writing the outputs (with read.py, the only module that touches the disk).
 
-Every file is written atomically (temp file in the same folder, fsync, rename, fsync the folder),
-so a reader sees either the old file or the new one. Files whose bytes would not change are left
-alone, so their mtimes stay put on re-runs. ``corpus.jsonl`` is written after the per-article
-files and ``report.json`` last: a run that dies half-way leaves the previous corpus in place.
+Every file is written atomically (temp file in the same folder, rename), so a reader sees either
+the old file or the new one; the per-article files are made durable by one sync before the
+corpus that refers to them is written, and the corpus and the report each with fsync. Files
+whose bytes would not change are left alone, so their mtimes stay put on re-runs.
+``corpus.jsonl`` is written after the per-article files and ``report.json`` last: a run that
+dies half-way leaves the previous corpus in place.
 """
 
 from __future__ import annotations
@@ -43,22 +45,29 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8, newlines untranslated) to ``path`` atomically."""
+def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
+    """Write ``text`` (UTF-8, newlines untranslated) to ``path`` atomically.
+
+    ``durable``: fsync the file before the rename and the folder after it, so that it survives a
+    power cut; without it the file is still replaced atomically (a killed process leaves the old
+    or the new one), and a later `os.sync` makes it durable (`write_corpus` does so once).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
     try:
         with open(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def json_text(obj: Any) -> str:
@@ -69,14 +78,14 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json_text(obj))
 
 
-def write_if_changed(path: Path, text: str) -> bool:
+def write_if_changed(path: Path, text: str, durable: bool = True) -> bool:
     """Write ``text`` atomically unless ``path`` holds exactly these bytes; True if written."""
     try:
         if Path(path).read_bytes() == text.encode("utf-8"):
             return False
     except OSError:
         pass
-    atomic_write_text(path, text)
+    atomic_write_text(path, text, durable)
     return True
 
 
@@ -113,12 +122,12 @@ def write_review(
     for article, record in zip(articles, records, strict=True):
         story = stories.get(record["cluster"]["id"])
         page = article_page(article, record, story, texts)
-        written = write_if_changed(folder / "articles" / f"{names[article.id]}.html", page)
+        written = write_if_changed(folder / "articles" / f"{names[article.id]}.html", page, False)
         counts["written" if written else "unchanged"] += 1
     keep = {f"{n}.html" for n in names.values()}
     counts["removed"] += _remove_stale(folder / "articles", ".html", keep)
     for name, page in index_pages(records).items():
-        write_if_changed(folder / name, page)
+        write_if_changed(folder / name, page, False)
     return counts
 
 
@@ -154,16 +163,21 @@ def write_corpus(
             (output_dir / "articles" / f"{name}.txt", article_file_text(article)),
             (output_dir / "diffs" / f"{name}.diff", article_diff(article)),
         ):
-            counts["written" if write_if_changed(path, text) else "unchanged"] += 1
+            counts["written" if write_if_changed(path, text, False) else "unchanged"] += 1
     records = [corpus_record(a, (clusters or {}).get(a.id)) for a in ordered]
     if cluster_report is not None:
-        write_if_changed(output_dir / "clusters.json", json_text(cluster_report))
+        write_if_changed(output_dir / "clusters.json", json_text(cluster_report), False)
     if dedup_state is not None:
         state = json.dumps(dedup_state, ensure_ascii=False) + "\n"
-        write_if_changed(output_dir / STATE_FILE, state)
+        write_if_changed(output_dir / STATE_FILE, state, False)
     pages = write_review(output_dir / "review", ordered, records, cluster_report or {}, names)
     for key, value in pages.items():
         counts[key] += value
+    for article_id, entry in sorted((cache_entries or {}).items()):
+        write_if_changed(output_dir / CACHE_DIR / f"{names[article_id]}.json", entry, False)
+    # one sync for all the files above (a fsync each costs more than writing them), then the
+    # corpus, which refers to them, each file durable on its own
+    os.sync()
     kept = "".join(to_json_line(r) for r in records if r["cluster"]["role"] != "duplicate")
     write_if_changed(output_dir / "corpus.dedup.jsonl", kept)
     write_if_changed(output_dir / "corpus.jsonl", "".join(to_json_line(r) for r in records))
@@ -171,8 +185,6 @@ def write_corpus(
     for folder, suffix in (("articles", ".txt"), ("diffs", ".diff")):
         keep = {f"{n}{suffix}" for n in kept_names}
         counts["removed"] += _remove_stale(output_dir / folder, suffix, keep)
-    for article_id, entry in sorted((cache_entries or {}).items()):
-        write_if_changed(output_dir / CACHE_DIR / f"{names[article_id]}.json", entry)
     _remove_stale(output_dir / CACHE_DIR, ".json", {f"{n}.json" for n in kept_names})
     report["outputs"] = dict(counts)
     report.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
