@@ -18,10 +18,8 @@ import time
 from pathlib import Path
 
 from postedit.grammar import GrammarSettings
-from postedit.read import ReadDefaults, read_folder
-from postedit.render import clean_paragraphs
 from postedit.runner import Settings, cleanup
-from postedit.synthetic import news_corpus
+from postedit.synthetic import write_news_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,12 +32,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="postedit-bench-") as tmp:
         inbox, out = Path(tmp) / "in", Path(tmp) / "out"
-        inbox.mkdir()
-        seeds = read_folder(ROOT / "seeds", ReadDefaults("en", "ar"))
-        paragraphs = [p for a in seeds for p in clean_paragraphs(a)]
-        corpus = news_corpus(paragraphs, args.size)
-        for name, text in corpus:
-            (inbox / name).write_text(text, encoding="utf-8")
+        corpus = write_news_corpus(inbox, args.size, ROOT / "seeds")
         megabytes = sum(len(t.encode("utf-8")) for _, t in corpus) / 1e6
 
         if args.prefect:

@@ -31,11 +31,9 @@ import ftfy
 
 from postedit.dedup import deduplicate
 from postedit.grammar import GrammarSettings
-from postedit.read import ReadDefaults, read_folder
-from postedit.render import clean_paragraphs
 from postedit.rules import load_rules
 from postedit.runner import Settings, clean_batch, cleanup, dedupe_ids, read_inputs
-from postedit.synthetic import news_corpus
+from postedit.synthetic import write_news_corpus
 from postedit.write import write_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,12 +82,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="postedit-bench-"))
     try:
         inbox = tmp / "in"
-        inbox.mkdir()
-        seeds = read_folder(ROOT / "seeds", ReadDefaults("en", "ar"))
-        paragraphs = [p for a in seeds for p in clean_paragraphs(a)]
-        corpus = news_corpus(paragraphs, args.size)
-        for name, text in corpus:
-            (inbox / name).write_text(text, encoding="utf-8")
+        corpus = write_news_corpus(inbox, args.size, ROOT / "seeds")
         texts = [t for _, t in corpus]
         megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
         n = len(texts)

@@ -65,19 +65,13 @@ def test_flow_reruns_are_incremental(prefect_harness, tmp_path: Path) -> None:
 
 def test_a_two_worker_dask_cluster_gives_the_same_output(prefect_harness, tmp_path: Path) -> None:
     from flows.cleanup import cleanup, task_runner
-    from postedit.read import ReadDefaults, read_folder
-    from postedit.render import clean_paragraphs
     from postedit.runner import Settings
     from postedit.runner import cleanup as plain_cleanup
-    from postedit.synthetic import news_corpus
+    from postedit.synthetic import write_news_corpus
 
     inbox = tmp_path / "in"
     shutil.copytree(SEEDS, inbox)
-    paragraphs = [
-        p for a in read_folder(SEEDS, ReadDefaults("en", "ar")) for p in clean_paragraphs(a)
-    ]
-    for name, text in news_corpus(paragraphs, 10):
-        (inbox / name).write_text(text, encoding="utf-8")
+    write_news_corpus(inbox, 10, SEEDS)
     plain = plain_cleanup(Settings(inbox, RULES, tmp_path / "plain", "en", "ar", decisions=None))
 
     on_dask = cleanup.with_options(task_runner=task_runner(workers=2))

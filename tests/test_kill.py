@@ -17,10 +17,8 @@ from conftest import RULES, SEEDS
 from test_incremental import snapshot
 
 from postedit.grammar import GrammarSettings
-from postedit.read import ReadDefaults, read_folder
-from postedit.render import clean_paragraphs
 from postedit.runner import Settings, cleanup
-from postedit.synthetic import news_corpus
+from postedit.synthetic import write_news_corpus
 
 ARTICLES = 80
 OFF = GrammarSettings("off")
@@ -31,13 +29,8 @@ def runs(tmp_path_factory) -> dict[str, Path]:
     """Two versions of an inbox (every article changed in the second) and the outputs of
     uninterrupted runs: ``ref1`` after the first, ``ref2`` after the first then the second."""
     root = tmp_path_factory.mktemp("kill")
-    paragraphs = [
-        p for a in read_folder(SEEDS, ReadDefaults("en", "ar")) for p in clean_paragraphs(a)
-    ]
-    (root / "in1").mkdir()
     (root / "in2").mkdir()
-    for name, text in news_corpus(paragraphs, ARTICLES):
-        (root / "in1" / name).write_text(text, encoding="utf-8")
+    for name, text in write_news_corpus(root / "in1", ARTICLES, SEEDS):
         changed = text.replace("\n\n", "\n\nThe the truth held.\n\n", 1)
         (root / "in2" / name).write_text(changed, encoding="utf-8")
     cleanup(Settings(root / "in1", RULES, root / "ref1", "en", "ar", decisions=None, grammar=OFF))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 SYLLABLES = ["ka", "ra", "mi", "sa", "du", "li", "ha", "zo", "ne", "bu", "ta", "qa", "ri", "fo"]
 
@@ -222,3 +223,21 @@ def news_corpus(paragraphs: list[str], count: int, seed: int = 5) -> list[tuple[
         if rng.random() < 0.25 and len(articles) < count:
             articles.append((f"{name}-repost.txt", repost(title, body, rng)))
     return articles
+
+
+def write_news_corpus(
+    folder: Path, count: int, seeds: Path, seed: int = 5
+) -> list[tuple[str, str]]:
+    """`news_corpus` built from the cleaned paragraphs of the articles in ``seeds``, written to
+    ``folder`` (created) as one ``.txt`` file each; returns the (file name, text) pairs."""
+    from .read import ReadDefaults, read_folder
+    from .render import clean_paragraphs
+
+    paragraphs = [
+        p for a in read_folder(seeds, ReadDefaults("en", "ar")) for p in clean_paragraphs(a)
+    ]
+    corpus = news_corpus(paragraphs, count, seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in corpus:
+        (folder / name).write_text(text, encoding="utf-8")
+    return corpus
