@@ -380,7 +380,7 @@ def test_unreadable_files_are_errors_not_crashes(tmp_path: Path) -> None:
     assert [type(i).__name__ for i in items] == ["ReadError", "Article"]
     assert items[0].source == "gone.txt" and items[0].message.startswith("cannot read file: ")
     (error,) = read_file(tmp_path / "dir.txt", tmp_path)
-    assert error.message == "cannot read file: Is a directory"
+    assert error.message == "not a regular file (a pipe, device or folder)"
 
 
 def test_file_without_permission(tmp_path: Path) -> None:
