@@ -15,15 +15,12 @@ failures in a row the checker is not asked again in that process.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "harper", "languagetool", "off")
 MAX_FAILURES = 3
