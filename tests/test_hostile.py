@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import RULES, SEEDS
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from postedit.cli import EXIT_FAILED, EXIT_PARTIAL, main
@@ -196,6 +196,7 @@ SENTENCES = [
 @given(
     st.lists(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=4), min_size=1, max_size=5)
 )
+@example([["No comments:"], *[[SENTENCES[0]]] * 4])  # a footer reached once the repeats go
 def test_cleaning_clean_output_changes_nothing(tmp_path_factory, paragraphs) -> None:
     """Idempotence: the cleaned article, cleaned again, gets no further fix."""
     root = tmp_path_factory.mktemp("idem")

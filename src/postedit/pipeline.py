@@ -135,7 +135,18 @@ def structure_finder(article: Article, matcher: Matcher) -> Finder:
             repeat_at = index
             break
 
-    repeats = repeated_paragraphs([article.raw[s.start : s.end] for s in article.paragraphs])
+    texts = [article.raw[s.start : s.end] for s in article.paragraphs]
+    repeats = repeated_paragraphs(texts)
+    # boilerplate is found by its place from the end among the paragraphs that stay (a repeat
+    # removed here must not leave a footer out of reach, or a second run would remove it)
+    stays = [
+        i
+        for i, text in enumerate(texts)
+        if i not in repeats
+        and i != repeat_at
+        and not (repeat_at is not None and i < repeat_at and is_label(text))
+    ]
+    place = {i: k for k, i in enumerate(stays)}
 
     def find(para: Paragraph) -> list[Change]:
         if para.index < 0:
@@ -175,7 +186,8 @@ def structure_finder(article: Article, matcher: Matcher) -> Finder:
                     0.95,
                 )
             ]
-        hits = resolve(matcher.boilerplate_hits(para))
+        staying = replace(para, index=place.get(para.index, para.index), count=len(stays))
+        hits = resolve(matcher.boilerplate_hits(staying))
         return [rule_change(h.rule, h.start, h.end, h.after, para.text) for h in hits]
 
     return find
