@@ -19,7 +19,7 @@ import functools
 import hashlib
 import re
 import zlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -123,8 +123,11 @@ class Item:
 
 
 def content_words(text: str, stopwords: frozenset[str], stem: int) -> list[str]:
-    words = (m.group().casefold() for m in TOKEN_RE.finditer(text))
-    return [w[:stem] for w in words if w not in stopwords and not w.isdigit()]
+    return [
+        w[:stem]
+        for w in TOKEN_RE.findall(text.casefold())
+        if w not in stopwords and not w.isdigit()
+    ]
 
 
 def passages_of(
@@ -140,30 +143,45 @@ def passages_of(
     return tuple(out)
 
 
-def signatures(passages: Sequence[str], config: DedupConfig) -> np.ndarray:
-    """MinHash signatures (one row per passage) with a fixed seed: the same on every run."""
+def signatures(codes: np.ndarray, starts: np.ndarray, config: DedupConfig) -> np.ndarray:
+    """MinHash signatures, one row per passage, with a fixed seed (the same on every run).
+
+    ``codes`` are the 32-bit hashes of each passage's distinct words, one passage after the
+    other; ``starts[k]`` is where passage k's words begin in it (every passage has a word).
+    """
     rng = np.random.default_rng(20240620)
     # multiply-shift hashing: (a * x + b) mod 2**64, top 32 bits; a odd
     a = rng.integers(0, 1 << 63, size=config.num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(
         1
     )
     b = rng.integers(0, 1 << 63, size=config.num_perm, dtype=np.uint64)
-    codes: dict[str, int] = {}
-    hashes: list[int] = []
-    starts = np.empty(len(passages), dtype=np.int64)
-    for row, words in enumerate(passages):
-        starts[row] = len(hashes)
-        for word in set(words.split()):
-            code = codes.get(word)
-            if code is None:
-                code = codes[word] = zlib.crc32(word.encode("utf-8"))
-            hashes.append(code)
-    x = np.array(hashes, dtype=np.uint64)
-    out = np.empty((len(passages), config.num_perm), dtype=np.uint32)  # 32-bit hash values
+    x = codes.astype(np.uint64)
+    out = np.empty((len(starts), config.num_perm), dtype=np.uint32)  # 32-bit hash values
     with np.errstate(over="ignore"):
         for k in range(config.num_perm):
             out[:, k] = np.minimum.reduceat((x * a[k] + b[k]) >> np.uint64(32), starts)
     return out
+
+
+def word_ids(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Each passage's distinct words as numbers: (ids one passage after the other, where each
+    passage starts in them, the item each passage belongs to, the vocabulary). Numbers, not
+    strings: a corpus has millions of words and a few tens of thousands of distinct ones."""
+    vocab: dict[str, int] = {}
+    flat: list[int] = []
+    starts: list[int] = []
+    owners: list[int] = []
+    for i, item in enumerate(items):
+        for p in item.passages:
+            starts.append(len(flat))
+            owners.append(i)
+            flat.extend({vocab.setdefault(w, len(vocab)) for w in p.words.split()})
+    return (
+        np.array(flat, dtype=np.int64),
+        np.array(starts, dtype=np.int64),
+        np.array(owners, dtype=np.int64),
+        list(vocab),
+    )
 
 
 @functools.lru_cache(maxsize=128)
@@ -176,21 +194,23 @@ def candidate_pairs(items: Sequence[Item], config: DedupConfig) -> set[tuple[int
     """Pairs of item indices whose passages share a bucket in at least ``min_collisions`` (passage
     pair, band) events: one shared common word makes one collision by chance, a shared passage
     makes several."""
-    texts = [p.words.split() for item in items for p in item.passages]
-    owners = [i for i, item in enumerate(items) for _ in item.passages]
+    flat, starts, owners, vocab = word_ids(items)
+    if len(starts) < 2:
+        return set()
     # words in a large share of all passages ("Iraq" in an Iraq corpus) make buckets huge and
     # say nothing about which passages match: they are left out of the signatures
-    df = Counter(w for words in texts for w in set(words))
-    limit = max(config.df_floor, config.max_df * len(texts))
-    keep = [
-        (owner, " ".join(kept))
-        for owner, words in zip(owners, texts, strict=True)
-        if len(kept := [w for w in words if df[w] <= limit]) >= 2
-    ]
-    if len(keep) < 2:
+    df = np.bincount(flat, minlength=len(vocab))
+    limit = max(config.df_floor, config.max_df * len(starts))
+    kept = df[flat] <= limit
+    passage = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(flat))))
+    enough = np.bincount(passage[kept], minlength=len(starts)) >= 2
+    kept &= enough[passage]
+    if int(enough.sum()) < 2:
         return set()
-    owner = np.array([o for o, _ in keep], dtype=np.int64)
-    sig = signatures([t for _, t in keep], config)
+    owner = owners[enough]
+    counts = np.bincount(passage[kept], minlength=len(starts))[enough]
+    hashes = np.array([zlib.crc32(w.encode("utf-8")) for w in vocab], dtype=np.uint64)
+    sig = signatures(hashes[flat[kept]], np.concatenate(([0], np.cumsum(counts)[:-1])), config)
     rows = config.num_perm // config.bands
     n = np.int64(len(owner))
     per_band = []  # codes (low * n + high) of passage pairs that share a bucket, per band
