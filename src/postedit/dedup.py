@@ -19,6 +19,7 @@ import functools
 import hashlib
 import re
 import zlib
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -168,18 +169,16 @@ def word_ids(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     passage starts in them, the item each passage belongs to, the vocabulary). Numbers, not
     strings: a corpus has millions of words and a few tens of thousands of distinct ones."""
     vocab: dict[str, int] = {}
-    flat: list[int] = []
-    starts: list[int] = []
-    owners: list[int] = []
+    flat, starts, owners = array("q"), array("q"), array("q")  # machine integers, not objects
     for i, item in enumerate(items):
         for p in item.passages:
             starts.append(len(flat))
             owners.append(i)
             flat.extend({vocab.setdefault(w, len(vocab)) for w in p.words.split()})
     return (
-        np.array(flat, dtype=np.int64),
-        np.array(starts, dtype=np.int64),
-        np.array(owners, dtype=np.int64),
+        np.frombuffer(flat, dtype=np.int64) if flat else np.zeros(0, dtype=np.int64),
+        np.frombuffer(starts, dtype=np.int64) if starts else np.zeros(0, dtype=np.int64),
+        np.frombuffer(owners, dtype=np.int64) if owners else np.zeros(0, dtype=np.int64),
         list(vocab),
     )
 
@@ -188,6 +187,9 @@ def word_ids(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
 def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
     """Every pair (i < j) of ``size`` bucket members, as two index arrays."""
     return np.triu_indices(size, 1)
+
+
+CHUNK = 65_536  # passage pairs whose signatures are compared at once (memory: 256 bytes a pair)
 
 
 def candidate_pairs(items: Sequence[Item], config: DedupConfig) -> set[tuple[int, int]]:
@@ -244,8 +246,8 @@ def candidate_pairs(items: Sequence[Item], config: DedupConfig) -> set[tuple[int
     # a chance collision on one band says little; the share of the whole signature two passages
     # agree on estimates their word overlap (Jaccard): pairs below `min_similarity` are dropped
     close = np.empty(len(codes), dtype=bool)
-    for at in range(0, len(codes), 500_000):  # in chunks: two signature rows per pair
-        part = slice(at, at + 500_000)
+    for at in range(0, len(codes), CHUNK):  # in chunks: two signature rows per pair
+        part = slice(at, at + CHUNK)
         agree = (sig[first[part]] == sig[second[part]]).mean(axis=1)
         close[part] = agree >= config.min_similarity
     a, b = owner[first[close]], owner[second[close]]
