@@ -8,8 +8,9 @@ Generates ``--size`` seed-like articles with MT errors and known reposts
 - ``ftfy.fix_text`` alone on the same texts: the yardstick, since every article must pay for it;
 - each stage (read, repair, correct, de-duplicate, write) on its own: seconds, articles/s, MB/s
   and the peak resident memory while it ran (sampled every 20 ms);
-- the whole cleanup (no grammar checker, no Prefect) and its ratio to ftfy (higher is better;
-  1.0 would be as fast as ftfy alone);
+- the whole cleanup (no grammar checker, no Prefect), each run in a fresh process so that its
+  peak memory is its own, and its ratio to ftfy (higher is better; 1.0 would be as fast as ftfy
+  alone); the same with every core, and on a quarter of the articles (how memory grows);
 - the whole cleanup as a Prefect flow (after one warm-up run, so that the temporary server's
   start is not counted) and Prefect's overhead.
 """
@@ -20,6 +21,8 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,7 +35,7 @@ import ftfy
 from postedit.dedup import deduplicate
 from postedit.grammar import GrammarSettings
 from postedit.rules import load_rules
-from postedit.runner import Settings, clean_batch, cleanup, dedupe_ids, read_inputs
+from postedit.runner import Settings, clean_batch, dedupe_ids, read_inputs
 from postedit.synthetic import write_news_corpus
 from postedit.write import write_corpus
 
@@ -71,6 +74,42 @@ def measured(results: dict, name: str, articles: int, megabytes: float):
             "mb_per_s": round(megabytes / seconds, 2) if seconds else None,
             "peak_rss_mb": round(peak[0] / 2**20, 1),
         }
+
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from postedit.grammar import GrammarSettings
+from postedit.runner import Settings, cleanup
+inbox, out, rules, workers = sys.argv[1:5]
+started = time.perf_counter()
+cleanup(Settings(Path(inbox), Path(rules), Path(out), "en", "ar", decisions=None,
+                 grammar=GrammarSettings("off")), workers=int(workers))
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds,
+                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def in_child(inbox: Path, out: Path, n: int, megabytes: float, workers: int) -> dict:
+    """The whole cleanup (no Prefect) in a fresh process: its time and its own peak memory
+    (the benchmark's process holds the corpus it generated; the cleanup should not)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(inbox), str(out), str(ROOT / "rules"), str(workers)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    seconds = figures["seconds"]
+    return {
+        "seconds": round(seconds, 3),
+        "articles_per_s": round(n / seconds, 1),
+        "mb_per_s": round(megabytes / seconds, 2),
+        "peak_rss_mb": round(figures["peak"] / 2**20, 1),
+    }
 
 
 def main() -> None:
@@ -118,18 +157,20 @@ def main() -> None:
         with measured(results, "write", n, megabytes):
             write_corpus(tmp / "stages", cleaned, {}, result.clusters, result.report, state)
 
-        plain = Settings(
-            inbox, ROOT / "rules", tmp / "plain", "en", "ar", decisions=None, grammar=OFF
-        )
-        with measured(results, "whole cleanup, no Prefect", n, megabytes):
-            cleanup(plain)
+        del articles, cleaned, result, state  # the runs below measure their own memory
+        results["whole cleanup, no Prefect"] = in_child(inbox, tmp / "plain", n, megabytes, 1)
         cores = os.cpu_count() or 1
         if cores > 1:
-            pool = Settings(
-                inbox, ROOT / "rules", tmp / "pool", "en", "ar", decisions=None, grammar=OFF
+            results[f"  same, {cores} processes"] = in_child(
+                inbox, tmp / "pool", n, megabytes, cores
             )
-            with measured(results, f"  same, {cores} processes", n, megabytes):
-                cleanup(pool, workers=cores)
+        small = tmp / "small"
+        quarter = max(100, n // 4)
+        write_news_corpus(small, quarter, ROOT / "seeds")
+        small_mb = sum(p.stat().st_size for p in small.iterdir()) / 1e6
+        results[f"  same, {quarter} articles"] = in_child(
+            small, tmp / "small-out", quarter, small_mb, 1
+        )
 
         if not args.no_prefect:
             os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -156,6 +197,11 @@ def main() -> None:
     pooled = [r for k, r in results.items() if k.endswith("processes")]
     if pooled:
         summary["ratio_to_ftfy_all_cores"] = round(ftfy_s / pooled[0]["seconds"], 3)
+    small = [r for k, r in results.items() if k.endswith(" articles")]
+    if small:
+        grown = results["whole cleanup, no Prefect"]["peak_rss_mb"] - small[0]["peak_rss_mb"]
+        added = n - max(100, n // 4)
+        summary["peak_mb_per_1000_more_articles"] = round(grown * 1000 / added, 1) if added else 0
     if "whole cleanup, Prefect flow" in results:
         with_prefect = results["whole cleanup, Prefect flow"]["seconds"]
         summary["prefect_overhead"] = round(with_prefect / whole - 1, 3)
@@ -171,6 +217,11 @@ def main() -> None:
     print(f"whole cleanup / ftfy alone: {summary['ratio_to_ftfy']:.2f} (goal: at least 0.5)")
     if "ratio_to_ftfy_all_cores" in summary:
         print(f"  with every core: {summary['ratio_to_ftfy_all_cores']:.2f}")
+    if "peak_mb_per_1000_more_articles" in summary:
+        print(
+            "whole cleanup, peak memory: "
+            f"{summary['peak_mb_per_1000_more_articles']:+.1f} MB per 1,000 more articles"
+        )
     if "prefect_overhead" in summary:
         print(f"Prefect overhead: {summary['prefect_overhead']:+.1%} (goal: at most +20%)")
     print(json.dumps({"summary": summary, "stages": results}, indent=2))

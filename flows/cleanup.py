@@ -8,13 +8,16 @@ runner (one thread by default, a Dask cluster with ``postedit run --workers N`` 
 ``--dask-address``); reading, de-duplication and writing stay in the flow's own process, which
 holds the output folder's lock. Cleaning is CPU-bound Python: batches on several threads of one
 process only contend for the interpreter lock (measured: a third slower), so the default runs them
-one at a time and more cores come from processes (Dask).
+one at a time and more cores come from processes (Dask). The flow streams, as
+`postedit.runner.Run` does: it reads ``batch_size`` files at a time, keeps at most `IN_FLIGHT`
+batches in the task runner, and keeps of each cleaned article only a summary (the article itself
+goes to the cache until the corpus is written).
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -25,17 +28,17 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 from pydantic import Field
 
-from postedit.decisions import Decisions
+from postedit.decisions import load_decisions
 from postedit.dedup import dedup_config
 from postedit.grammar import GrammarSettings
-from postedit.incremental import Plan
 from postedit.lock import output_lock
 from postedit.model import Article
-from postedit.read import ReadError
+from postedit.read import ReadError, list_inputs
 from postedit.rules import Rules, load_rules
-from postedit.runner import Batch, Settings, batches, finish, prepare, summary_markdown
+from postedit.runner import Batch, Run, Settings, batches, summary_markdown
 
 BATCH_SIZE = 250
+IN_FLIGHT = 4  # clean-batch tasks submitted and not yet taken in (bounds the flow's memory)
 LANGUAGE = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
 
@@ -47,27 +50,16 @@ def load_rules_task(rules_dir: Path) -> Rules:
 
 
 @task(name="read-articles", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def read_task(
-    settings: Settings, rules: Rules, force: bool
-) -> tuple[Plan, list[ReadError], Decisions]:
-    """Read the input folder and find the articles changed since the last run."""
-    work, errors, decisions = prepare(settings, rules, force)
+def read_task(run: Run, paths: list[Path]) -> list[Article]:
+    """Read a chunk of the input folder; return the articles changed since the last run (the
+    run keeps the unchanged ones and the errors)."""
+    errors = len(run.errors)
+    todo = run.read(paths)
     logger = get_run_logger()
-    logger.info(
-        "Read %d articles from %s: %d to clean, %d unchanged, %d removed since the last run",
-        len(work.order),
-        settings.input_dir,
-        len(work.todo),
-        len(work.cached),
-        len(work.removed),
-    )
-    for error in errors:
+    logger.info("Read %d files: %d articles to clean", len(paths), len(todo))
+    for error in run.errors[errors:]:
         logger.error("Cannot read %s: %s", error.source, error.message)
-    languages = sorted({a.language or "unknown" for a in [*work.todo, *work.cached.values()]})
-    for language in languages:  # one notice per language, never one per article
-        notice = settings.grammar.notice(None if language == "unknown" else language)
-        logger.info("Grammar, %s articles: %s", language, notice)
-    return work, errors, decisions
+    return todo
 
 
 @task(name="clean-batch", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -97,23 +89,31 @@ def clean_batch_task(batch: Batch) -> tuple[list[Article], list[ReadError], dict
 
 
 @task(name="deduplicate-and-write", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def finish_task(
-    settings: Settings,
-    rules: Rules,
-    work: Plan,
-    cleaned: list[Article],
-    errors: list[ReadError],
-    timings: dict[str, float],
-) -> dict:
+def finish_task(run: Run, timings: dict[str, float]) -> dict:
     """De-duplicate the whole corpus against earlier runs and write it (report.json last)."""
-    report = finish(settings, rules, work, cleaned, errors, Counter(timings))
-    get_run_logger().info(
+    logger = get_run_logger()
+    logger.info(
+        "Read %d articles from %s: %d cleaned, %d unchanged since the last run",
+        len(run.summaries),
+        run.settings.input_dir,
+        len(run.summaries) - run.skipped,
+        run.skipped,
+    )
+    languages = sorted({s.language or "unknown" for s in run.summaries.values()})
+    for language in languages:  # one notice per language, never one per article
+        notice = run.settings.grammar.notice(None if language == "unknown" else language)
+        logger.info("Grammar, %s articles: %s", language, notice)
+    report = run.finish(timings)
+    logger.info(
         "De-duplicated: %(candidate_pairs)d candidate pairs, %(duplicates)d duplicates, "
         "%(related)d related, %(stories)d stories",
         report["dedup"],
     )
-    get_run_logger().info(
-        "Wrote %d articles to %s: %s", report["articles"], settings.output_dir, report["outputs"]
+    logger.info(
+        "Wrote %d articles to %s: %s",
+        report["articles"],
+        run.settings.output_dir,
+        report["outputs"],
     )
     return report
 
@@ -159,26 +159,22 @@ def cleanup(
     with output_lock(output_dir):
         started = time.perf_counter()
         rules = load_rules_task(rules_dir)
+        run = Run(settings, rules, load_decisions(settings.decisions), force)
         timings: Counter[str] = Counter({"load_rules": time.perf_counter() - started})
         started = time.perf_counter()
-        work, errors, decision_set = read_task(settings, quote(rules), force)
-        timings["read"] = time.perf_counter() - started
-        started = time.perf_counter()
-        # a Batch is opaque to Prefect and Dask alike: no quote() (Dask would unpack its tuple)
-        futures = [
-            clean_batch_task.submit(batch)
-            for batch in batches(work.todo, rules, decision_set, batch_size, settings.grammar)
-        ]
-        cleaned: list[Article] = []
-        for future in futures:  # in submission order, so the output does not depend on timing
-            done, failed, batch_timings = future.result()
-            cleaned += done
-            errors += failed
-            timings.update(batch_timings)
-        timings["clean"] = time.perf_counter() - started
-        report = finish_task(
-            settings, quote(rules), quote(work), quote(cleaned), quote(errors), dict(timings)
-        )
+        pending: deque = deque()
+        paths = list_inputs(settings.input_dir)
+        for at in range(0, len(paths), batch_size):
+            todo = read_task(quote(run), paths[at : at + batch_size])
+            # a Batch is opaque to Prefect and Dask alike: no quote() (Dask would unpack it)
+            for batch in batches(todo, rules, run.decisions, batch_size, settings.grammar):
+                pending.append(clean_batch_task.submit(batch))
+            while len(pending) > IN_FLIGHT:  # in submission order: the output never depends
+                run.take(*pending.popleft().result())  # on timing; a few batches in memory
+        while pending:
+            run.take(*pending.popleft().result())
+        timings["clean"] = time.perf_counter() - started - run.timings["read"]
+        report = finish_task(quote(run), dict(timings))
     create_markdown_artifact(
         key="cleanup-summary", markdown=summary_markdown(report), description="postedit run summary"
     )

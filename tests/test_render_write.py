@@ -116,14 +116,14 @@ def test_atomic_write_keeps_the_old_file_when_it_fails(tmp_path: Path, monkeypat
 
 
 def test_write_corpus_order_staleness_and_unchanged_files(tmp_path: Path, monkeypatch) -> None:
-    order: list[str] = []
-    real = write.atomic_write_text
+    order: list[str] = []  # files in the order they are put in place
+    real = os.replace
 
-    def record(path: Path, text: str, durable: bool = True) -> bool:
-        order.append(path.name)
-        return real(path, text, durable)
+    def record(src: str, dst: str | Path) -> None:
+        order.append(Path(dst).name)
+        real(src, dst)
 
-    monkeypatch.setattr(write, "atomic_write_text", record)
+    monkeypatch.setattr(write.os, "replace", record)
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "gone.txt").write_text("stale")
     counts = write_corpus(tmp_path, [article()], {"status": "ok"})

@@ -231,16 +231,17 @@ def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
 def test_corpus_after_the_article_files_and_report_last(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    order: list[str] = []
-    real = write.atomic_write_text
+    order: list[str] = []  # files in the order they are put in place
+    real = os.replace
 
-    def recording(path: Path, text: str, durable: bool = True) -> None:
-        order.append(Path(path).relative_to(tmp_path).as_posix())
-        real(path, text)
+    def recording(src: str, dst: str | Path) -> None:
+        order.append(Path(dst).relative_to(tmp_path).as_posix())
+        real(src, dst)
 
-    monkeypatch.setattr(write, "atomic_write_text", recording)
+    monkeypatch.setattr(write.os, "replace", recording)
     write_corpus(tmp_path, [article("b2"), article("a1")], {"run": 1}, None, {"stories": []}, {})
-    assert order[:4] == ["articles/a1.txt", "diffs/a1.diff", "articles/b2.txt", "diffs/b2.diff"]
+    assert order[:2] == ["articles/a1.txt", "diffs/a1.diff"]
+    assert order.index("articles/b2.txt") < order.index("corpus.dedup.jsonl")
     assert order.index("corpus.jsonl") > order.index("corpus.dedup.jsonl") > 3
     assert order[-1] == "report.json" and len(order) == len(set(order)) == 16
     order.clear()
@@ -253,14 +254,14 @@ def test_a_failed_run_leaves_the_previous_corpus(
 ) -> None:
     write_corpus(tmp_path, [article("a1")], {"run": 1})
     before = {p: (tmp_path / p).read_bytes() for p in ("corpus.jsonl", "report.json")}
-    real = write.atomic_write_text
+    real = os.replace
 
-    def dies_on_corpus(path: Path, text: str, durable: bool = True) -> None:
-        if Path(path).name == "corpus.jsonl":
+    def dies_on_corpus(src: str, dst: str | Path) -> None:
+        if Path(dst).name == "corpus.jsonl":
             raise OSError("killed")
-        real(path, text)
+        real(src, dst)
 
-    monkeypatch.setattr(write, "atomic_write_text", dies_on_corpus)
+    monkeypatch.setattr(write.os, "replace", dies_on_corpus)
     with pytest.raises(OSError):
         write_corpus(tmp_path, [article("a1"), article("b2")], {"run": 2})
     assert {p: (tmp_path / p).read_bytes() for p in before} == before

@@ -518,6 +518,16 @@ def deduplicate(
     comparisons an earlier run made (`memo_from_state`).
     """
     current = {a.id: item_of(a, rules.stopwords_for(a.language), config) for a in articles}
+    return deduplicate_items(current, earlier, config, memo)
+
+
+def deduplicate_items(
+    current: dict[str, Item],
+    earlier: dict[str, Item] | None = None,
+    config: DedupConfig = DedupConfig(),
+    memo: dict[str, object] | None = None,
+) -> tuple[Result, dict[str, object]]:
+    """`deduplicate` from the articles' items (`item_of`): what a run keeps of each article."""
     merged = {**(earlier or {}), **current}
     result = cluster(list(merged.values()), config, memo)
     return result, state_of(merged.values(), result.memo, config)

@@ -12,8 +12,10 @@ An article is cleaned again only when its *fingerprint* changes. The fingerprint
 
 Each cleaned article is kept, with its edits and fingerprint, in ``OUTPUT/cache/<name>.json``.
 De-duplication and writing always see the whole corpus (cached and new articles alike), so new
-articles are matched against earlier ones and a deleted input leaves the corpus. Deleting the
-cache folder (or ``postedit run --force``) makes the next run clean everything again.
+articles are matched against earlier ones and a deleted input leaves the corpus. The cache is
+also where a run keeps what it cleaned until it writes the corpus: a run holds summaries, not
+texts (see `postedit.runner.Run`). Deleting the cache folder (or ``postedit run --force``) makes
+the next run clean everything again.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from .decisions import Decisions
 from .model import Article, article_from_dict, article_to_dict
 from .render import safe_name
 from .rules import Rules
-from .write import CACHE_DIR
+from .write import CACHE_DIR, atomic_write_text
 
 CACHE_VERSION = 1
 
@@ -102,48 +102,16 @@ class Cache:
             return set()
         return {p.stem for p in self.folder.glob("*.json") if not p.name.startswith(".")}
 
+    def load(self, article_id: str) -> Article:
+        """The cached article, whatever its fingerprint (a run reads back what it cleaned)."""
+        data = json.loads(self.path(article_id).read_text(encoding="utf-8"))
+        return article_from_dict(data["article"])
+
+    def put(self, article: Article, fingerprint: str) -> None:
+        """Keep ``article`` (atomically; made durable by the sync before the corpus is written)."""
+        atomic_write_text(self.path(article.id), self.entry(article, fingerprint), durable=False)
+
     @staticmethod
     def entry(article: Article, fingerprint: str) -> str:
         data = {"fingerprint": fingerprint, "article": article_to_dict(article)}
         return json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
-
-
-@dataclass
-class Plan:
-    """What a run does with each article it read."""
-
-    order: list[str] = field(default_factory=list)  # article ids in input order
-    todo: list[Article] = field(default_factory=list)  # to clean
-    cached: dict[str, Article] = field(default_factory=dict)  # unchanged: taken from the cache
-    fingerprints: dict[str, str] = field(default_factory=dict)
-    removed: list[str] = field(default_factory=list)  # cache entries with no input any more
-
-    def merge(self, cleaned: Iterable[Article]) -> list[Article]:
-        """Cached and newly cleaned articles, in input order (an article that failed is absent)."""
-        by_id = {**self.cached, **{a.id: a for a in cleaned}}
-        return [by_id[i] for i in self.order if i in by_id]
-
-
-def plan(
-    articles: Sequence[Article],
-    rules: Rules,
-    decisions: Decisions | None,
-    output_dir: Path,
-    force: bool = False,
-    extra: str = "",
-) -> Plan:
-    """Split ``articles`` into those to clean and those whose cached result still holds."""
-    cache = Cache(output_dir)
-    result = Plan()
-    for article in articles:
-        want = fingerprint(article, rules, decisions, extra)
-        result.order.append(article.id)
-        result.fingerprints[article.id] = want
-        hit = None if force else cache.get(article.id, want)
-        if hit is None:
-            result.todo.append(article)
-        else:
-            result.cached[article.id] = hit
-    current = {safe_name(a.id) for a in articles}
-    result.removed = sorted(cache.ids() - current)
-    return result

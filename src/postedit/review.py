@@ -174,10 +174,19 @@ def _story(article_id: str, story: dict[str, Any] | None, texts: dict[str, str])
 
 
 def _counts(record: dict[str, Any]) -> dict[str, int]:
+    if "counts" in record:
+        return record["counts"]
     counts = {"fix": 0, "flag": 0}
     for e in record["edits"]:
         counts[e["action"]] += 1
     return counts
+
+
+def index_row(record: dict[str, Any]) -> dict[str, Any]:
+    """What the index pages show of a corpus record (its text and edits left out)."""
+    row = {k: record[k] for k in ("id", "title", "language", "date", "cluster")}
+    row["counts"] = _counts(record)
+    return row
 
 
 # The index, sorted each way an editor asks for (plain pages, no script): file name -> sort key.

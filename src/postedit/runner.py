@@ -7,25 +7,36 @@ tests, the benchmarks and ``postedit run --no-prefect`` call.
 from __future__ import annotations
 
 import time
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import __version__
 from .decisions import Decisions, load_decisions
-from .dedup import DedupConfig, Item, Result, deduplicate, items_from_state, memo_from_state
+from .dedup import (
+    DedupConfig,
+    Item,
+    Result,
+    deduplicate_items,
+    item_of,
+    items_from_state,
+    memo_from_state,
+)
 from .grammar import FAILED as GRAMMAR_FAILED
 from .grammar import GrammarSettings, grammar_for
-from .incremental import Cache, Plan, plan
+from .incremental import Cache, fingerprint
 from .lock import output_lock
 from .model import Article
 from .pipeline import Engine, clean_article, count_edits
-from .read import ReadDefaults, ReadError, read_folder, read_json
+from .read import ReadDefaults, ReadError, list_inputs, read_file, read_folder, read_json
+from .render import safe_name
 from .rules import Rules, load_rules
 from .write import STATE_FILE, write_corpus
 
 PROCESS_BATCH = 200  # articles per job when cleaning in processes
+READ_CHUNK = 250  # input files read at a time (a run holds one chunk's texts, not the corpus)
 
 
 @dataclass(frozen=True)
@@ -137,11 +148,12 @@ def batches(
 def build_report(
     settings: Settings,
     rules: Rules,
-    articles: Sequence[Article],
+    articles: Sequence[Article | Summary],
     errors: Iterable[ReadError],
     timings: dict[str, float],
     dedup: Result | None = None,
-    work: Plan | None = None,
+    skipped: int = 0,
+    removed: int = 0,
 ) -> dict[str, object]:
     """The run report: counts, edits per rule and article, warnings, errors, timings.
 
@@ -154,7 +166,6 @@ def build_report(
     by_action: Counter[str] = Counter()
     for counts in by_rule.values():
         by_action.update(counts)
-    skipped = len(work.cached) if work else 0
     return {
         "postedit_version": __version__,
         "input": str(settings.input_dir),
@@ -164,7 +175,7 @@ def build_report(
         "processed": len(articles) - skipped,
         "skipped": skipped,
         "failed": len(errors),
-        "removed": len(work.removed) if work else 0,
+        "removed": removed,
         "status": "partial" if errors else "ok",
         "edits": {"by_action": dict(sorted(by_action.items())), "by_rule": by_rule},
         "per_article": {
@@ -183,7 +194,7 @@ def build_report(
     }
 
 
-def language_summary(rules: Rules, articles: Sequence[Article]) -> dict[str, object]:
+def language_summary(rules: Rules, articles: Sequence[Article | Summary]) -> dict[str, object]:
     """Articles per language (and source language), with the packs they got; an article in a
     language without packs gets the built-in repairs only, and the report says so."""
     counts = Counter((a.language or "unknown", a.source_language) for a in articles)
@@ -207,7 +218,9 @@ def language_summary(rules: Rules, articles: Sequence[Article]) -> dict[str, obj
     return out
 
 
-def grammar_summary(grammar: GrammarSettings, articles: Sequence[Article]) -> dict[str, object]:
+def grammar_summary(
+    grammar: GrammarSettings, articles: Sequence[Article | Summary]
+) -> dict[str, object]:
     """The checker each language got (or why none), and the articles whose check failed."""
     languages = Counter((a.language or "unknown") for a in articles)
     failed = [
@@ -240,64 +253,161 @@ def dedup_summary(result: Result | None, current: set[str]) -> dict[str, int]:
     }
 
 
-def prepare(
-    settings: Settings, rules: Rules, force: bool = False
-) -> tuple[Plan, list[ReadError], Decisions]:
-    """Read the input folder and decide, article by article, what must be cleaned again."""
-    articles, errors = read_inputs(settings)
-    articles, duplicate_errors = dedupe_ids(articles)
-    decisions = load_decisions(settings.decisions)
-    work = plan(articles, rules, decisions, settings.output_dir, force, settings.grammar.describe())
-    return work, errors + duplicate_errors, decisions
+class EditKey(NamedTuple):
+    rule: str
+    action: str
 
 
-def finish(
-    settings: Settings,
-    rules: Rules,
-    work: Plan,
-    cleaned: Sequence[Article],
-    errors: list[ReadError],
-    timings: Counter[str],
-) -> dict[str, object]:
-    """De-duplicate the whole corpus (cached and newly cleaned articles) and write it."""
-    articles = work.merge(cleaned)
-    mark = time.perf_counter()
-    earlier = read_json(settings.output_dir / STATE_FILE)
-    result, state = deduplicate(
-        articles,
-        rules,
-        items_from_state(earlier),
-        settings.dedup,
-        memo_from_state(earlier, settings.dedup),
-    )
-    timings["dedup"] += time.perf_counter() - mark
-    report = build_report(settings, rules, articles, errors, dict(timings), result, work)
-    entries = {  # an article whose grammar check failed is checked again next run
-        a.id: Cache.entry(a, work.fingerprints[a.id])
-        for a in cleaned
-        if not any(w.startswith(GRAMMAR_FAILED) for w in a.warnings)
-    }
-    write_corpus(
-        settings.output_dir, articles, report, result.clusters, result.report, state, entries
-    )
-    return report
+@dataclass(frozen=True)
+class Summary:
+    """What the report needs of an article once its text is kept on disk."""
+
+    id: str
+    source: str
+    language: str | None
+    source_language: str | None
+    warnings: tuple[str, ...]
+    edits: tuple[EditKey, ...]
+
+    @classmethod
+    def of(cls, article: Article) -> Summary:
+        return cls(
+            article.id,
+            article.source,
+            article.language,
+            article.source_language,
+            tuple(article.warnings),
+            tuple(EditKey(e.rule, e.action) for e in article.edits),
+        )
 
 
-def clean_in_processes(
-    batches_: Sequence[Batch], workers: int, timings: Counter[str]
-) -> tuple[list[Article], list[ReadError]]:
-    """Clean ``batches_`` in ``workers`` processes (the stages are CPU-bound Python), results in
-    batch order."""
-    from concurrent.futures import ProcessPoolExecutor
+class Run:
+    """One run as it streams: input files are read a chunk at a time, what must be cleaned is
+    handed out, and each cleaned article goes to the cache (``OUTPUT/cache/``) at once. The run
+    keeps of each article only its de-duplication item and a `Summary`; writing loads articles
+    back one at a time (`get`). So the memory of the cleanup does not grow with the texts of the
+    corpus, only with these small records.
+    """
 
-    cleaned: list[Article] = []
-    failed: list[ReadError] = []
-    with ProcessPoolExecutor(workers) as pool:
-        for done, errors, batch_timings in pool.map(_clean_job, batches_):
-            cleaned += done
-            failed += errors
-            timings.update(batch_timings)
-    return cleaned, failed
+    def __init__(
+        self, settings: Settings, rules: Rules, decisions: Decisions, force: bool = False
+    ) -> None:
+        self.settings, self.rules, self.decisions, self.force = settings, rules, decisions, force
+        self.cache = Cache(settings.output_dir)
+        self.extra = settings.grammar.describe()
+        self.sources: dict[str, str] = {}  # id -> source, in input order
+        self.fingerprints: dict[str, str] = {}
+        self.errors: list[ReadError] = []
+        self.items: dict[str, Item] = {}
+        self.summaries: dict[str, Summary] = {}
+        self.held: dict[str, Article] = {}  # cleaned, not cached: its grammar check failed
+        self.skipped = 0
+        self.timings: Counter[str] = Counter()
+
+    def chunks(self, size: int = READ_CHUNK) -> Iterator[list[Article]]:
+        """The articles to clean, ``size`` input files at a time (unchanged ones are taken from
+        the cache as they are read, and not handed out)."""
+        paths = list_inputs(self.settings.input_dir)
+        for at in range(0, len(paths), size):
+            todo = self.read(paths[at : at + size])
+            if todo:
+                yield todo
+
+    def read(self, paths: Sequence[Path]) -> list[Article]:
+        """The articles in ``paths`` that must be cleaned; errors and unchanged articles are
+        kept by the run. An id met before (in input order) is an error naming both files."""
+        started = time.perf_counter()
+        todo: list[Article] = []
+        sources: dict[str, str] = {}  # this chunk's: kept only once it is all read (a retried
+        fingerprints: dict[str, str] = {}  # read of the chunk then starts afresh)
+        errors: list[ReadError] = []
+        hits: list[Article] = []
+        for path in paths:
+            for found in read_file(path, self.settings.input_dir, self.settings.defaults):
+                if isinstance(found, ReadError):
+                    errors.append(found)
+                    continue
+                first = self.sources.get(found.id) or sources.get(found.id)
+                if first:
+                    errors.append(
+                        ReadError(found.source, f"duplicate id {found.id!r} (first in {first})")
+                    )
+                    continue
+                sources[found.id] = found.source
+                want = fingerprint(found, self.rules, self.decisions, self.extra)
+                fingerprints[found.id] = want
+                hit = None if self.force else self.cache.get(found.id, want)
+                (todo if hit is None else hits).append(found if hit is None else hit)
+        self.sources.update(sources)
+        self.fingerprints.update(fingerprints)
+        self.errors += errors
+        self.skipped += len(hits)
+        for hit in hits:
+            self._keep(hit)
+        self.timings["read"] += time.perf_counter() - started
+        return todo
+
+    def take(
+        self, cleaned: Iterable[Article], failed: Iterable[ReadError], timings: Mapping[str, float]
+    ) -> None:
+        """Keep a cleaned batch: each article to the cache (an article whose grammar check
+        failed is held instead, so that the next run checks it again)."""
+        self.errors.extend(failed)
+        self.timings.update(timings)
+        for article in cleaned:
+            if any(w.startswith(GRAMMAR_FAILED) for w in article.warnings):
+                self.held[article.id] = article
+            else:
+                self.cache.put(article, self.fingerprints[article.id])
+            self._keep(article)
+
+    def _keep(self, article: Article) -> None:
+        stopwords = self.rules.stopwords_for(article.language)
+        self.items[article.id] = item_of(article, stopwords, self.settings.dedup)
+        self.summaries[article.id] = Summary.of(article)
+
+    @property
+    def ids(self) -> list[str]:
+        """The corpus: every article read and cleaned (or unchanged), in input order."""
+        return [i for i in self.sources if i in self.summaries]
+
+    def get(self, article_id: str) -> Article:
+        held = self.held.get(article_id)
+        return held if held is not None else self.cache.load(article_id)
+
+    def batches(self, size: int) -> Iterator[Batch]:
+        """`chunks` as `Batch` objects of at most ``size`` articles, for a task runner."""
+        for todo in self.chunks():
+            for at in range(0, len(todo), max(1, size)):
+                yield Batch(todo[at : at + size], self.rules, self.decisions, self.settings.grammar)
+
+    def finish(self, timings: Mapping[str, float] = ()) -> dict[str, object]:
+        """De-duplicate the whole corpus (unchanged and newly cleaned articles) and write it."""
+        self.timings.update(timings)
+        current = {safe_name(i) for i in self.sources}
+        removed = len(self.cache.ids() - current)
+        mark = time.perf_counter()
+        earlier = read_json(self.settings.output_dir / STATE_FILE)
+        result, state = deduplicate_items(
+            {i: self.items[i] for i in self.ids},
+            items_from_state(earlier),
+            self.settings.dedup,
+            memo_from_state(earlier, self.settings.dedup),
+        )
+        self.timings["dedup"] += time.perf_counter() - mark
+        summaries = [self.summaries[i] for i in self.ids]
+        report = build_report(
+            self.settings,
+            self.rules,
+            summaries,
+            self.errors,
+            dict(self.timings),
+            result,
+            self.skipped,
+            removed,
+        )
+        write_corpus(self.settings.output_dir, self, report, result.clusters, result.report, state)
+        return report
 
 
 def _clean_job(batch: Batch) -> tuple[list[Article], list[ReadError], dict[str, float]]:
@@ -311,24 +421,30 @@ def cleanup(settings: Settings, force: bool = False, workers: int = 1) -> dict[s
 
     Articles unchanged since the last run into the same output are not cleaned again (see
     `postedit.incremental`); ``force`` cleans everything. ``workers`` > 1 cleans in that many
-    processes. Holds the output folder's lock.
+    processes, with a few batches in flight at a time. Holds the output folder's lock.
     """
     with output_lock(settings.output_dir):
-        timings: Counter[str] = Counter()
         started = time.perf_counter()
         rules = load_rules(settings.rules_dir)
-        timings["load_rules"] = time.perf_counter() - started
+        run = Run(settings, rules, load_decisions(settings.decisions), force)
+        run.timings["load_rules"] = time.perf_counter() - started
+        if workers <= 1:
+            for todo in run.chunks():
+                timings: Counter[str] = Counter()
+                done, failed = clean_batch(todo, rules, run.decisions, timings, settings.grammar)
+                run.take(done, failed, timings)
+            return run.finish()
+        from concurrent.futures import Future, ProcessPoolExecutor
 
-        mark = time.perf_counter()
-        work, errors, decisions = prepare(settings, rules, force)
-        timings["read"] = time.perf_counter() - mark
-
-        if workers > 1 and len(work.todo) > 2 * PROCESS_BATCH:
-            jobs = batches(work.todo, rules, decisions, PROCESS_BATCH, settings.grammar)
-            cleaned, failed = clean_in_processes(jobs, workers, timings)
-        else:
-            cleaned, failed = clean_batch(work.todo, rules, decisions, timings, settings.grammar)
-        return finish(settings, rules, work, cleaned, errors + failed, timings)
+        pending: deque[Future] = deque()
+        with ProcessPoolExecutor(workers) as pool:
+            for batch in run.batches(PROCESS_BATCH):
+                pending.append(pool.submit(_clean_job, batch))
+                while len(pending) > 2 * workers:  # bounded: the memory of a few batches
+                    run.take(*pending.popleft().result())
+            while pending:
+                run.take(*pending.popleft().result())
+        return run.finish()
 
 
 def earlier_items(output_dir: Path) -> dict[str, Item]:

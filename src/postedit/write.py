@@ -11,17 +11,26 @@ dies half-way leaves the previous corpus in place.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .model import Article
-from .render import article_diff, article_file_text, corpus_record, safe_name, to_json_line
-from .review import article_page, index_pages
+from .render import (
+    article_diff,
+    article_file_text,
+    clean_text,
+    corpus_record,
+    safe_name,
+    to_json_line,
+)
+from .review import article_page, index_pages, index_row
 
 __all__ = [
     "STATE_FILE",
@@ -109,31 +118,97 @@ def _remove_temporary(output_dir: Path) -> None:
                 path.unlink()
 
 
-def write_review(
-    folder: Path,
-    articles: list[Article],
-    records: list[dict[str, Any]],
-    stories: dict[str, Any],
-    names: dict[str, str],
-) -> dict[str, int]:
-    """The review site: ``index.html`` and ``articles/<name>.html``; returns file counts."""
-    counts = {"written": 0, "unchanged": 0, "removed": 0}
-    texts = {r["id"]: r["text"] for r in records}
-    for article, record in zip(articles, records, strict=True):
-        story = stories.get(record["cluster"]["id"])
-        page = article_page(article, record, story, texts)
-        written = write_if_changed(folder / "articles" / f"{names[article.id]}.html", page, False)
-        counts["written" if written else "unchanged"] += 1
-    keep = {f"{n}.html" for n in names.values()}
-    counts["removed"] += _remove_stale(folder / "articles", ".html", keep)
-    for name, page in index_pages(records).items():
-        write_if_changed(folder / name, page, False)
-    return counts
+class Source(Protocol):
+    """Articles by id: a run's cache (`postedit.runner.Run`) or a list in memory."""
+
+    @property
+    def ids(self) -> list[str]: ...
+
+    def get(self, article_id: str) -> Article: ...
+
+
+class _InMemory:
+    def __init__(self, articles: Iterable[Article]) -> None:
+        self.articles = list(articles)
+        self.by_id = {a.id: a for a in self.articles}
+
+    @property
+    def ids(self) -> list[str]:
+        return [a.id for a in self.articles]
+
+    def get(self, article_id: str) -> Article:
+        return self.by_id[article_id]
+
+
+class _Texts:
+    """The clean text of any article of ``source``, loaded when a review page quotes it."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.recent: OrderedDict[str, str] = OrderedDict()
+
+    def get(self, article_id: str, default: str = "") -> str:
+        if article_id in self.recent:
+            self.recent.move_to_end(article_id)
+            return self.recent[article_id]
+        try:
+            text = clean_text(self.source.get(article_id))
+        except (KeyError, OSError, ValueError):
+            return default
+        self.recent[article_id] = text
+        if len(self.recent) > 256:
+            self.recent.popitem(last=False)
+        return text
+
+
+class _Streamed:
+    """A file written line by line into a temporary file, put in place by `commit` only if its
+    bytes differ from the file there (so an unchanged corpus keeps its mtime)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        self.handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self.digest = hashlib.sha256()
+
+    def write(self, text: str) -> None:
+        self.handle.write(text)
+        self.digest.update(text.encode("utf-8"))
+
+    def commit(self) -> bool:
+        """Make the file durable and put it in place; True if it was written."""
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        if _sha256(self.path) == self.digest.hexdigest():
+            os.unlink(self.tmp)
+            return False
+        os.replace(self.tmp, self.path)
+        _fsync_dir(self.path.parent)
+        return True
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.handle.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.tmp)
+
+
+def _sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def write_corpus(
     output_dir: Path,
-    articles: Iterable[Article],
+    articles: Iterable[Article] | Source,
     report: dict[str, Any],
     clusters: dict[str, dict[str, Any]] | None = None,
     cluster_report: dict[str, Any] | None = None,
@@ -145,44 +220,65 @@ def write_corpus(
     cleaned by this run (``cache_entries``: id -> entry), then ``report.json``; remove the
     files of articles no longer in the corpus, and temporary files a killed run left.
 
+    ``articles`` is a list, or a `Source` that loads each article when its turn comes: the
+    articles are written one at a time and the corpus is streamed to disk, so writing holds
+    one article, not the corpus.
+
     Returns counts of article, diff and review files ``written``, ``unchanged`` (left alone)
     and ``removed``; they are also the report's ``outputs``. Raises ValueError, before writing
     anything, if two articles would share a file name (the same id, or ids with one safe name).
     """
     started = time.perf_counter()
     output_dir = Path(output_dir)
-    ordered = sorted(articles, key=lambda a: a.id)
-    names = {a.id: safe_name(a.id) for a in ordered}
-    if len(set(names.values())) != len(ordered):
+    source: Source = articles if hasattr(articles, "get") else _InMemory(articles)  # type: ignore[arg-type,assignment]
+    ids = sorted(source.ids)
+    names = {i: safe_name(i) for i in ids}
+    if len(set(names.values())) != len(ids):
         raise ValueError("two articles have the same id (or ids that map to one file name)")
     counts = {"written": 0, "unchanged": 0, "removed": 0}
     _remove_temporary(output_dir)
-    for article in ordered:
-        name = names[article.id]
-        for path, text in (
-            (output_dir / "articles" / f"{name}.txt", article_file_text(article)),
-            (output_dir / "diffs" / f"{name}.diff", article_diff(article)),
-        ):
-            counts["written" if write_if_changed(path, text, False) else "unchanged"] += 1
-    records = [corpus_record(a, (clusters or {}).get(a.id)) for a in ordered]
-    if cluster_report is not None:
-        write_if_changed(output_dir / "clusters.json", json_text(cluster_report), False)
-    if dedup_state is not None:
-        state = json.dumps(dedup_state, ensure_ascii=False) + "\n"
-        write_if_changed(output_dir / STATE_FILE, state, False)
-    pages = write_review(output_dir / "review", ordered, records, cluster_report or {}, names)
-    for key, value in pages.items():
-        counts[key] += value
-    for article_id, entry in sorted((cache_entries or {}).items()):
-        write_if_changed(output_dir / CACHE_DIR / f"{names[article_id]}.json", entry, False)
-    # one sync for all the files above (a fsync each costs more than writing them), then the
-    # corpus, which refers to them, each file durable on its own
-    os.sync()
-    kept = "".join(to_json_line(r) for r in records if r["cluster"]["role"] != "duplicate")
-    write_if_changed(output_dir / "corpus.dedup.jsonl", kept)
-    write_if_changed(output_dir / "corpus.jsonl", "".join(to_json_line(r) for r in records))
+    stories = cluster_report or {}
+    texts = _Texts(source)
+    rows: list[dict[str, Any]] = []  # what the index pages show of each article
+    corpus = _Streamed(output_dir / "corpus.jsonl")
+    kept = _Streamed(output_dir / "corpus.dedup.jsonl")
+    try:
+        for article_id in ids:
+            article = source.get(article_id)
+            name = names[article_id]
+            record = corpus_record(article, (clusters or {}).get(article_id))
+            page = article_page(article, record, stories.get(record["cluster"]["id"]), texts)
+            for path, text in (
+                (output_dir / "articles" / f"{name}.txt", article_file_text(article)),
+                (output_dir / "diffs" / f"{name}.diff", article_diff(article)),
+                (output_dir / "review" / "articles" / f"{name}.html", page),
+            ):
+                counts["written" if write_if_changed(path, text, False) else "unchanged"] += 1
+            line = to_json_line(record)
+            corpus.write(line)
+            if record["cluster"]["role"] != "duplicate":
+                kept.write(line)
+            rows.append(index_row(record))
+        if cluster_report is not None:
+            write_if_changed(output_dir / "clusters.json", json_text(cluster_report), False)
+        if dedup_state is not None:
+            state = json.dumps(dedup_state, ensure_ascii=False) + "\n"
+            write_if_changed(output_dir / STATE_FILE, state, False)
+        for page_name, page in index_pages(rows).items():
+            write_if_changed(output_dir / "review" / page_name, page, False)
+        for article_id, entry in sorted((cache_entries or {}).items()):
+            write_if_changed(output_dir / CACHE_DIR / f"{names[article_id]}.json", entry, False)
+        # one sync for all the files above (a fsync each costs more than writing them), then the
+        # corpus, which refers to them, each file durable on its own
+        os.sync()
+        kept.commit()
+        corpus.commit()
+    except BaseException:
+        kept.discard()
+        corpus.discard()
+        raise
     kept_names = set(names.values())
-    for folder, suffix in (("articles", ".txt"), ("diffs", ".diff")):
+    for folder, suffix in (("articles", ".txt"), ("diffs", ".diff"), ("review/articles", ".html")):
         keep = {f"{n}{suffix}" for n in kept_names}
         counts["removed"] += _remove_stale(output_dir / folder, suffix, keep)
     _remove_stale(output_dir / CACHE_DIR, ".json", {f"{n}.json" for n in kept_names})
