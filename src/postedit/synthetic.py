@@ -229,15 +229,22 @@ def write_news_corpus(
     folder: Path, count: int, seeds: Path, seed: int = 5
 ) -> list[tuple[str, str]]:
     """`news_corpus` built from the cleaned paragraphs of the articles in ``seeds``, written to
-    ``folder`` (created) as one ``.txt`` file each; returns the (file name, text) pairs."""
+    ``folder`` (created) as one ``.md`` file each whose front matter declares the language (the
+    text is mostly made-up words, which language identification rightly cannot place, and a
+    feed says what language it carries); returns the (file name, file text) pairs."""
     from .read import ReadDefaults, read_folder
     from .render import clean_paragraphs
 
     paragraphs = [
         p for a in read_folder(seeds, ReadDefaults("en", "ar")) for p in clean_paragraphs(a)
     ]
-    corpus = news_corpus(paragraphs, count, seed)
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in corpus:
+    written = []
+    for name, text in news_corpus(paragraphs, count, seed):
+        name, text = name[: -len(".txt")] + ".md", FRONT_MATTER + text
         (folder / name).write_text(text, encoding="utf-8")
-    return corpus
+        written.append((name, text))
+    return written
+
+
+FRONT_MATTER = "---\nlanguage: en\nsource_language: ar\n---\n"
