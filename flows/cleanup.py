@@ -167,7 +167,7 @@ def cleanup(
         for at in range(0, len(paths), batch_size):
             todo = read_task(quote(run), paths[at : at + batch_size])
             # a Batch is opaque to Prefect and Dask alike: no quote() (Dask would unpack it)
-            for batch in batches(todo, rules, run.decisions, batch_size, settings.grammar):
+            for batch in batches(todo, run.rules, run.decisions, batch_size, settings.grammar):
                 pending.append(clean_batch_task.submit(batch))
             while len(pending) > IN_FLIGHT:  # in submission order: the output never depends
                 run.take(*pending.popleft().result())  # on timing; a few batches in memory

@@ -86,8 +86,10 @@ def test_harper_finds_fused_words_and_misspellings_in_new_text(tmp_path: Path) -
     assert record["text"].count("strategicpartnership") == 1  # flags change nothing
 
 
-def test_a_checker_fix_on_text_a_rule_changed_is_only_a_flag(rules) -> None:
-    """An allow-listed finding whose span takes in a rule's fix is never applied."""
+def test_a_finding_in_text_a_rule_fix_wrote_turns_that_fix_into_a_flag(rules) -> None:
+    """A fix must not bring in a grammar-checker finding: when the checker finds a problem in
+    the text a rule's fix wrote, the fix is not applied (a flag naming the finding) and the
+    finding, about text no longer there, is dropped."""
 
     class Stub:
         def check(self, paragraphs, language, config):
@@ -100,10 +102,16 @@ def test_a_checker_fix_on_text_a_rule_changed_is_only_a_flag(rules) -> None:
     (article,) = [a for a in read_folder(SEEDS, ReadDefaults("en", "ar")) if a.id.startswith("002")]
     engine = Engine(rules, None, Stub())  # type: ignore[arg-type]
     cleaned = clean_article(article, engine)
-    (edit,) = [e for e in cleaned.edits if e.stage == "grammar"]
     assert rules.grammar_for("en").fix["harper"] >= {"Spaces"}  # allow-listed
-    assert edit.action == "flag" and edit.before == "a truth"
-    assert "overlaps a change an earlier stage made" in edit.message
+    assert not [e for e in cleaned.edits if e.stage == "grammar"]
+    (edit,) = [
+        e for e in cleaned.edits if e.rule == "en.from-ar.truth-truce" and e.action == "flag"
+    ]
+    assert edit.before == "truth"
+    assert "the grammar checker finds a problem in the text it writes: Odd." in edit.message
+    unguarded = clean_article(article, Engine(rules))
+    same = [e for e in unguarded.edits if (e.rule, e.start) == (edit.rule, edit.start)]
+    assert [e.action for e in same] == ["fix"]  # without the finding the fix stands
 
 
 def test_what_a_finding_becomes() -> None:

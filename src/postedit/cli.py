@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     review.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     review.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    review.add_argument(
+        "--rules",
+        type=Path,
+        default=Path("rules"),
+        help="rules folder where 'never in this context' records exceptions (default: rules)",
+    )
     review.set_defaults(handler=cmd_review)
 
     rules = commands.add_parser(
@@ -139,6 +145,58 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _rules_option(testing)
     testing.set_defaults(handler=cmd_rules_test)
+
+    stats = rules_commands.add_parser(
+        "stats",
+        help="each rule's precision from editors' decisions, and its demotion",
+        description=(
+            "Each rule's precision from editors' accept/reject decisions (95%% Wilson interval), "
+            "its support (decisions), its edits per 10,000 words in the last run, and the "
+            "demotion the trust policy (rules/trust.yaml) gives it."
+        ),
+    )
+    _rules_option(stats)
+    stats.add_argument("-o", "--output", type=Path, default=Path("output"), help="output folder")
+    stats.add_argument(
+        "--decisions", type=Path, default=Path("review/decisions.jsonl"), metavar="FILE"
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.set_defaults(handler=cmd_rules_stats)
+
+    for name, what in (
+        ("restore", "take a demoted rule back to its pack's action (it stays there)"),
+        ("auto", "hand a restored rule back to automatic demotion"),
+    ):
+        sub = rules_commands.add_parser(name, help=what, description=what[0].upper() + what[1:])
+        sub.add_argument("rule", help="the rule's full id")
+        sub.add_argument(
+            "--decisions", type=Path, default=Path("review/decisions.jsonl"), metavar="FILE"
+        )
+        sub.set_defaults(handler=cmd_rules_decide, decision=name)
+
+    diff = rules_commands.add_parser(
+        "diff",
+        help="what a new version of the rules would change (a shadow run)",
+        description=(
+            "Clean the current corpus (the articles the last run kept in OUTPUT/cache, or --input) "
+            "with two versions of the rules and list every span whose edit differs, with a "
+            "sample for an editor to sign off. OLD and NEW are folders or git revisions "
+            "(their rules/ folder is taken with git archive)."
+        ),
+    )
+    diff.add_argument("old", help="the rules in force: a folder or a git revision")
+    diff.add_argument("new", help="the rules to try: a folder or a git revision")
+    diff.add_argument("-o", "--output", type=Path, default=Path("output"), help="output folder")
+    diff.add_argument("--input", type=Path, help="read the articles from this folder instead")
+    diff.add_argument("--language", metavar="CODE", help="default language (with --input)")
+    diff.add_argument("--source-language", metavar="CODE", help="default source language")
+    diff.add_argument("--repo", type=Path, default=Path("."), help="git repository (default: .)")
+    diff.add_argument(
+        "--path", default="rules", help="the rules folder inside the revisions (default: rules)"
+    )
+    diff.add_argument("--sample", type=int, default=20, help="differences to sign off (20)")
+    diff.add_argument("--json", action="store_true", help="print JSON instead of text")
+    diff.set_defaults(handler=cmd_rules_diff)
     return parser
 
 
@@ -349,7 +407,8 @@ def cmd_review(args: argparse.Namespace) -> int:
             f"postedit: no review site in {args.output}: run 'postedit run' first", file=sys.stderr
         )
         return EXIT_USAGE
-    server = serve(args.output, args.decisions, args.host, args.port)
+    rules_dir = args.rules if args.rules.is_dir() else None
+    server = serve(args.output, args.decisions, args.host, args.port, rules_dir)
     host, port = server.server_address[:2]
     print(f"postedit: reviewing {args.output} at http://{host}:{port}/ (Ctrl-C to stop)")
     try:
@@ -395,6 +454,125 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
         print(f"FAIL {failure}")
     print(f"{len(rules.rules)} rules, {examples} examples: {len(failures)} failed")
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def cmd_rules_stats(args: argparse.Namespace) -> int:
+    from .decisions import load_decisions
+    from .trust import measure, stats_table
+
+    rules = _load(args.rules)
+    if rules is None:
+        return EXIT_FAILED
+    try:
+        measured = measure(rules, load_decisions(args.decisions), args.rules)
+    except ValueError as exc:
+        print(f"postedit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        report = json.loads((args.output / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        report = {}
+    by_rule = (report.get("edits") or {}).get("by_rule") or {}
+    words = int((report.get("audit") or {}).get("words") or 0)
+    rows = stats_table(rules, measured, words, {r: sum(c.values()) for r, c in by_rule.items()})
+    if args.json:
+        print(json.dumps({"rules": rows, **measured.report()}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max((len(r["rule"]) for r in rows), default=4)
+    print(
+        f"{'rule':<{width}}  action  accept  reject  precision  interval  "
+        "    edits  /10k words  state"
+    )
+    for r in rows:
+        precision = "-" if r["precision"] is None else f"{r['precision']:.3f}"
+        low, high = r["interval"]
+        state = (
+            f"demoted to {r['demoted']}" if r["demoted"] else "restored" if r["restored"] else ""
+        )
+        print(
+            f"{r['rule']:<{width}}  {r['action']:<6}  {r['accepted']:>6}  {r['rejected']:>6}  "
+            f"{precision:>9}  {low:.2f}-{high:.2f}  {r['edits']:>9}  {r['per_10k_words']:>10.2f}  "
+            f"{state}"
+        )
+    policy = measured.policy
+    print(
+        f"{len(rows)} rules with edits or decisions; demoted below {policy.fix} (fix) or "
+        f"{policy.flag} (flag) from {policy.min_support} decisions"
+    )
+    return EXIT_OK
+
+
+def cmd_rules_decide(args: argparse.Namespace) -> int:
+    from .decisions import append_decision
+
+    append_decision(args.decisions, {"decision": args.decision, "rule": args.rule, "scope": "rule"})
+    print(f"postedit: {args.rule}: {args.decision} (the next run applies it)")
+    return EXIT_OK
+
+
+def cmd_rules_diff(args: argparse.Namespace) -> int:
+    from dataclasses import replace as with_fields
+
+    from .incremental import Cache
+    from .read import ReadDefaults, ReadError, read_folder
+    from .shadow import sample, shadow
+
+    if args.input is not None:
+        if not args.input.is_dir():
+            print(f"postedit: input folder not found: {args.input}", file=sys.stderr)
+            return EXIT_USAGE
+        defaults = ReadDefaults(language=args.language, source_language=args.source_language)
+        articles = [a for a in read_folder(args.input, defaults) if not isinstance(a, ReadError)]
+    else:
+        cache = Cache(args.output)
+        articles = []
+        for name in sorted(cache.ids()):
+            try:
+                article = cache.load_file(name)
+            except (OSError, ValueError, KeyError):
+                continue
+            articles.append(with_fields(article, edits=(), warnings=()))
+        if not articles:
+            print(
+                f"postedit: no corpus in {args.output}/cache: run 'postedit run' first, "
+                "or give --input",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    try:
+        found = shadow(args.old, args.new, articles, args.repo, args.path)
+    except (ValueError, RuleError) as exc:
+        print(f"postedit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    picked = sample(found, args.sample)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "old": args.old,
+                    "new": args.new,
+                    "articles": len(articles),
+                    "differences": [d.to_dict() for d in found],
+                    "sample": [d.to_dict() for d in picked],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    for d in found:
+        print(d.line())
+    kinds = {k: sum(d.kind == k for d in found) for k in ("added", "removed", "changed")}
+    print(
+        f"{len(found)} spans differ in {len({d.article for d in found})} of {len(articles)} "
+        f"articles ({kinds['added']} added, {kinds['removed']} removed, "
+        f"{kinds['changed']} changed)"
+    )
+    if picked:
+        print(f"\nTo sign off ({len(picked)}, spread over rules):")
+        for d in picked:
+            print(f"  [ ] {d.line()}")
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,6 +21,30 @@ import regex
 from .rules import REGEX_TIMEOUT, TOKEN_RE, Context, Rule, Words, name_form, normalise_line
 
 SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
+NO_CONTEXT = Context()
+EXCEPTION_WORDS = 5  # words on each side (within the sentence) that make an exception's context
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence (or line) of ``text`` that holds ``start:end``."""
+    lo = max(text.rfind("\n", 0, start) + 1, 0)
+    for m in SENTENCE_END.finditer(text, lo, start):
+        lo = m.end()
+    newline = text.find("\n", end)
+    hi = len(text) if newline < 0 else newline
+    m = SENTENCE_END.search(text, end, hi)
+    return lo, (m.end() if m else hi)
+
+
+def exception_key(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """What an exception records of a change's context: the text it changes and up to
+    `EXCEPTION_WORDS` words on each side within its sentence, white space folded."""
+    lo, hi = sentence_around(text, start, end)
+    return (
+        " ".join(text[start:end].split()),
+        " ".join(text[lo:start].split()[-EXCEPTION_WORDS:]),
+        " ".join(text[end:hi].split()[:EXCEPTION_WORDS]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +256,7 @@ class Matcher:
             if norm in rule.paragraphs:
                 hits.append(Hit(rule, 0, len(para.text), ""))
             elif rule.pattern is not None:
-                hits.extend(self._regex_hits(rule, para.text, Tokens(para.text)))
+                hits.extend(self._regex_hits(rule, para.text, None) or [])
         return hits
 
     def hits(self, para: Paragraph) -> list[Hit]:
@@ -256,20 +280,29 @@ class Matcher:
         for rule in self.balance:
             if _placed(rule, title):
                 out.extend(Hit(rule, s, s + 1, "") for s in unbalanced(para.text, rule.pairs))
-        return out
+        return [
+            h
+            for h in out
+            if not h.rule.exceptions
+            or exception_key(para.text, h.start, h.end) not in h.rule.exceptions
+        ]
 
     @staticmethod
-    def _regex_hits(rule: Rule, text: str, toks: Tokens) -> list[Hit] | None:
-        """The rule's hits, or None if its pattern ran over `REGEX_TIMEOUT` on this text."""
+    def _regex_hits(rule: Rule, text: str, toks: Tokens | None) -> list[Hit] | None:
+        """The rule's hits, or None if its pattern ran over `REGEX_TIMEOUT` on this text.
+        ``toks``: the text's tokens if the caller has them (else made if a context asks)."""
         assert rule.pattern is not None
         out = []
+        free = rule.context == NO_CONTEXT
         try:
             for m in rule.pattern.finditer(text, timeout=REGEX_TIMEOUT):
                 after = m.expand(rule.replace) if rule.replace else ""
                 if m.end() == m.start() and not after:
                     continue  # an empty match is only an edit where it inserts something
-                if not context_allows(rule.context, toks, *m.span()):
-                    continue
+                if not free:
+                    toks = toks or Tokens(text)
+                    if not context_allows(rule.context, toks, *m.span()):
+                        continue
                 out.append(Hit(rule, m.start(), m.end(), after))
         except TimeoutError:
             return None  # a pattern that runs away on this text makes no change here

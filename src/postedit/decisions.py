@@ -11,6 +11,11 @@ The last line for a key wins. ``decision`` is ``reject`` (a fix is not applied a
 not shown again), ``accept`` (a flag becomes a fix; a fix stays one, marked accepted) or ``off``:
 with ``"scope": "article"`` or ``"scope": "source"`` (and ``"source"``) the rule makes no edit in
 that article or in any article from that source.
+
+A decision copied from another report of the same event carries ``"via"`` (the article it was
+made on): it is applied like the original but not counted again in the rule's precision
+(`postedit.trust`). ``restore`` and ``auto`` (``"scope": "rule"``) take a rule out of automatic
+demotion and hand it back.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 CONTEXT = 30
 DECISIONS = ("accept", "reject", "off")
+RULE_DECISIONS = ("restore", "auto")  # about a rule's demotion (`postedit.trust`)
 
 
 def context_key(raw: str, start: int, end: int) -> tuple[str, str, str]:
@@ -45,6 +51,8 @@ class Decisions:
 
     edits: dict[tuple[str, str, str, str, str], str] = field(default_factory=dict)
     rules_off: set[tuple[str, str, str]] = field(default_factory=set)  # (scope, where, rule)
+    copied: set[tuple[str, str, str, str, str]] = field(default_factory=set)  # keys with "via"
+    restored: set[str] = field(default_factory=set)  # rules an editor took out of demotion
     _by_article: dict[str, list[tuple[str, ...]]] | None = field(
         default=None, repr=False, compare=False
     )
@@ -54,6 +62,11 @@ class Decisions:
         decisions = cls()
         for line in lines:
             decision, rule = line.get("decision"), line.get("rule")
+            if decision in RULE_DECISIONS and isinstance(rule, str):
+                (decisions.restored.add if decision == "restore" else decisions.restored.discard)(
+                    rule
+                )
+                continue
             if decision not in DECISIONS or not isinstance(rule, str):
                 continue
             scope = line.get("scope", "edit")
@@ -73,6 +86,10 @@ class Decisions:
                 str(line.get("right", "")),
             )
             decisions.edits[key] = decision
+            if line.get("via"):
+                decisions.copied.add(key)
+            else:
+                decisions.copied.discard(key)
         return decisions
 
     def rule_off(self, article: str, source: str, rule: str) -> bool:

@@ -72,7 +72,10 @@ def entity_rules(pack: dict[str, Any], path: Path) -> list[dict[str, Any]]:
             "message": f"One spelling for {name} ({kind}) across the corpus: {{match}} → {name}.",
             "action": entity.get("action", action),
             "confidence": entity.get("confidence", confidence),
-            "match": variants,
+            # the name itself matches too, as a change to itself (which makes no edit): so a
+            # variant of another entity inside it ("Ann Jacobson" in "Tracey Ann Jacobson")
+            # loses to it, being shorter and later
+            "match": [*variants, name],
             "replace": name,
             "case": "canonical",
             "examples": examples,

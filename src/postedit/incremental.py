@@ -107,6 +107,11 @@ class Cache:
         data = json.loads(self.path(article_id).read_text(encoding="utf-8"))
         return article_from_dict(data["article"])
 
+    def load_file(self, name: str) -> Article:
+        """The article in the cache entry ``name`` (a file name without .json)."""
+        data = json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
+        return article_from_dict(data["article"])
+
     def put(self, article: Article, fingerprint: str) -> None:
         """Keep ``article`` (atomically; made durable by the sync before the corpus is written)."""
         atomic_write_text(self.path(article.id), self.entry(article, fingerprint), durable=False)

@@ -8,6 +8,7 @@ earlier stage already changed is not applied: it becomes a flag for the editor.
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from .correct import Matcher, Paragraph, resolve
+from .correct import Hit, Matcher, Paragraph, resolve
 from .decisions import Decisions
 from .grammar import FAILED, MAX_PARAGRAPH, CheckerError, Grammar, finding_change
 from .model import Article, Edit, OffsetMap, apply_edits
@@ -78,7 +79,7 @@ def run_stage(
                 decision = decisions.decision(article.id, change.rule, article.raw, start, end)
                 if decision == "reject":
                     action, message = "flag", message + " Rejected by an editor: not applied."
-                elif decision == "accept" and action == "flag" and change.after:
+                elif decision == "accept" and action == "flag" and (change.after or change.fixable):
                     action, message = "fix", message + " Accepted by an editor."
                 decision = {"reject": "rejected", "accept": "accepted"}.get(decision or "")
             if action == "fix" and offsets.touches_fix(change.start, change.end):
@@ -123,7 +124,10 @@ def _accepted_without_overlap(found: list[Edit]) -> list[Edit]:
 
 def rule_change(hit_rule: Rule, start: int, end: int, after: str, text: str) -> Change:
     message = hit_rule.message.replace("{match}", text[start:end]).replace("{replacement}", after)
-    return Change(hit_rule.id, start, end, after, message, hit_rule.confidence, hit_rule.action)
+    fixable = hit_rule.demoted and hit_rule.replace is not None
+    return Change(
+        hit_rule.id, start, end, after, message, hit_rule.confidence, hit_rule.action, fixable
+    )
 
 
 def structure_finder(article: Article, matcher: Matcher) -> Finder:
@@ -225,9 +229,83 @@ def rules_finder(matcher: Matcher, warnings: list[str] | None = None) -> Finder:
                     "no change from it there"
                 )
         matcher.timed_out.clear()
-        return [rule_change(h.rule, h.start, h.end, h.after, para.text) for h in hits]
+        return guarded(hits, para, matcher)
 
     return find
+
+
+NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")  # numbers and numeric dates (1,000 · 3.5 · 12/05/2024)
+URL = re.compile(r"(?:https?://|www\.)[^\s<>\"]+", re.IGNORECASE)
+QUOTED = re.compile(r"[\"“„«]([^\"“”„«»\n]{1,1000})[\"”»]")  # direct speech, one paragraph
+NOT_APPLIED = " Not applied: {reason}; check by hand."
+
+
+def guard(hit: Hit, text: str) -> str | None:
+    """Why a fix must not be applied (None if it may): it changes a number or a date, a URL or
+    words inside a direct quotation, and its rule does not say it ``touches`` them."""
+    touches = hit.rule.touches
+    if "numbers" not in touches and NUMBER.findall(text[hit.start : hit.end]) != NUMBER.findall(
+        hit.after
+    ):
+        return "it would change a number or a date"
+
+    def inside(spans: Iterable[tuple[int, int]]) -> bool:
+        return any((lo < hit.end and hit.start < hi) or lo <= hit.start < hi for lo, hi in spans)
+
+    if "urls" not in touches and inside(m.span() for m in URL.finditer(text)):
+        return "it would change a URL"
+    if "quotes" not in touches and inside(m.span(1) for m in QUOTED.finditer(text)):
+        return "it is inside a direct quotation"
+    return None
+
+
+def guarded(hits: list[Hit], para: Paragraph, matcher: Matcher) -> list[Change]:
+    """The hits as changes, each fix checked by the invariant guards (`guard`) and by applying
+    the rules a second time: a fix whose result the rules would change again is not applied.
+    A fix that fails a check becomes a flag saying why."""
+    text = para.text
+    changes = []
+    for h in hits:
+        change = rule_change(h.rule, h.start, h.end, h.after, text)
+        noop = change.after == text[change.start : change.end]  # dropped by the stage
+        reason = guard(h, text) if change.action == "fix" and not noop else None
+        if reason:
+            change = _unapplied(change, reason)
+        changes.append(change)
+    fixes = sorted(
+        (c for c in changes if c.action == "fix" and c.after != text[c.start : c.end]),
+        key=lambda c: (c.start, c.end),
+    )
+    if not fixes:
+        return changes
+    parts, spans, at, shift = [], {}, 0, 0
+    for c in fixes:
+        if c.start < at:
+            continue  # overlapping fixes: resolved later by the stage; not checked twice here
+        parts += [text[at : c.start], c.after]
+        spans[c] = (c.start + shift, c.start + shift + len(c.after))
+        shift += len(c.after) - (c.end - c.start)
+        at = c.end
+    again_text = "".join(parts) + text[at:]
+    again = resolve(matcher.hits(replace(para, text=again_text)))
+    matcher.timed_out.clear()
+    undone: dict[Change, str] = {}
+    for h in again:
+        if h.rule.action != "fix" or h.after == again_text[h.start : h.end]:
+            continue
+        for c, (lo, hi) in spans.items():
+            if (lo < h.end and h.start < hi) or (h.start == h.end and lo <= h.start <= hi):
+                undone.setdefault(
+                    c,
+                    f"applying the rules again would change its result again ({h.rule.id}: "
+                    f"{again_text[h.start : h.end]!r} → {h.after!r})",
+                )
+    return [_unapplied(c, undone[c]) if c in undone else c for c in changes]
+
+
+def _unapplied(change: Change, reason: str) -> Change:
+    note = NOT_APPLIED.format(reason=reason)
+    return change._replace(action="flag", message=change.message + note, fixable=True)
 
 
 def _ftfy(para: Paragraph) -> list[Change]:
@@ -343,6 +421,7 @@ def run_stages(
                     ),
                     {(e.start, e.end) for e in article.edits},
                 )
+                article = _grammar_guard(article)
             if timings is not None:
                 timings["grammar"] += time.perf_counter() - started
             continue
@@ -357,6 +436,38 @@ def run_stages(
 
 
 STAGES = ("repair", "correct", "grammar")
+
+
+def _grammar_guard(article: Article) -> Article:
+    """A pack fix in whose result the grammar checker finds a problem is not applied: it
+    becomes a flag with the checker's message, and that finding (about text no longer there)
+    is dropped."""
+    fixes = [e for e in article.edits if e.stage == "correct" and e.action == "fix"]
+    if not fixes:
+        return article
+    blamed: dict[Edit, Edit] = {}
+    for g in (e for e in article.edits if e.stage == "grammar"):
+        for f in fixes:
+            if (
+                (g.start < f.end and f.start < g.end)
+                if g.end > g.start
+                else f.start < g.start < f.end
+            ):
+                blamed.setdefault(f, g)
+    if not blamed:
+        return article
+    dropped = set(blamed.values())
+    edits = []
+    for e in article.edits:
+        if e in dropped:
+            continue
+        if e in blamed:
+            reason = (
+                f"the grammar checker finds a problem in the text it writes: {blamed[e].message}"
+            )
+            e = replace(e, action="flag", message=e.message + NOT_APPLIED.format(reason=reason))
+        edits.append(e)
+    return replace(article, edits=tuple(edits))
 
 
 def _without_repeats(article: Article, spans: set[tuple[int, int]]) -> Article:

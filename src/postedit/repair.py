@@ -41,6 +41,9 @@ class Change(NamedTuple):
     message: str
     confidence: float
     action: str = "fix"
+    fixable: bool = (
+        False  # a flag that is a fix held back (a guard, a demotion): accepting applies it
+    )
 
 
 def _step_name(explanation: list[tuple[str, str]] | None) -> str:

@@ -63,6 +63,14 @@ def decision_forms(article: Article, edit: Edit) -> str:
         f'<button name="decision" value="{d}">{d}</button></form>'
         for d in ("accept", "reject")
     ]
+    if not edit.rule.startswith("grammar."):  # a pack rule can learn an exception
+        forms.append(
+            f'<form method="post" action="/decide" class="noprint" style="display:inline">'
+            f'{hidden}<input type="hidden" name="decision" value="reject">'
+            f'<button name="never" value="1" title="reject, and record this context as '
+            f'an exception of {escape(edit.rule, quote=True)} in rules/">'
+            "never in this context</button></form>"
+        )
     source = f'<input type="hidden" name="source" value="{escape(article.source, quote=True)}">'
     forms += [
         f'<form method="post" action="/decide" class="noprint" style="display:inline">{hidden}'
@@ -173,6 +181,67 @@ def _story(article_id: str, story: dict[str, Any] | None, texts: dict[str, str])
     return f"<h2>Same story: {members}</h2>" + "".join(pairs)
 
 
+def _demoted(demoted: Sequence[dict[str, Any]]) -> str:
+    if not demoted:
+        return ""
+    items = "".join(
+        f"<li><code>{escape(d['rule'])}</code>: {escape(d['from'])} → {escape(d['to'])}, "
+        f"precision {d['precision']:.2f} on {d['support']} decisions (below "
+        f"{d['threshold']:.2f})</li>"
+        for d in demoted
+    )
+    return (
+        f'<div class="demoted"><strong>Demoted by editors\' decisions</strong> (undo on the '
+        f'<a href="stats.html">rule precision</a> page):<ul>{items}</ul></div>'
+    )
+
+
+def stats_page(stats: dict[str, Any]) -> str:
+    """Each rule's precision from editors' decisions, with its interval, support and rate, and
+    a restore (or auto) button for a demoted rule."""
+    rows = []
+    for r in stats["rules"]:
+        precision = "–" if r["precision"] is None else f"{r['precision']:.3f}"
+        low, high = r["interval"]
+        state = (
+            f"demoted to {r['demoted']}" if r["demoted"] else ("restored" if r["restored"] else "")
+        )
+        button = ""
+        if r["demoted"] or r["restored"]:
+            value, label = (
+                ("auto", "back to automatic") if r["restored"] else ("restore", "restore")
+            )
+            button = (
+                '<form method="post" action="/rule" style="display:inline">'
+                f'<input type="hidden" name="rule" value="{escape(r["rule"], quote=True)}">'
+                f'<input type="hidden" name="token" value="{TOKEN_PLACEHOLDER}">'
+                f'<button name="decision" value="{value}">{label}</button></form>'
+            )
+        rows.append(
+            f'<tr data-rule="{escape(r["rule"], quote=True)}"><td class="rule">'
+            f"{escape(r['rule'])}</td><td>{escape(r['action'])}</td>"
+            f"<td>{r['accepted']}</td><td>{r['rejected']}</td><td>{r['support']}</td>"
+            f'<td class="precision">{precision}</td><td>{low:.2f}–{high:.2f}</td>'
+            f"<td>{r['edits']}</td><td>{r['per_10k_words']:.2f}</td>"
+            f'<td class="state">{escape(state)} {button}</td></tr>'
+        )
+    policy = stats.get("policy") or {}
+    body = (
+        '<p class="noprint"><a href="/index.html">← all articles</a></p>'
+        "<h1>Rule precision</h1>"
+        '<p class="meta">From editors\' accept and reject decisions (copies made for duplicates '
+        "count once); 95% Wilson intervals. A rule is demoted below "
+        f"{policy.get('fix', 0.99)} (fix → flag) or {policy.get('flag', 0.90)} (→ off) once it "
+        f"has {policy.get('min_support', 5)} decisions; the next run applies it.</p>"
+        "<table><thead><tr><th>rule</th><th>action</th><th>accepted</th><th>rejected</th>"
+        "<th>support</th><th>precision</th><th>interval</th><th>edits</th>"
+        "<th>per 10,000 words</th><th>state</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+    return _page("postedit rule precision", body)
+
+
 def _counts(record: dict[str, Any]) -> dict[str, int]:
     if "counts" in record:
         return record["counts"]
@@ -199,12 +268,21 @@ ORDERS: dict[str, tuple[str, Any]] = {
 }
 
 
-def index_pages(records: Sequence[dict[str, Any]]) -> dict[str, str]:
+def index_pages(
+    records: Sequence[dict[str, Any]], demoted: Sequence[dict[str, Any]] = ()
+) -> dict[str, str]:
     """``index.html`` and its other orders (by fixes, flags, date, story)."""
-    return {name: index_page(sorted(records, key=key), name) for name, (_, key) in ORDERS.items()}
+    return {
+        name: index_page(sorted(records, key=key), name, demoted)
+        for name, (_, key) in ORDERS.items()
+    }
 
 
-def index_page(records: Sequence[dict[str, Any]], current: str = "index.html") -> str:
+def index_page(
+    records: Sequence[dict[str, Any]],
+    current: str = "index.html",
+    demoted: Sequence[dict[str, Any]] = (),
+) -> str:
     rows = []
     for r in records:
         counts = _counts(r)
@@ -226,8 +304,9 @@ def index_page(records: Sequence[dict[str, Any]], current: str = "index.html") -
         "<h1>postedit review</h1>"
         f'<p class="meta">{len(records)} articles. Each page shows every change (struck and '
         "inserted text) and every flag (highlighted), with its rule, message and confidence.</p>"
-        f'<p class="noprint">Sort by: {orders}</p>'
-        "<table><thead><tr><th>id</th><th>title</th><th>language</th><th>date</th><th>fixes</th>"
+        f'<p class="noprint">Sort by: {orders} · <a href="stats.html">rule precision</a></p>'
+        + _demoted(demoted)
+        + "<table><thead><tr><th>id</th><th>title</th><th>language</th><th>date</th><th>fixes</th>"
         "<th>flags</th><th>story</th><th>status</th></tr></thead><tbody>"
         + "".join(rows)
         + "</tbody></table>"

@@ -21,7 +21,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,11 @@ class Rule:
     where: str = "any"  # title, body or any
     context: Context = field(default_factory=Context)
     examples: tuple[Example, ...] = ()
+    touches: frozenset[str] = frozenset()  # what the invariant guards let it change (GUARDED)
+    # contexts an editor said it must never fire in: (text, left, right), white space folded,
+    # left and right within the sentence (see `postedit.correct.exception_key`)
+    exceptions: frozenset[tuple[str, str, str]] = frozenset()
+    demoted: bool = False  # a fix the trust policy made a flag (`postedit.trust.apply`)
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +135,7 @@ class Rules:
     # (path relative to root, language, source language, sha256 of the file): what changed
     packs: tuple[tuple[str, str, str | None, str], ...] = ()
     grammar: dict[str, GrammarConfig] = field(default_factory=dict)  # per language
+    trust: Any = None  # the `postedit.trust.Trust` a run measured and applied, if any
 
     def grammar_for(self, language: str | None) -> GrammarConfig:
         return self.grammar.get((language or "").split("-")[0].lower(), GrammarConfig())
@@ -192,7 +198,10 @@ RULE_FIELDS = {
     "context": False,
     "pairs": False,
     "where": False,
+    "touches": False,
 }
+GUARDED = ("numbers", "urls", "quotes")  # left unchanged by a fix unless its rule ``touches`` them
+EXCEPTIONS_FILE = "exceptions.yaml"  # in a pack's folder: contexts editors ruled out
 CONTEXT_FIELDS = (
     "require",
     "forbid",
@@ -201,7 +210,18 @@ CONTEXT_FIELDS = (
     "followed_by",
     "not_followed_by",
 )
-PACK_FIELDS = ("description", "rules", "entities", "action", "confidence", "stopwords", "grammar")
+PACK_FIELDS = (
+    "description",
+    "rules",
+    "entities",
+    "action",
+    "confidence",
+    "stopwords",
+    "grammar",
+    "exceptions",
+    "touches",
+)
+EXCEPTION_FIELDS = ("rule", "text", "left", "right", "sentence", "article", "decided")
 
 
 def pack_scope(root: Path, path: Path) -> tuple[str, str | None]:
@@ -220,8 +240,15 @@ def pack_scope(root: Path, path: Path) -> tuple[str, str | None]:
     return parts[0], None
 
 
+TRUST_FILE = "trust.yaml"  # at the top of rules/: the trust policy (`postedit.trust`), not a pack
+
+
 def pack_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*.yaml") if not any(x.startswith(".") for x in p.parts))
+    return sorted(
+        p
+        for p in root.rglob("*.yaml")
+        if not any(x.startswith(".") for x in p.parts) and p != root / TRUST_FILE
+    )
 
 
 def load_rules(root: Path | str) -> Rules:
@@ -249,6 +276,9 @@ def load_rules(root: Path | str) -> Rules:
                 raise RuleError(path, rule.id, f"id already defined in {seen[rule.id]}")
             seen[rule.id] = str(path)
             rules.append(rule)
+    rules = attach_exceptions(
+        rules, [(p, load_exceptions(p)) for p in pack_files(root) if p.name == EXCEPTIONS_FILE]
+    )
     frozen = {lang: frozenset(words) for lang, words in stopwords.items() if words}
     configs = {
         lang: GrammarConfig(
@@ -261,6 +291,63 @@ def load_rules(root: Path | str) -> Rules:
         if g
     }
     return Rules(str(root), tuple(rules), frozen, tuple(packs), configs)
+
+
+def load_exceptions(path: Path) -> list[dict[str, str]]:
+    """The ``exceptions`` list of a pack file: contexts in which a rule must not fire, each
+    with the sentence it was found in (a must-keep example of the rule)."""
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+    items = data.get("exceptions") if isinstance(data, dict) else None
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise RuleError(path, None, "'exceptions' must be a list")
+    out = []
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, dict) or not all(
+            isinstance(item.get(k), str) for k in ("rule", "text", "left", "right", "sentence")
+        ):
+            raise RuleError(
+                path, None, f"exception #{n} needs 'rule', 'text', 'left', 'right' and 'sentence'"
+            )
+        unknown = sorted(set(item) - set(EXCEPTION_FIELDS))
+        if unknown:
+            raise RuleError(path, item["rule"], f"exception #{n}: unknown field(s) {unknown}")
+        out.append({k: str(v) for k, v in item.items()})
+    return out
+
+
+def attach_exceptions(
+    rules: list[Rule], found: list[tuple[Path, list[dict[str, str]]]]
+) -> list[Rule]:
+    """Give each rule the exceptions recorded for it, and each exception's sentence as a
+    must-keep example (so ``postedit rules test`` proves the rule no longer fires there)."""
+    by_id = {r.id: r for r in rules}
+    extra: dict[str, list[dict[str, str]]] = {}
+    for path, items in found:
+        for item in items:
+            if item["rule"] not in by_id:
+                raise RuleError(path, item["rule"], "an exception for a rule that does not exist")
+            extra.setdefault(item["rule"], []).append(item)
+    if not extra:
+        return rules
+    out = []
+    for rule in rules:
+        items = extra.get(rule.id)
+        if items:
+            keys = frozenset((fold(i["text"]), fold(i["left"]), fold(i["right"])) for i in items)
+            keep = tuple(
+                Example("keep", i["sentence"], None, None)
+                for i in items
+                if i["sentence"] not in {e.text for e in rule.examples}
+            )
+            rule = replace(rule, exceptions=rule.exceptions | keys, examples=rule.examples + keep)
+        out.append(rule)
+    return out
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _merge_grammar(
@@ -295,7 +382,7 @@ def load_pack(
         raise RuleError(path, None, f"invalid YAML: {exc}") from exc
     if not isinstance(data, dict) or not any(
         isinstance(data.get(k), (list, str, dict))
-        for k in ("rules", "entities", "stopwords", "grammar")
+        for k in ("rules", "entities", "stopwords", "grammar", "exceptions")
     ):
         raise RuleError(path, None, "a pack is a mapping with a 'rules' (or 'entities') list")
     words = data.get("stopwords", [])
@@ -305,6 +392,8 @@ def load_pack(
     unknown = sorted(set(data) - set(PACK_FIELDS))
     if unknown:
         raise RuleError(path, None, f"unknown pack field(s) {unknown}; known: {list(PACK_FIELDS)}")
+    if "exceptions" in data and path.name != EXCEPTIONS_FILE:
+        raise RuleError(path, None, f"exceptions belong in {EXCEPTIONS_FILE} of the pack's folder")
     prefix = f"{language}." + (f"from-{source}." if source else "")
     entries = list(data.get("rules") or [])
     checks: dict[str, Any] = {}
@@ -322,6 +411,8 @@ def load_pack(
             for w in (token, *token.split("-"))
         }
         checks["dictionary"] = frozenset(checks.get("dictionary", frozenset()) | names)
+    if "touches" in data:  # the pack's default for its rules (a rule's own wins)
+        entries = [{"touches": data["touches"], **e} if isinstance(e, dict) else e for e in entries]
     rules = [
         parse_rule(
             expand(entry, lambda reason, e=entry: _entry_error(path, prefix, e, reason)),
@@ -418,6 +509,9 @@ def parse_rule(
         fields.update(last=last, replace="")
     context = _context(entry.get("context"), fail)
     examples = _examples(entry["examples"], action, fail)
+    touches = entry.get("touches", [])
+    if not isinstance(touches, list) or not set(touches) <= set(GUARDED):
+        raise fail(f"'touches' must be a list of {list(GUARDED)}")
     return Rule(
         id=rid,
         kind=kind,
@@ -432,6 +526,7 @@ def parse_rule(
         where=where,
         context=context,
         examples=examples,
+        touches=frozenset(touches),
         **fields,
     )
 

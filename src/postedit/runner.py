@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from . import __version__
+from . import __version__, trust
+from .audit import Audit
 from .decisions import Decisions, load_decisions
 from .dedup import (
     DedupConfig,
@@ -31,9 +32,10 @@ from .lock import output_lock
 from .model import Article
 from .pipeline import Engine, clean_article, count_edits
 from .read import ReadDefaults, ReadError, list_inputs, read_file, read_folder, read_json
-from .render import safe_name
+from .render import clean_paragraphs, safe_name
+from .review import stats_page
 from .rules import Rules, load_rules
-from .write import STATE_FILE, write_corpus
+from .write import STATE_FILE, write_corpus, write_if_changed
 
 PROCESS_BATCH = 200  # articles per job when cleaning in processes
 READ_CHUNK = 250  # input files read at a time (a run holds one chunk's texts, not the corpus)
@@ -292,9 +294,13 @@ class Run:
     def __init__(
         self, settings: Settings, rules: Rules, decisions: Decisions, force: bool = False
     ) -> None:
-        self.settings, self.rules, self.decisions, self.force = settings, rules, decisions, force
+        self.settings, self.decisions, self.force = settings, decisions, force
+        # the rules as editors' decisions left them: demoted where measured below the policy
+        self.trust = trust.measure(rules, decisions, settings.rules_dir)
+        self.rules = trust.apply(rules, self.trust)
         self.cache = Cache(settings.output_dir)
-        self.extra = settings.grammar.describe()
+        self.extra = settings.grammar.describe() + "|" + self.trust.describe()
+        self.audit = Audit()
         self.sources: dict[str, str] = {}  # id -> source, in input order
         self.fingerprints: dict[str, str] = {}
         self.errors: list[ReadError] = []
@@ -365,6 +371,7 @@ class Run:
         stopwords = self.rules.stopwords_for(article.language)
         self.items[article.id] = item_of(article, stopwords, self.settings.dedup)
         self.summaries[article.id] = Summary.of(article)
+        self.audit.add(article, sum(len(p.split()) for p in clean_paragraphs(article)))
 
     @property
     def ids(self) -> list[str]:
@@ -406,8 +413,21 @@ class Run:
             self.skipped,
             removed,
         )
+        report["trust"] = self.trust.report()
+        measured = {r: (st.precision, st.support) for r, st in self.trust.stats.items()}
+        report["audit"] = self.audit.report(measured)
+        stats = self.stats_page(report)
         write_corpus(self.settings.output_dir, self, report, result.clusters, result.report, state)
+        write_if_changed(self.settings.output_dir / "review" / "stats.html", stats, False)
         return report
+
+    def stats_page(self, report: dict[str, object]) -> str:
+        """The rule-precision page as this run measured it (``postedit review`` serves it live)."""
+        by_rule = report["edits"]["by_rule"]  # type: ignore[index]
+        edits = {rule: sum(c.values()) for rule, c in by_rule.items()}
+        words = self.audit.words
+        table = trust.stats_table(self.rules, self.trust, words, edits)
+        return stats_page({"rules": table, **self.trust.report()})
 
 
 def _clean_job(batch: Batch) -> tuple[list[Article], list[ReadError], dict[str, float]]:
@@ -431,7 +451,9 @@ def cleanup(settings: Settings, force: bool = False, workers: int = 1) -> dict[s
         if workers <= 1:
             for todo in run.chunks():
                 timings: Counter[str] = Counter()
-                done, failed = clean_batch(todo, rules, run.decisions, timings, settings.grammar)
+                done, failed = clean_batch(
+                    todo, run.rules, run.decisions, timings, settings.grammar
+                )
                 run.take(done, failed, timings)
             return run.finish()
         from concurrent.futures import Future, ProcessPoolExecutor
@@ -445,6 +467,45 @@ def cleanup(settings: Settings, force: bool = False, workers: int = 1) -> dict[s
             while pending:
                 run.take(*pending.popleft().result())
         return run.finish()
+
+
+def trust_markdown(report: dict[str, object]) -> list[str]:
+    """The run audit and the demotions in force, for the run summary."""
+    lines: list[str] = []
+    audit = report.get("audit")
+    if isinstance(audit, dict) and audit.get("fixes"):
+        precision, harm = audit["estimated_precision"], audit["harm_per_10k_words"]
+        lines += [
+            "",
+            "## Audit",
+            "",
+            f"{audit['fixes']} fixes, {audit['fixes_measured']} of them by rules editors have "
+            "judged: estimated precision "
+            + ("unknown" if precision is None else f"{precision:.3f}")
+            + ", harm "
+            + ("unknown" if harm is None else f"{harm:.2f} wrong fixes per 10,000 words")
+            + f". A sample of {len(audit['sample'])} fixes to check (up to 3 per rule):",
+            "",
+            "| article | rule | before | after |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{i['article']}` | `{i['rule']}` | {_cell(i['before'])} | {_cell(i['after'])} |"
+            for i in audit["sample"]
+        ]
+    demoted = (report.get("trust") or {}).get("demoted") or []  # type: ignore[union-attr]
+    if demoted:
+        lines += ["", "## Rules demoted by editors' decisions", ""]
+        lines += [
+            f"- `{d['rule']}`: {d['from']} → {d['to']} (precision {d['precision']:.2f} on "
+            f"{d['support']} decisions, below {d['threshold']:.2f})"
+            for d in demoted
+        ]
+    return lines
+
+
+def _cell(text: str) -> str:
+    return (text.replace("|", "\\|").replace("\n", " ") or "∅")[:80]
 
 
 def earlier_items(output_dir: Path) -> dict[str, Item]:
@@ -477,6 +538,7 @@ def summary_markdown(report: dict[str, object], limit: int = 200) -> str:
         lines.append(f"| `{article}` | {counts.get('fix', 0)} | {counts.get('flag', 0)} |")
     if len(per_article) > limit:
         lines.append(f"| … {len(per_article) - limit} more | | |")
+    lines += trust_markdown(report)
     errors = report["errors"]
     assert isinstance(errors, list)
     if errors:

@@ -4,6 +4,14 @@ The pages are the static ones the run wrote to ``output/review/``; the server on
 per-server token to their accept/reject forms. A decision is a POST to ``/decide`` from a page of
 this server (same origin and the token, else 403), validated (known article and edit, small body)
 and appended to the decisions file; the next run honours it.
+
+An accept or reject is copied to the same change (same rule, same text, same replacement) in the
+other members of the article's duplicate group, or with ``spread=story`` of its story cluster;
+the copies carry ``via`` and count once in the rule's precision. A reject with ``never=1`` also
+records the change's context as an exception of the rule in ``rules/`` (the pack folder's
+``exceptions.yaml``; its sentence becomes a must-keep example). ``/stats.html`` and
+``/stats.json`` show each rule's precision, live from the decisions file; ``/rule`` takes an
+editor's ``restore`` (undo a demotion) or ``auto``.
 """
 
 from __future__ import annotations
@@ -11,44 +19,209 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from .decisions import append_decision
-from .review import TOKEN_PLACEHOLDER
+from . import trust
+from .correct import exception_key, sentence_around
+from .decisions import append_decision, context_key, load_decisions
+from .incremental import Cache
+from .review import TOKEN_PLACEHOLDER, stats_page
+from .rules import EXCEPTIONS_FILE, RuleError, load_rules
+from .write import atomic_write_text
 
 MAX_BODY = 4096
 PAGE = re.compile(r"^/(?:(index(?:-[a-z]+)?\.html))?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$")
 FIELDS = ("article", "rule", "before", "left", "right", "decision", "scope", "source", "token")
+EXTRA = ("never", "spread")  # a reject's "never in this context"; how far a decision is copied
 
 
 class ReviewServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], output_dir: Path, decisions: Path) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        output_dir: Path,
+        decisions: Path,
+        rules_dir: Path | None = None,
+    ) -> None:
         super().__init__(address, Handler)
+        self.output = output_dir
         self.site = output_dir / "review"
         self.corpus = output_dir / "corpus.jsonl"
         self.decisions = decisions
+        self.rules_dir = rules_dir
         self.token = secrets.token_urlsafe(24)
+        self.writing = threading.Lock()  # one decision (and its copies) at a time
 
-    def known_edit(self, form: dict[str, str]) -> bool:
-        """Is there an edit with this article, rule and text in the corpus?"""
+    def records(self) -> dict[str, dict]:
+        """The corpus records by id (their text left out)."""
+        out = {}
         try:
             with self.corpus.open(encoding="utf-8") as corpus:
                 for line in corpus:
                     record = json.loads(line)
-                    if record["id"] == form["article"]:
-                        return any(
-                            e["rule"] == form["rule"]
-                            and " ".join(e["before"].split()) == form["before"]
-                            for e in record["edits"]
-                        )
+                    record.pop("text", None)
+                    out[record["id"]] = record
         except (OSError, ValueError, KeyError):
-            return False
+            return {}
+        return out
+
+    def known_edit(self, form: dict[str, str]) -> bool:
+        """Is there an edit with this article, rule and text in the corpus?"""
+        record = self.records().get(form["article"])
+        return record is not None and _find(record, form) is not None
+
+    def edit_in_raw(self, form: dict[str, str]) -> tuple[str, int, int, str] | None:
+        """(raw text, start, end, after) of the decided edit, from the run's cache."""
+        try:
+            article = Cache(self.output).load(form["article"])
+        except (OSError, ValueError, KeyError):
+            return None
+        for e in article.edits:
+            if e.rule == form["rule"] and context_key(article.raw, e.start, e.end) == (
+                form.get("before", ""),
+                form.get("left", ""),
+                form.get("right", ""),
+            ):
+                return article.raw, e.start, e.end, e.after
+        return None
+
+    def copies(self, form: dict[str, str], decision: dict) -> list[dict]:
+        """The decision, copied to the same change in the other members of the article's
+        duplicate group (or story, with ``spread=story``)."""
+        records = self.records()
+        me = records.get(form["article"])
+        found = self.edit_in_raw(form)
+        if me is None or found is None:
+            return []
+        after = found[3]
+        cluster = me["cluster"]
+        if form.get("spread") == "story":
+            members = [r for r in records.values() if r["cluster"]["id"] == cluster["id"]]
+        else:
+            canon = cluster["of"] if cluster["role"] == "duplicate" else me["id"]
+            members = [
+                r
+                for r in records.values()
+                if r["id"] == canon
+                or (r["cluster"]["role"] == "duplicate" and r["cluster"]["of"] == canon)
+            ]
+        out = []
+        cache = Cache(self.output)
+        for member in sorted(members, key=lambda r: r["id"]):
+            if member["id"] == me["id"]:
+                continue
+            try:
+                article = cache.load(member["id"])
+            except (OSError, ValueError, KeyError):
+                continue
+            for e in article.edits:
+                if e.rule != form["rule"] or e.after != after:
+                    continue
+                key = context_key(article.raw, e.start, e.end)
+                if key != (form["before"], form.get("left", ""), form.get("right", "")):
+                    continue  # the same change: the same text in the same words
+                before, left, right = key
+                out.append(
+                    {
+                        **decision,
+                        "article": member["id"],
+                        "before": before,
+                        "left": left,
+                        "right": right,
+                        "via": me["id"],
+                    }
+                )
+        return out
+
+    def add_exception(self, form: dict[str, str]) -> Path | None:
+        """Record the rejected change's context as an exception of its rule, in the rule's pack
+        folder; None if the rule is not a pack rule (a grammar check) or no rules are known."""
+        if self.rules_dir is None:
+            return None
+        try:
+            rules = load_rules(self.rules_dir)
+        except RuleError:
+            return None
+        rule = next((r for r in rules.rules if r.id == form["rule"]), None)
+        found = self.edit_in_raw(form)
+        if rule is None or found is None:
+            return None
+        raw, start, end, _ = found
+        text, left, right = exception_key(raw, start, end)
+        lo, hi = sentence_around(raw, start, end)
+        entry = {
+            "rule": rule.id,
+            "text": text,
+            "left": left,
+            "right": right,
+            "sentence": " ".join(raw[lo:hi].split()),
+            "article": form["article"],
+        }
+        path = Path(rule.path).parent / EXCEPTIONS_FILE
+        return path if add_exception(path, entry) else None
+
+    def stats(self) -> dict:
+        """Each rule's precision (live from the decisions file), support and edits per 10,000
+        words (from the last run's report), and the demotions they lead to."""
+        decisions = load_decisions(self.decisions)
+        try:
+            report = json.loads((self.output / "report.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            report = {}
+        by_rule = (report.get("edits") or {}).get("by_rule") or {}
+        edits = {rule: sum(c.values()) for rule, c in by_rule.items()}
+        words = int((report.get("audit") or {}).get("words") or 0)
+        rules = None
+        if self.rules_dir is not None:
+            try:
+                rules = load_rules(self.rules_dir)
+            except RuleError:
+                rules = None
+        if rules is None:
+            measured = trust.Trust(stats=trust.rule_stats(decisions))
+            return {"rules": trust.stats_table(None, measured, words, edits), **measured.report()}
+        measured = trust.measure(rules, decisions, self.rules_dir)
+        return {"rules": trust.stats_table(rules, measured, words, edits), **measured.report()}
+
+
+def add_exception(path: Path, entry: dict[str, str]) -> bool:
+    """Append ``entry`` to the ``exceptions`` of ``path`` (created if need be), atomically; False
+    if it is there already."""
+    import yaml
+
+    data: dict = {}
+    if path.exists():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    items = list(data.get("exceptions") or [])
+    key = (entry["rule"], entry["text"], entry["left"], entry["right"])
+    if any((i.get("rule"), i.get("text"), i.get("left"), i.get("right")) == key for i in items):
         return False
+    items.append(entry)
+    header = (
+        '# Contexts editors ruled out ("never in this context" in postedit review): in each, the\n'
+        "# rule makes no change, and the sentence is one of its must-keep examples.\n"
+        "# Review changes to this file like any change to the rules.\n"
+    )
+    body = yaml.safe_dump({"exceptions": items}, allow_unicode=True, sort_keys=False, width=1000)
+    atomic_write_text(path, header + body)
+    return True
+
+
+def _find(record: dict, form: dict[str, str]) -> dict | None:
+    return next(
+        (
+            e
+            for e in record["edits"]
+            if e["rule"] == form["rule"] and " ".join(e["before"].split()) == form["before"]
+        ),
+        None,
+    )
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -70,6 +243,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
+        if path in ("/stats.json", "/stats.html"):
+            stats = self.server.stats()
+            if path == "/stats.json":
+                body = json.dumps(stats, ensure_ascii=False, indent=2).encode("utf-8")
+                self._send(HTTPStatus.OK, body, "application/json")
+            else:
+                page = stats_page(stats).replace(TOKEN_PLACEHOLDER, self.server.token)
+                self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
+            return
         match = PAGE.match(path)
         if not match:
             self._send(HTTPStatus.NOT_FOUND, b"not found\n")
@@ -86,29 +268,60 @@ class Handler(BaseHTTPRequestHandler):
         html = html.replace(TOKEN_PLACEHOLDER, self.server.token)
         self._send(HTTPStatus.OK, html.encode("utf-8"), "text/html; charset=utf-8")
 
-    def do_POST(self) -> None:
-        if urlsplit(self.path).path != "/decide":
-            self._send(HTTPStatus.NOT_FOUND, b"not found\n")
-            return
+    def _form(self) -> dict[str, str] | None:
+        """The posted form, once the request is checked (same origin, size, token); None if a
+        response refusing it was sent."""
         host = self.headers.get("Host", "")
         origin = self.headers.get("Origin") or self.headers.get("Referer") or ""
         if urlsplit(origin).netloc != host:
             self._send(HTTPStatus.FORBIDDEN, b"cross-site request refused\n")
-            return
+            return None
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
         if length < 0:
             self._send(HTTPStatus.BAD_REQUEST, b"bad Content-Length\n")
-            return
+            return None
         if length > MAX_BODY:
             self._send(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b"request too large\n")
-            return
+            return None
         raw = parse_qs(self.rfile.read(length).decode("utf-8", "replace"), keep_blank_values=True)
-        form = {k: v[0] for k, v in raw.items() if k in FIELDS and len(v) == 1}
+        form = {k: v[0] for k, v in raw.items() if k in FIELDS + EXTRA and len(v) == 1}
         if not secrets.compare_digest(form.get("token", ""), self.server.token):
             self._send(HTTPStatus.FORBIDDEN, b"bad or missing token\n")
+            return None
+        return form
+
+    def _back(self) -> None:
+        referer = urlsplit(self.headers.get("Referer", "/")).path or "/"
+        self.send_response(HTTPStatus.SEE_OTHER)
+        ok = PAGE.match(referer) or referer == "/stats.html"
+        self.send_header("Location", referer if ok else "/")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        if path not in ("/decide", "/rule"):
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n")
+            return
+        form = self._form()
+        if form is None:
+            return
+        if path == "/rule":
+            rule = form.get("rule", "")
+            if form.get("decision") not in ("restore", "auto") or not re.fullmatch(
+                r"[a-z0-9][a-z0-9._-]{0,200}", rule
+            ):
+                self._send(HTTPStatus.BAD_REQUEST, b"unknown rule decision\n")
+                return
+            with self.server.writing:
+                append_decision(
+                    self.server.decisions,
+                    {"decision": form["decision"], "rule": rule, "scope": "rule"},
+                )
+            self._back()
             return
         decision = form.get("decision")
         rule_off = decision == "off" and form.get("scope") in ("article", "source")
@@ -116,17 +329,24 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.BAD_REQUEST, b"unknown edit or decision\n")
             return
         keep = ("article", "rule", "decision", "scope", "source") if rule_off else FIELDS[:6]
-        decision = {k: form[k] for k in keep if k in form}
-        append_decision(self.server.decisions, decision)
-        referer = urlsplit(self.headers.get("Referer", "/")).path or "/"
-        self.send_response(HTTPStatus.SEE_OTHER)
-        self.send_header("Location", referer if PAGE.match(referer) else "/")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+        line = {k: form[k] for k in keep if k in form}
+        with self.server.writing:
+            append_decision(self.server.decisions, line)
+            if not rule_off:
+                for copy in self.server.copies(form, line):
+                    append_decision(self.server.decisions, copy)
+            if decision == "reject" and form.get("never") == "1":
+                self.server.add_exception(form)
+        self._back()
 
 
 def serve(
-    output_dir: Path, decisions: Path, host: str = "127.0.0.1", port: int = 8765
+    output_dir: Path,
+    decisions: Path,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    rules_dir: Path | None = None,
 ) -> ReviewServer:
-    """A server ready to ``serve_forever()`` (port 0 picks a free port)."""
-    return ReviewServer((host, port), output_dir, decisions)
+    """A server ready to ``serve_forever()`` (port 0 picks a free port). With ``rules_dir``,
+    "never in this context" writes exceptions there and the statistics show demotions."""
+    return ReviewServer((host, port), output_dir, decisions, rules_dir)

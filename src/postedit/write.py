@@ -264,7 +264,8 @@ def write_corpus(
         if dedup_state is not None:
             state = json.dumps(dedup_state, ensure_ascii=False) + "\n"
             write_if_changed(output_dir / STATE_FILE, state, False)
-        for page_name, page in index_pages(rows).items():
+        demoted = (report.get("trust") or {}).get("demoted") or []
+        for page_name, page in index_pages(rows, demoted).items():
             write_if_changed(output_dir / "review" / page_name, page, False)
         for article_id, entry in sorted((cache_entries or {}).items()):
             write_if_changed(output_dir / CACHE_DIR / f"{names[article_id]}.json", entry, False)
