@@ -48,7 +48,7 @@ rules-test: $(STAMP)
 	$(BIN)/postedit rules test --rules $(RULES)
 
 review: $(STAMP)
-	$(BIN)/postedit review --output $(OUTPUT)
+	$(BIN)/postedit review --output $(OUTPUT) --rules $(RULES)
 
 screenshot: $(STAMP)
 	POSTEDIT_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_review_browser.py -k reject

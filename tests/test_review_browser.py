@@ -208,3 +208,51 @@ def test_arabic_text_is_laid_out_right_to_left(browser, tmp_path: Path) -> None:
         assert directions == {"ar": "rtl", "en": "ltr"}
     finally:
         page.close()
+
+
+@pytest.mark.browser
+def test_never_in_this_context_and_the_precision_page_in_the_browser(
+    browser, tmp_path: Path
+) -> None:
+    """Accept one doubled word and rule another out for good, by clicking; the statistics page
+    counts both and the rule has learnt an exception in rules/."""
+    import yaml
+
+    from postedit.grammar import GrammarSettings
+    from postedit.runner import Settings, cleanup
+    from postedit.server import serve
+
+    rules, inbox, out = tmp_path / "rules", tmp_path / "in", tmp_path / "out"
+    shutil.copytree(RULES, rules)
+    inbox.mkdir()
+    for i, subject in enumerate(["the port reopened after the floods", "teachers went on strike"]):
+        (inbox / f"a{i}.txt").write_text(f"Report {i}\n\nOfficials said said that {subject}.\n")
+    decisions = tmp_path / "decisions.jsonl"
+    settings = Settings(
+        inbox, rules, out, "en", decisions=decisions, grammar=GrammarSettings("off")
+    )
+    cleanup(settings)
+    server = serve(out, decisions, port=0, rules_dir=rules)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    page = browser.new_page()
+    try:
+        for article, button in (("a0", "button[value=accept]"), ("a1", "button[name=never]")):
+            page.goto(f"{base}/articles/{article}.html")
+            row = page.locator("tr", has=page.locator("td.rule", has_text="en.doubled-word"))
+            row.first.locator(button).click()
+            page.wait_for_load_state()
+        page.goto(f"{base}/index.html")
+        page.locator("a", has_text="rule precision").click()
+        page.wait_for_load_state()
+        row = page.locator('tr[data-rule="en.doubled-word"]')
+        cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+        assert cells[:6] == ["en.doubled-word", "fix", "1", "1", "2", "0.500"]
+        (entry,) = yaml.safe_load((rules / "en" / "exceptions.yaml").read_text())["exceptions"]
+        assert entry["rule"] == "en.doubled-word" and entry["article"] == "a1"
+        cleanup(settings)
+        page.goto(f"{base}/articles/a1.html")
+        assert page.locator("td.rule", has_text="en.doubled-word").count() == 0
+    finally:
+        page.close()
+        server.shutdown()

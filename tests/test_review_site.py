@@ -22,6 +22,9 @@ def test_pages_show_changes_with_rule_ids(tmp_path: Path) -> None:
     assert 'href="index-flags.html"' in index
     story = (tmp_path / "review" / "articles" / "001_4fb25f17430b9f0d.html").read_text()
     assert "Same story: 003_9f568ec73e71a5e3 (related)" in story
+    grouped = (tmp_path / "review" / "index-story.html").read_text()
+    assert "Story 001_4fb25f17430b9f0d: 2 articles</th>" in grouped
+    assert 'name="spread" value="story"' in story and 'name="spread"' not in page
     assert "<script" not in page + index + story
 
 

@@ -531,3 +531,53 @@ def test_rules_stats_command(tmp_path: Path, capsys) -> None:
     assert main([*args, "--decisions", str(decisions)]) == 0
     assert re.search(r"en\.doubled-word\s+fix\s+1\s+1\s+0\.500", capsys.readouterr().out)
     assert load_decisions(decisions).restored == set()
+
+
+def test_a_broken_trust_policy_stops_the_run_naming_the_file(tmp_path: Path, capsys) -> None:
+    from postedit.cli import main
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    (rules / "trust.yaml").write_text("fix: 1.5\n")
+    inbox = doubled_inbox(tmp_path, 1)
+    assert (
+        main(["run", str(inbox), "-r", str(rules), "-o", str(tmp_path / "o"), "--no-prefect"]) == 1
+    )
+    err = capsys.readouterr().err
+    assert "trust.yaml" in err and "'fix' must be a number from 0 to 1" in err
+    assert not (tmp_path / "o" / "corpus.jsonl").exists()
+
+
+def test_on_request_a_decision_reaches_the_whole_story(tmp_path: Path) -> None:
+    """A report that shares three paragraphs with seed 001 is of its story without being a
+    duplicate: a decision reaches it only with ``spread=story``."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    inbox = tmp_path / "in"
+    shutil.copytree(SEEDS, inbox)
+    s001 = "001_4fb25f17430b9f0d"
+    lines = (inbox / f"{s001}.txt").read_text().splitlines()
+    own = [
+        "Farmers in the south said the wheat harvest was better than in any year they remember.",
+        "The ministry of water resources opened two new pumping stations on the Euphrates river.",
+        "Teachers in Basra ended their strike after the provincial council agreed to pay arrears.",
+        "A sandstorm closed Baghdad airport for most of the morning and delayed dozens of flights.",
+        "The national museum put returned Sumerian tablets back on show in its restored galleries.",
+    ]
+    (inbox / "story-001.txt").write_text("\n".join(["Talks on the coalition", *lines[1:4], *own]))
+    out, decisions = tmp_path / "out", tmp_path / "d.jsonl"
+    run(inbox, out, rules, decisions)
+    cluster = records(out)["story-001"]["cluster"]
+    assert (cluster["id"], cluster["role"]) == (s001, "related")
+    rule = "en.entity-higher-military-commission"
+    review = Review(out, decisions, rules)
+    try:
+        review.decide(s001, rule, "reject")
+        assert [json.loads(x).get("article") for x in decisions.read_text().splitlines()] == [s001]
+        review.decide(s001, rule, "accept", spread="story")
+    finally:
+        review.close()
+    copied = [json.loads(x) for x in decisions.read_text().splitlines()][2:]
+    assert [(c["article"], c["decision"], c["via"]) for c in copied] == [
+        ("story-001", "accept", s001)
+    ]

@@ -278,8 +278,12 @@ def _rules_option(parser: argparse.ArgumentParser) -> None:
 
 def _load(folder: Path) -> Rules | None:
     """The rule packs, or None after saying which file and rule are broken and why."""
+    from .trust import load_policy
+
     try:
-        return load_rules(folder)
+        rules = load_rules(folder)
+        load_policy(folder)  # rules/trust.yaml: a broken policy stops a run like a broken pack
+        return rules
     except RuleError as exc:
         print(f"postedit: cannot load rules: {exc}", file=sys.stderr)
         return None

@@ -44,8 +44,10 @@ def _page(title: str, body: str) -> str:
 TOKEN_PLACEHOLDER = "__POSTEDIT_TOKEN__"  # replaced by ``postedit review`` when it serves a page
 
 
-def decision_forms(article: Article, edit: Edit) -> str:
-    """Accept and reject buttons (plain forms, no script) for ``postedit review``."""
+def decision_forms(article: Article, edit: Edit, story: bool = False) -> str:
+    """Accept and reject buttons (plain forms, no script) for ``postedit review``. A decision
+    reaches the same change in the article's duplicates; with ``story`` (the article is one of
+    several reports of a story) a box extends it to the whole story."""
     before, left, right = context_key(article.raw, edit.start, edit.end)
     hidden = "".join(
         f'<input type="hidden" name="{name}" value="{escape(value, quote=True)}">'
@@ -58,9 +60,15 @@ def decision_forms(article: Article, edit: Edit) -> str:
             ("token", TOKEN_PLACEHOLDER),
         )
     )
+    spread = (
+        '<label title="the same change in every report of this story">'
+        '<input type="checkbox" name="spread" value="story">whole story</label>'
+        if story
+        else ""
+    )
     forms = [
         f'<form method="post" action="/decide" class="noprint" style="display:inline">{hidden}'
-        f'<button name="decision" value="{d}">{d}</button></form>'
+        f'<button name="decision" value="{d}">{d}</button>{spread}</form>'
         for d in ("accept", "reject")
     ]
     if not edit.rule.startswith("grammar."):  # a pack rule can learn an exception
@@ -117,6 +125,7 @@ def article_page(
     article: Article, record: dict[str, Any], story: dict[str, Any] | None, texts: dict[str, str]
 ) -> str:
     edits = list(enumerate(sorted(article.edits, key=lambda e: (e.start, e.end, e.rule))))
+    several = bool(story) and len(story["members"]) > 1  # type: ignore[index]
     title = clean_title(article)
     cluster = record["cluster"]
     head = [
@@ -136,7 +145,7 @@ def article_page(
         f'<td>{escape(e.action)}</td><td class="rule">{escape(e.rule)}</td>'
         f'<td dir="auto"><del>{escape(e.before)}</del> → <ins>{escape(e.after)}</ins></td>'
         f"<td>{escape(e.message)}</td><td>{e.confidence:.2f}</td>"
-        f"<td>{escape(e.decision or '')} {decision_forms(article, e)}</td></tr>"
+        f"<td>{escape(e.decision or '')} {decision_forms(article, e, several)}</td></tr>"
         for i, e in edits
     ]
     table = (
@@ -284,9 +293,19 @@ def index_page(
     demoted: Sequence[dict[str, Any]] = (),
 ) -> str:
     rows = []
+    sizes: dict[str, int] = {}
+    for r in records:
+        sizes[r["cluster"]["id"]] = sizes.get(r["cluster"]["id"], 0) + 1
+    story = None
     for r in records:
         counts = _counts(r)
         c = r["cluster"]
+        if current == "index-story.html" and c["id"] != story:  # grouped: a heading per story
+            story = c["id"]
+            rows.append(
+                f'<tr class="story"><th colspan="8">Story {escape(story)}: '
+                f"{sizes[story]} article{'s' if sizes[story] > 1 else ''}</th></tr>"
+            )
         status = c["role"] + (f" of {c['of']}" if c.get("of") else "")
         rows.append(
             f'<tr><td><a href="articles/{escape(safe_name(r["id"]))}.html">'

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from .decisions import Decisions
-from .rules import TRUST_FILE, Rules
+from .rules import TRUST_FILE, RuleError, Rules
 
 POLICY_FILE = TRUST_FILE
 ACTIONS = ("fix", "flag", "off")
@@ -47,28 +47,28 @@ class Policy:
 
 def load_policy(rules_dir: Path | str) -> Policy:
     """``rules/trust.yaml`` (every key optional); the defaults if there is none. A bad file is
-    an error naming it and the key."""
+    a `RuleError` naming it and the key (the run stops, as for a broken pack)."""
     path = Path(rules_dir) / POLICY_FILE
     if not path.exists():
         return Policy()
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: cannot read the trust policy: {exc}") from exc
+        raise RuleError(path, None, f"cannot read the trust policy: {exc}") from exc
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: the trust policy is a mapping (fix, flag, min_support)")
+        raise RuleError(path, None, "the trust policy is a mapping (fix, flag, min_support)")
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key in ("fix", "flag"):
             if not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                raise ValueError(f"{path}: {key!r} must be a number from 0 to 1, not {value!r}")
+                raise RuleError(path, None, f"{key!r} must be a number from 0 to 1, not {value!r}")
             values[key] = float(value)
         elif key == "min_support":
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{path}: 'min_support' must be a whole number of at least 1")
+                raise RuleError(path, None, "'min_support' must be a whole number of at least 1")
             values[key] = value
         else:
-            raise ValueError(f"{path}: unknown key {key!r} (known: fix, flag, min_support)")
+            raise RuleError(path, None, f"unknown key {key!r} (known: fix, flag, min_support)")
     return Policy(**values)
 
 
