@@ -34,6 +34,7 @@ from .rules import EXCEPTIONS_FILE, RuleError, load_rules
 from .write import atomic_write_text
 
 MAX_BODY = 4096
+MAX_SENTENCE = 600  # characters of context a "never in this context" example keeps
 PAGE = re.compile(r"^/(?:(index(?:-[a-z]+)?\.html))?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$")
 FIELDS = ("article", "rule", "before", "left", "right", "decision", "scope", "source", "token")
 EXTRA = ("never", "spread")  # a reject's "never in this context"; how far a decision is copied
@@ -155,6 +156,13 @@ class ReviewServer(ThreadingHTTPServer):
         raw, start, end, _ = found
         text, left, right = exception_key(raw, start, end)
         lo, hi = sentence_around(raw, start, end)
+        if hi - lo > MAX_SENTENCE:  # a run-on "sentence": the words around the change
+            half = MAX_SENTENCE // 2
+            if start - half > lo:
+                lo = raw.rfind(" ", lo, start - half) + 1 or lo
+            if end + half < hi:
+                cut = raw.find(" ", end + half, hi)
+                hi = cut if cut >= 0 else hi
         entry = {
             "rule": rule.id,
             "text": text,
