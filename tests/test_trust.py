@@ -581,3 +581,25 @@ def test_on_request_a_decision_reaches_the_whole_story(tmp_path: Path) -> None:
     assert [(c["article"], c["decision"], c["via"]) for c in copied] == [
         ("story-001", "accept", s001)
     ]
+
+
+def test_a_guarded_fix_shows_as_a_flag_and_an_editor_can_still_apply_it(tmp_path: Path) -> None:
+    inbox = _inbox(
+        tmp_path,
+        {"q.txt": "Report\n\nThe minister said: “The talks ended well for the the people.”\n"},
+    )
+    out, decisions = tmp_path / "out", tmp_path / "d.jsonl"
+    run(inbox, out, RULES, decisions)
+    (edit,) = edits_of(out, "q", DOUBLED)
+    assert edit["action"] == "flag" and "inside a direct quotation" in edit["message"]
+    page = (out / "review" / "articles" / "q.html").read_text()
+    assert "Not applied: it is inside a direct quotation" in page
+    review = Review(out, decisions, RULES)
+    try:
+        review.decide("q", DOUBLED, "accept")
+    finally:
+        review.close()
+    run(inbox, out, RULES, decisions)
+    (edit,) = edits_of(out, "q", DOUBLED)
+    assert (edit["action"], edit.get("decision")) == ("fix", "accepted")
+    assert "well for the people.”" in records(out)["q"]["text"]
