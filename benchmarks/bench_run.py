@@ -32,10 +32,12 @@ from pathlib import Path
 
 import ftfy
 
+from postedit.decisions import Decisions
 from postedit.dedup import deduplicate
 from postedit.grammar import GrammarSettings
+from postedit.read import list_inputs
 from postedit.rules import load_rules
-from postedit.runner import Settings, clean_batch, dedupe_ids, read_inputs
+from postedit.runner import Run, Settings, clean_batch
 from postedit.synthetic import write_news_corpus
 from postedit.write import write_corpus
 
@@ -137,8 +139,7 @@ def main() -> None:
             inbox, ROOT / "rules", tmp / "stages", "en", "ar", decisions=None, grammar=OFF
         )
         with measured(results, "read", n, megabytes):
-            articles, _ = read_inputs(settings)
-            articles, _ = dedupe_ids(articles)
+            articles = Run(settings, rules, Decisions(), force=True).read(list_inputs(inbox))
         timings: Counter[str] = Counter()
         with measured(results, "repair + correct", n, megabytes):
             cleaned, _ = clean_batch(articles, rules, None, timings)

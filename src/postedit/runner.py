@@ -31,7 +31,7 @@ from .incremental import Cache, fingerprint
 from .lock import output_lock
 from .model import Article
 from .pipeline import Engine, clean_article, count_edits
-from .read import ReadDefaults, ReadError, list_inputs, read_file, read_folder, read_json
+from .read import ReadDefaults, ReadError, list_inputs, read_file, read_json
 from .render import clean_paragraphs, safe_name
 from .review import stats_page
 from .rules import Rules, load_rules
@@ -57,31 +57,6 @@ class Settings:
     @property
     def defaults(self) -> ReadDefaults:
         return ReadDefaults(language=self.language, source_language=self.source_language)
-
-
-def read_inputs(settings: Settings) -> tuple[list[Article], list[ReadError]]:
-    articles: list[Article] = []
-    errors: list[ReadError] = []
-    for item in read_folder(settings.input_dir, settings.defaults):
-        (errors if isinstance(item, ReadError) else articles).append(item)  # type: ignore[arg-type]
-    return articles, errors
-
-
-def dedupe_ids(articles: Sequence[Article]) -> tuple[list[Article], list[ReadError]]:
-    """Keep the first article of each id (in input order); the others are errors."""
-    seen: dict[str, str] = {}
-    kept, errors = [], []
-    for article in articles:
-        if article.id in seen:
-            errors.append(
-                ReadError(
-                    article.source, f"duplicate id {article.id!r} (first in {seen[article.id]})"
-                )
-            )
-            continue
-        seen[article.id] = article.source
-        kept.append(article)
-    return kept, errors
 
 
 def clean_batch(
@@ -385,8 +360,7 @@ class Run:
     def batches(self, size: int) -> Iterator[Batch]:
         """`chunks` as `Batch` objects of at most ``size`` articles, for a task runner."""
         for todo in self.chunks():
-            for at in range(0, len(todo), max(1, size)):
-                yield Batch(todo[at : at + size], self.rules, self.decisions, self.settings.grammar)
+            yield from batches(todo, self.rules, self.decisions, size, self.settings.grammar)
 
     def finish(self, timings: Mapping[str, float] = ()) -> dict[str, object]:
         """De-duplicate the whole corpus (unchanged and newly cleaned articles) and write it."""
