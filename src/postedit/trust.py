@@ -221,19 +221,6 @@ def apply(rules: Rules, trust: Trust) -> Rules:
     return replace(rules, rules=tuple(out))
 
 
-def words_in(text: str) -> int:
-    return len(text.split())
-
-
-def corpus_rates(records: Iterable[dict[str, Any]]) -> tuple[int, Counter[str]]:
-    """(words in the corpus, edits per rule) from ``corpus.jsonl`` records."""
-    words, edits = 0, Counter()
-    for record in records:
-        words += words_in(record.get("text") or "")
-        edits.update(e["rule"] for e in record.get("edits", []))
-    return words, edits
-
-
 def stats_table(
     rules: Rules | None, trust: Trust, words: int, edits: Mapping[str, int]
 ) -> list[dict[str, Any]]:
