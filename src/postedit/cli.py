@@ -462,25 +462,16 @@ def cmd_rules_test(args: argparse.Namespace) -> int:
 
 def cmd_rules_stats(args: argparse.Namespace) -> int:
     from .decisions import load_decisions
-    from .trust import measure, stats_table
+    from .trust import measure, read_report, stats
 
     rules = _load(args.rules)
     if rules is None:
         return EXIT_FAILED
-    try:
-        measured = measure(rules, load_decisions(args.decisions), args.rules)
-    except ValueError as exc:
-        print(f"postedit: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    try:
-        report = json.loads((args.output / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        report = {}
-    by_rule = (report.get("edits") or {}).get("by_rule") or {}
-    words = int((report.get("audit") or {}).get("words") or 0)
-    rows = stats_table(rules, measured, words, {r: sum(c.values()) for r, c in by_rule.items()})
+    measured = measure(rules, load_decisions(args.decisions), args.rules)
+    figures = stats(rules, measured, read_report(args.output))
+    rows = figures["rules"]
     if args.json:
-        print(json.dumps({"rules": rows, **measured.report()}, ensure_ascii=False, indent=2))
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
         return EXIT_OK
     width = max((len(r["rule"]) for r in rows), default=4)
     print(

@@ -18,7 +18,16 @@ from dataclasses import dataclass
 
 import regex
 
-from .rules import REGEX_TIMEOUT, TOKEN_RE, Context, Rule, Words, name_form, normalise_line
+from .rules import (
+    REGEX_TIMEOUT,
+    TOKEN_RE,
+    Context,
+    Rule,
+    Words,
+    fold,
+    name_form,
+    normalise_line,
+)
 
 SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
 NO_CONTEXT = Context()
@@ -41,7 +50,7 @@ def exception_key(text: str, start: int, end: int) -> tuple[str, str, str]:
     `EXCEPTION_WORDS` words on each side within its sentence, white space folded."""
     lo, hi = sentence_around(text, start, end)
     return (
-        " ".join(text[start:end].split()),
+        fold(text[start:end]),
         " ".join(text[lo:start].split()[-EXCEPTION_WORDS:]),
         " ".join(text[end:hi].split()[:EXCEPTION_WORDS]),
     )

@@ -459,8 +459,13 @@ def _evidence(
     }
 
 
-def item_of(article: Article, stopwords: frozenset[str], config: DedupConfig) -> Item:
-    paragraphs = clean_paragraphs(article)
+def item_of(
+    article: Article,
+    stopwords: frozenset[str],
+    config: DedupConfig,
+    paragraphs: list[str] | None = None,  # the article's clean paragraphs, if already made
+) -> Item:
+    paragraphs = clean_paragraphs(article) if paragraphs is None else paragraphs
     return Item(
         id=article.id,
         length=sum(len(p) for p in paragraphs),

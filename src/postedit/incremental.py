@@ -104,8 +104,7 @@ class Cache:
 
     def load(self, article_id: str) -> Article:
         """The cached article, whatever its fingerprint (a run reads back what it cleaned)."""
-        data = json.loads(self.path(article_id).read_text(encoding="utf-8"))
-        return article_from_dict(data["article"])
+        return self.load_file(safe_name(article_id))
 
     def load_file(self, name: str) -> Article:
         """The article in the cache entry ``name`` (a file name without .json)."""

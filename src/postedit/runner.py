@@ -318,7 +318,10 @@ class Run:
                 want = fingerprint(found, self.rules, self.decisions, self.extra)
                 fingerprints[found.id] = want
                 hit = None if self.force else self.cache.get(found.id, want)
-                (todo if hit is None else hits).append(found if hit is None else hit)
+                if hit is None:
+                    todo.append(found)
+                else:
+                    hits.append(hit)
         self.sources.update(sources)
         self.fingerprints.update(fingerprints)
         self.errors += errors
@@ -344,9 +347,10 @@ class Run:
 
     def _keep(self, article: Article) -> None:
         stopwords = self.rules.stopwords_for(article.language)
-        self.items[article.id] = item_of(article, stopwords, self.settings.dedup)
+        paragraphs = clean_paragraphs(article)
+        self.items[article.id] = item_of(article, stopwords, self.settings.dedup, paragraphs)
         self.summaries[article.id] = Summary.of(article)
-        self.audit.add(article, sum(len(p.split()) for p in clean_paragraphs(article)))
+        self.audit.add(article, sum(len(p.split()) for p in paragraphs))
 
     @property
     def ids(self) -> list[str]:
@@ -397,11 +401,7 @@ class Run:
 
     def stats_page(self, report: dict[str, object]) -> str:
         """The rule-precision page as this run measured it (``postedit review`` serves it live)."""
-        by_rule = report["edits"]["by_rule"]  # type: ignore[index]
-        edits = {rule: sum(c.values()) for rule, c in by_rule.items()}
-        words = self.audit.words
-        table = trust.stats_table(self.rules, self.trust, words, edits)
-        return stats_page({"rules": table, **self.trust.report()})
+        return stats_page(trust.stats(self.rules, self.trust, report))
 
 
 def _clean_job(batch: Batch) -> tuple[list[Article], list[ReadError], dict[str, float]]:

@@ -29,8 +29,9 @@ from . import trust
 from .correct import exception_key, sentence_around
 from .decisions import append_decision, context_key, load_decisions
 from .incremental import Cache
+from .model import Article, Edit
 from .review import TOKEN_PLACEHOLDER, stats_page
-from .rules import EXCEPTIONS_FILE, RuleError, load_rules
+from .rules import EXCEPTIONS_FILE, RuleError, fold, load_rules
 from .write import atomic_write_text
 
 MAX_BODY = 4096
@@ -72,9 +73,9 @@ class ReviewServer(ThreadingHTTPServer):
             return {}
         return out
 
-    def known_edit(self, form: dict[str, str]) -> bool:
+    def known_edit(self, form: dict[str, str], records: dict[str, dict]) -> bool:
         """Is there an edit with this article, rule and text in the corpus?"""
-        record = self.records().get(form["article"])
+        record = records.get(form["article"])
         return record is not None and _find(record, form) is not None
 
     def edit_in_raw(self, form: dict[str, str]) -> tuple[str, int, int, str] | None:
@@ -84,18 +85,13 @@ class ReviewServer(ThreadingHTTPServer):
         except (OSError, ValueError, KeyError):
             return None
         for e in article.edits:
-            if e.rule == form["rule"] and context_key(article.raw, e.start, e.end) == (
-                form.get("before", ""),
-                form.get("left", ""),
-                form.get("right", ""),
-            ):
+            if _same_change(article, e, form):
                 return article.raw, e.start, e.end, e.after
         return None
 
-    def copies(self, form: dict[str, str], decision: dict) -> list[dict]:
+    def copies(self, form: dict[str, str], decision: dict, records: dict[str, dict]) -> list[dict]:
         """The decision, copied to the same change in the other members of the article's
         duplicate group (or story, with ``spread=story``)."""
-        records = self.records()
         me = records.get(form["article"])
         found = self.edit_in_raw(form)
         if me is None or found is None:
@@ -121,23 +117,11 @@ class ReviewServer(ThreadingHTTPServer):
                 article = cache.load(member["id"])
             except (OSError, ValueError, KeyError):
                 continue
-            for e in article.edits:
-                if e.rule != form["rule"] or e.after != after:
-                    continue
-                key = context_key(article.raw, e.start, e.end)
-                if key != (form["before"], form.get("left", ""), form.get("right", "")):
-                    continue  # the same change: the same text in the same words
-                before, left, right = key
-                out.append(
-                    {
-                        **decision,
-                        "article": member["id"],
-                        "before": before,
-                        "left": left,
-                        "right": right,
-                        "via": me["id"],
-                    }
-                )
+            out += [
+                {**decision, "article": member["id"], "via": me["id"]}
+                for e in article.edits
+                if e.after == after and _same_change(article, e, form)
+            ]
         return out
 
     def add_exception(self, form: dict[str, str]) -> Path | None:
@@ -168,7 +152,7 @@ class ReviewServer(ThreadingHTTPServer):
             "text": text,
             "left": left,
             "right": right,
-            "sentence": " ".join(raw[lo:hi].split()),
+            "sentence": fold(raw[lo:hi]),
             "article": form["article"],
         }
         path = Path(rule.path).parent / EXCEPTIONS_FILE
@@ -178,24 +162,18 @@ class ReviewServer(ThreadingHTTPServer):
         """Each rule's precision (live from the decisions file), support and edits per 10,000
         words (from the last run's report), and the demotions they lead to."""
         decisions = load_decisions(self.decisions)
-        try:
-            report = json.loads((self.output / "report.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            report = {}
-        by_rule = (report.get("edits") or {}).get("by_rule") or {}
-        edits = {rule: sum(c.values()) for rule, c in by_rule.items()}
-        words = int((report.get("audit") or {}).get("words") or 0)
         rules = None
         if self.rules_dir is not None:
             try:
                 rules = load_rules(self.rules_dir)
             except RuleError:
                 rules = None
-        if rules is None:
-            measured = trust.Trust(stats=trust.rule_stats(decisions))
-            return {"rules": trust.stats_table(None, measured, words, edits), **measured.report()}
-        measured = trust.measure(rules, decisions, self.rules_dir)
-        return {"rules": trust.stats_table(rules, measured, words, edits), **measured.report()}
+        measured = (
+            trust.measure(rules, decisions, self.rules_dir)
+            if rules is not None and self.rules_dir is not None
+            else trust.Trust(stats=trust.rule_stats(decisions))
+        )
+        return trust.stats(rules, measured, trust.read_report(self.output))
 
 
 def add_exception(path: Path, entry: dict[str, str]) -> bool:
@@ -221,12 +199,21 @@ def add_exception(path: Path, entry: dict[str, str]) -> bool:
     return True
 
 
+def _same_change(article: Article, edit: Edit, form: dict[str, str]) -> bool:
+    """Is ``edit`` the change the form decides: the same rule, text and words around it?"""
+    return edit.rule == form["rule"] and context_key(article.raw, edit.start, edit.end) == (
+        form.get("before", ""),
+        form.get("left", ""),
+        form.get("right", ""),
+    )
+
+
 def _find(record: dict, form: dict[str, str]) -> dict | None:
     return next(
         (
             e
             for e in record["edits"]
-            if e["rule"] == form["rule"] and " ".join(e["before"].split()) == form["before"]
+            if e["rule"] == form["rule"] and fold(e["before"]) == form["before"]
         ),
         None,
     )
@@ -333,7 +320,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         decision = form.get("decision")
         rule_off = decision == "off" and form.get("scope") in ("article", "source")
-        if not (decision in ("accept", "reject") or rule_off) or not self.server.known_edit(form):
+        records = self.server.records()  # read once for the check and the copies
+        known = self.server.known_edit(form, records)
+        if not (decision in ("accept", "reject") or rule_off) or not known:
             self._send(HTTPStatus.BAD_REQUEST, b"unknown edit or decision\n")
             return
         keep = ("article", "rule", "decision", "scope", "source") if rule_off else FIELDS[:6]
@@ -341,7 +330,7 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.writing:
             append_decision(self.server.decisions, line)
             if not rule_off:
-                for copy in self.server.copies(form, line):
+                for copy in self.server.copies(form, line, records):
                     append_decision(self.server.decisions, copy)
             if decision == "reject" and form.get("never") == "1":
                 self.server.add_exception(form)

@@ -16,6 +16,7 @@ until an ``auto`` decision hands the rule back to its measurements.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -249,3 +250,20 @@ def stats_table(
             }
         )
     return rows
+
+
+def stats(rules: Rules | None, trust: Trust, report: Mapping[str, Any]) -> dict[str, Any]:
+    """`stats_table` with the edit counts and words of a run's ``report.json``, and the policy
+    and demotions: what ``postedit rules stats``, the review server and each run show."""
+    by_rule = (report.get("edits") or {}).get("by_rule") or {}
+    words = int((report.get("audit") or {}).get("words") or 0)
+    edits = {rule: sum(counts.values()) for rule, counts in by_rule.items()}
+    return {"rules": stats_table(rules, trust, words, edits), **trust.report()}
+
+
+def read_report(output_dir: Path) -> dict[str, Any]:
+    """The last run's ``report.json`` in ``output_dir`` ({} if there is none)."""
+    try:
+        return json.loads((Path(output_dir) / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
