@@ -14,8 +14,9 @@ batches in the task runner, and keeps of each cleaned article only a summary (th
 goes to the cache until the corpus is written).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: a run started by a deployment (``serve``, a
+# worker) loads this module in a fresh process, where Prefect builds the parameter model from the
+# annotations; as strings, ``Annotated[...]`` cannot be resolved there and every run fails.
 import time
 from collections import Counter, deque
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Annotated, Literal
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 from pydantic import Field
@@ -35,7 +37,16 @@ from postedit.lock import output_lock
 from postedit.model import Article
 from postedit.read import ReadError, list_inputs
 from postedit.rules import Rules, load_rules
-from postedit.runner import Batch, Run, Settings, batches, summary_markdown
+from postedit.runner import (
+    MAX_REMOVAL,
+    Batch,
+    RemovalRefused,
+    Run,
+    Settings,
+    batches,
+    run_warnings,
+    summary_markdown,
+)
 
 BATCH_SIZE = 250
 IN_FLIGHT = 4  # clean-batch tasks submitted and not yet taken in (bounds the flow's memory)
@@ -50,13 +61,19 @@ def load_rules_task(rules_dir: Path) -> Rules:
 
 
 @task(name="read-articles", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def read_task(run: Run, paths: list[Path]) -> list[Article]:
+def read_task(run: Run, paths: list[Path], done: int, total: int) -> list[Article]:
     """Read a chunk of the input folder; return the articles changed since the last run (the
     run keeps the unchanged ones and the errors)."""
     errors = len(run.errors)
     todo = run.read(paths)
     logger = get_run_logger()
-    logger.info("Read %d files: %d articles to clean", len(paths), len(todo))
+    logger.info(
+        "Read files %d-%d of %d: %d articles to clean",
+        done + 1,
+        done + len(paths),
+        total,
+        len(todo),
+    )
     for error in run.errors[errors:]:
         logger.error("Cannot read %s: %s", error.source, error.message)
     return todo
@@ -104,6 +121,8 @@ def finish_task(run: Run, timings: dict[str, float]) -> dict:
         notice = run.settings.grammar.notice(None if language == "unknown" else language)
         logger.info("Grammar, %s articles: %s", language, notice)
     report = run.finish(timings)
+    for gone in report["removals"]:
+        logger.info("Removed %s (%s): no longer in the input", gone["id"], gone["source"] or "?")
     logger.info(
         "De-duplicated: %(candidate_pairs)d candidate pairs, %(duplicates)d duplicates, "
         "%(related)d related, %(stories)d stories",
@@ -127,20 +146,25 @@ def cleanup(
     source_language: Annotated[str | None, Field(pattern=LANGUAGE)] = None,
     batch_size: Annotated[int, Field(ge=1, le=100_000)] = BATCH_SIZE,
     dedup: dict[str, float] | None = None,
-    decisions: Path | None = Path("review/decisions.jsonl"),
+    decisions: Path | None = None,
     force: bool = False,
     grammar: Literal["auto", "harper", "languagetool", "off"] = "auto",
     languagetool_url: str | None = None,
     languagetool_local: bool = False,
+    max_removal: Annotated[float, Field(ge=0, le=1)] = MAX_REMOVAL,
 ) -> dict:
     """Clean the articles in ``input_dir`` with the packs in ``rules_dir`` into ``output_dir``.
 
     ``language`` and ``source_language`` apply to articles whose metadata does not say;
     ``dedup`` overrides de-duplication thresholds (the fields of ``postedit.dedup.DedupConfig``);
-    ``decisions`` is the editors' decisions file the run honours. Articles unchanged since the
-    last run into ``output_dir`` are not cleaned again unless ``force`` is set. ``grammar``
+    ``decisions`` is the editors' decisions file the run honours (default
+    ``OUTPUT/review/decisions.jsonl``, where ``postedit review`` records them). Articles
+    unchanged since the last run into ``output_dir`` are not cleaned again unless ``force`` is
+    set. ``grammar``
     picks the grammar checker (``auto``: LanguageTool at ``languagetool_url`` or, with
-    ``languagetool_local``, language-tool-python's own; else Harper for English).
+    ``languagetool_local``, language-tool-python's own; else Harper for English). A run that
+    would remove more than ``max_removal`` of the corpus (an empty or unmounted inbox) fails
+    with `RemovalRefused` and writes nothing.
     """
     if not Path(input_dir).is_dir():
         raise ValueError(f"input folder not found: {input_dir}")
@@ -155,17 +179,20 @@ def cleanup(
         dedup_config(dedup),
         decisions,
         GrammarSettings(grammar, languagetool_url, languagetool_local),
+        max_removal,
     )
+    logger = get_run_logger()
     with output_lock(output_dir):
         started = time.perf_counter()
         rules = load_rules_task(rules_dir)
-        run = Run(settings, rules, load_decisions(settings.decisions), force)
+        decisions = load_decisions(settings.decisions_file)
+        run = Run(settings, rules, decisions, force, run_id=flow_run.id)
         timings: Counter[str] = Counter({"load_rules": time.perf_counter() - started})
         started = time.perf_counter()
         pending: deque = deque()
         paths = list_inputs(settings.input_dir)
         for at in range(0, len(paths), batch_size):
-            todo = read_task(quote(run), paths[at : at + batch_size])
+            todo = read_task(quote(run), paths[at : at + batch_size], at, len(paths))
             # a Batch is opaque to Prefect and Dask alike: no quote() (Dask would unpack it)
             for batch in batches(todo, run.rules, run.decisions, batch_size, settings.grammar):
                 pending.append(clean_batch_task.submit(batch))
@@ -174,11 +201,19 @@ def cleanup(
         while pending:
             run.take(*pending.popleft().result())
         timings["clean"] = time.perf_counter() - started - run.timings["read"]
+        logger.info("Cleaned: %d articles read, %d errors", len(run.ids), len(run.errors))
+        try:  # here, not in a task: a refusal is not retried
+            run.check_removals()
+        except RemovalRefused as exc:
+            logger.error("%s", exc)
+            raise
         report = finish_task(quote(run), dict(timings))
     create_markdown_artifact(
         key="cleanup-summary", markdown=summary_markdown(report), description="postedit run summary"
     )
-    get_run_logger().info(
+    for warning in run_warnings(report):
+        logger.warning("%s", warning)
+    logger.info(
         "Cleanup done: %d articles, %d cleaned, %d unchanged, %d failed, %d removed; status %s",
         report["articles"],
         report["processed"],

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import ROOT, RULES, SEEDS
 from test_incremental import snapshot
 
@@ -147,37 +146,3 @@ def test_postedit_serve_without_a_server_says_what_to_do(tmp_path: Path) -> None
         [*command, "--cron", "every now and then"], env=env, capture_output=True, text=True
     )
     assert done.returncode == 2 and "--cron" in done.stderr
-
-
-def test_the_prefect_yaml_deployment_deploys_with_its_schedule(prefect_harness) -> None:
-    from flows.cleanup import cleanup
-
-    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
-    (entry,) = spec["deployments"]
-    path, name = entry["entrypoint"].split(":")
-    assert (ROOT / path).exists() and name == "cleanup"
-    cleanup.validate_parameters(entry["parameters"])  # the parameters fit the flow
-    env = server_env()
-    prefect = [sys.executable, "-m", "prefect"]
-    pool = entry["work_pool"]["name"]
-    subprocess.run(
-        [*prefect, "work-pool", "create", pool, "--type", "process", "--overwrite"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    done = subprocess.run(
-        [*prefect, "--no-prompt", "deploy", "--all"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    found = asyncio.run(deployment(f"cleanup/{entry['name']}"))
-    (schedule,) = found.schedules
-    assert schedule.schedule.cron == entry["schedules"][0]["cron"]
-    assert found.work_pool_name == pool and found.parameters == entry["parameters"]

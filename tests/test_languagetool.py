@@ -4,6 +4,8 @@ responses (tests/lt_replay.py). The responses follow LanguageTool's documented A
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import lt_replay
@@ -114,7 +116,7 @@ def test_an_error_status_is_a_warning_and_the_article_is_checked_next_run(
     server.mode = "error"
     grammar = GrammarSettings("auto", url=server.url, retries=1)
     report = run(inbox, out, grammar)
-    assert report["status"] == "ok" and report["articles"] == 1  # the run goes on
+    assert report["status"] == "partial" and report["articles"] == 1  # the run goes on
     (failure,) = report["grammar"]["failed"]
     assert failure["article"] == "talks" and "Internal Error" in failure["message"]
     record = records(out)["talks"]
@@ -125,6 +127,7 @@ def test_an_error_status_is_a_warning_and_the_article_is_checked_next_run(
     server.mode = "ok"
     again = run(inbox, out, grammar)
     assert again["processed"] == 1 and again["grammar"]["failed"] == []
+    assert again["status"] == "ok"
     assert "reccklessness" in grammar_edits(records(out)["talks"])
 
 
@@ -167,3 +170,30 @@ def test_languages_are_mapped_and_unchecked_ones_are_said_once(server, tmp_path:
     assert not any(
         e["stage"] == "grammar" for r in records(tmp_path / "none").values() for e in r["edits"]
     )
+
+
+def test_a_dead_languagetool_server_makes_the_run_partial_and_says_so(tmp_path: Path) -> None:
+    from conftest import free_port
+
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "talks.txt").write_text(ENGLISH, encoding="utf-8")
+    command = [sys.executable, "-m", "postedit.cli", "run", str(inbox), "-o", str(out)]
+    command += ["-r", str(RULES), "--language=en", "--no-prefect"]
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    done = subprocess.run(
+        [*command, f"--languagetool-url={dead}"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 3, done.stderr
+    assert "warning: grammar check failed for 1 article(s)" in done.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["status"] == "partial" and report["articles"] == 1
+    assert report["grammar"]["failed"][0]["article"] == "talks"
+
+    nothing = subprocess.run(
+        [*command, "--grammar=languagetool"], capture_output=True, text=True, timeout=300
+    )
+    assert nothing.returncode == 2 and "no server is configured" in nothing.stderr
+
+    off = subprocess.run([*command, "--grammar=off"], capture_output=True, text=True, timeout=300)
+    assert off.returncode == 0 and "warning" not in off.stderr

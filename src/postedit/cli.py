@@ -13,11 +13,13 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .decisions import decisions_path
 from .dedup import dedup_config
 from .grammar import BACKENDS, GrammarSettings
 from .rules import RuleError, Rules, describe, load_rules
+from .runner import MAX_REMOVAL, RemovalRefused, run_warnings
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY, EXIT_REFUSED = 0, 1, 2, 3, 4, 5
 
 DESCRIPTION = """\
 postedit turns machine-translated news into a clean, de-duplicated, reviewable corpus:
@@ -29,16 +31,24 @@ outputs (in --output):
   corpus.jsonl        one record per article (see docs/corpus.md and the JSON Schema)
   articles/<id>.txt   title, blank line, cleaned text
   diffs/<id>.diff     unified diff from the raw text to articles/<id>.txt (patch accepts it)
-  report.json         counts (processed, skipped, failed, removed), edits per rule, warnings,
-                      errors, per-stage timings
-  review/             the review site; cache/ the cleaned articles the next run reuses
+  report.json         the run (id, start, end, seconds), postedit and rules versions, counts
+                      (processed, skipped, failed, removed) and the removed articles, edits per
+                      rule, warnings, errors, per-stage timings
+  review/             the review site, and review/decisions.jsonl: the editors' decisions
+                      (postedit review records them; every run honours them)
+  cache/              the cleaned articles the next run reuses
 
 Runs are incremental: an article whose bytes, packs, review decisions and postedit version are
 unchanged since the last run into OUTPUT is not cleaned again (--force cleans everything).
 One run at a time writes to an output folder.
 
-exit status: 0 all articles cleaned, 3 some articles could not be read (see report.json),
-1 the run failed (e.g. a broken rule pack), 2 bad usage, 4 another run is writing to OUTPUT.
+A run that would remove more than --max-removal of the corpus (half of it, by default: an empty
+or unmounted input folder, say) removes nothing, writes nothing and exits with status 5.
+
+exit status: 0 all articles cleaned and checked, 3 partial: some articles could not be read,
+or the grammar checker asked for did not run (see report.json and the warnings), 1 the run
+failed (e.g. a broken rule pack), 2 bad usage, 4 another run is writing to OUTPUT, 5 refused:
+the run would have removed more of the corpus than --max-removal allows.
 
 examples:
   postedit run seeds --output output --language en --source-language ar
@@ -92,12 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _flow_options(serve)
-    serve.add_argument(
-        "--cron", required=True, metavar="EXPR", help='cron schedule, e.g. "*/30 * * * *"'
+    when = serve.add_mutually_exclusive_group(required=True)
+    when.add_argument("--cron", metavar="EXPR", help='cron schedule, e.g. "*/30 * * * *"')
+    when.add_argument(
+        "--interval", type=float, metavar="SECONDS", help="run every SECONDS instead of on a cron"
     )
     serve.add_argument("--timezone", default="UTC", help="time zone of the schedule (default UTC)")
     serve.add_argument(
-        "--name", default="postedit-cleanup", help="deployment name (default: postedit-cleanup)"
+        "--name",
+        default="postedit-serve",
+        help="deployment name (default: postedit-serve; prefect.yaml's is postedit-cleanup)",
     )
     serve.set_defaults(handler=cmd_serve)
 
@@ -110,16 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     review.add_argument("-o", "--output", type=Path, default=Path("output"), help="output folder")
-    review.add_argument(
-        "--decisions", type=Path, default=Path("review/decisions.jsonl"), metavar="FILE"
-    )
+    _decisions_option(review)
     review.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     review.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
     review.add_argument(
+        "-r",
         "--rules",
         type=Path,
-        default=Path("rules"),
-        help="rules folder where 'never in this context' records exceptions (default: rules)",
+        help="rules folder where 'never in this context' records exceptions "
+        "(default: the one the last run into OUTPUT used, from report.json)",
     )
     review.set_defaults(handler=cmd_review)
 
@@ -157,9 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _rules_option(stats)
     stats.add_argument("-o", "--output", type=Path, default=Path("output"), help="output folder")
-    stats.add_argument(
-        "--decisions", type=Path, default=Path("review/decisions.jsonl"), metavar="FILE"
-    )
+    _decisions_option(stats)
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
     stats.set_defaults(handler=cmd_rules_stats)
 
@@ -169,9 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = rules_commands.add_parser(name, help=what, description=what[0].upper() + what[1:])
         sub.add_argument("rule", help="the rule's full id")
-        sub.add_argument(
-            "--decisions", type=Path, default=Path("review/decisions.jsonl"), metavar="FILE"
-        )
+        sub.add_argument("-o", "--output", type=Path, default=Path("output"), help="output folder")
+        _decisions_option(sub)
         sub.set_defaults(handler=cmd_rules_decide, decision=name)
 
     diff = rules_commands.add_parser(
@@ -217,12 +227,14 @@ def _flow_options(parser: argparse.ArgumentParser) -> None:
         metavar="CODE",
         help="language the articles were translated from, where metadata does not say (e.g. ar)",
     )
+    _decisions_option(parser)
     parser.add_argument(
-        "--decisions",
-        type=Path,
-        default=Path("review/decisions.jsonl"),
-        metavar="FILE",
-        help="editors' decisions to honour (default: review/decisions.jsonl; see README)",
+        "--max-removal",
+        type=float,
+        default=MAX_REMOVAL,
+        metavar="SHARE",
+        help="the share of the corpus a run may remove, 0 to 1 (default: 0.5; 1 allows any): a "
+        "run that would remove more writes nothing and exits with status 5",
     )
     parser.add_argument(
         "--dedup",
@@ -270,6 +282,20 @@ def _flow_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _decisions_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--decisions",
+        type=Path,
+        metavar="FILE",
+        help="editors' decisions file (default: OUTPUT/review/decisions.jsonl, which every "
+        "run, serve and review into OUTPUT share)",
+    )
+
+
+def _decisions(args: argparse.Namespace) -> Path:
+    return args.decisions if args.decisions is not None else decisions_path(args.output)
+
+
 def _rules_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-r", "--rules", type=Path, default=Path("rules"), help="rules folder (default: rules)"
@@ -306,6 +332,15 @@ def _flow_params(args: argparse.Namespace) -> dict[str, object] | int:
     if args.batch_size < 1 or (args.workers is not None and args.workers < 1):
         print("postedit: --batch-size and --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    if not 0 <= args.max_removal <= 1:
+        print("postedit: --max-removal must be a share between 0 and 1", file=sys.stderr)
+        return EXIT_USAGE
+    missing = GrammarSettings(
+        args.grammar, args.languagetool_url, args.languagetool_local
+    ).unavailable()
+    if missing:
+        print(f"postedit: {missing}", file=sys.stderr)
+        return EXIT_USAGE
     return dict(
         input_dir=args.input,
         rules_dir=args.rules,
@@ -314,10 +349,11 @@ def _flow_params(args: argparse.Namespace) -> dict[str, object] | int:
         source_language=args.source_language,
         batch_size=args.batch_size,
         dedup=overrides or None,
-        decisions=args.decisions,
+        decisions=_decisions(args),
         grammar=args.grammar,
         languagetool_url=args.languagetool_url,
         languagetool_local=args.languagetool_local,
+        max_removal=args.max_removal,
     )
 
 
@@ -339,17 +375,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         check_free(args.output)  # say so now rather than after starting Prefect
         if args.no_prefect and not args.dask_address:
-            from .runner import Settings, cleanup
-
-            dedup = dedup_config(params.pop("dedup"))  # type: ignore[arg-type]
-            params.pop("batch_size")
-            grammar = GrammarSettings(
-                str(params.pop("grammar")),
-                params.pop("languagetool_url"),  # type: ignore[arg-type]
-                bool(params.pop("languagetool_local")),
-            )
-            settings = Settings(**params, dedup=dedup, grammar=grammar)  # type: ignore[arg-type]
-            report = cleanup(settings, force=args.force, workers=args.workers or 1)
+            report = _run_plain(args, params)
         elif args.no_prefect:
             print("postedit: --dask-address needs Prefect", file=sys.stderr)
             return EXIT_USAGE
@@ -358,6 +384,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except Busy as exc:
         print(f"postedit: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except RemovalRefused as exc:
+        print(f"postedit: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     if not args.quiet:
         by_action = report["edits"]["by_action"]
         print(
@@ -366,9 +395,51 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{report['failed']} failed, {report['removed']} removed "
             f"({by_action.get('fix', 0)} fixes, {by_action.get('flag', 0)} flags)"
         )
+        for gone in report["removals"]:
+            print(
+                f"postedit: removed {gone['id']} ({gone['source'] or '?'}): no longer in the input"
+            )
     for error in report["errors"]:
         print(f"postedit: {error['source']}: {error['message']}", file=sys.stderr)
-    return EXIT_PARTIAL if report["failed"] else EXIT_OK
+    for warning in run_warnings(report):
+        print(f"postedit: warning: {warning}", file=sys.stderr)
+    return EXIT_PARTIAL if report["status"] == "partial" else EXIT_OK
+
+
+def _run_plain(args: argparse.Namespace, params: dict[str, object]) -> dict:
+    """``run --no-prefect``: the library's cleanup, with a progress display on a terminal."""
+    from .runner import Settings, cleanup
+
+    dedup = dedup_config(params.pop("dedup"))  # type: ignore[arg-type]
+    params.pop("batch_size")
+    grammar = GrammarSettings(
+        str(params.pop("grammar")),
+        params.pop("languagetool_url"),  # type: ignore[arg-type]
+        bool(params.pop("languagetool_local")),
+    )
+    settings = Settings(**params, dedup=dedup, grammar=grammar)  # type: ignore[arg-type]
+    workers = args.workers or 1
+    if args.quiet or not sys.stderr.isatty():
+        return cleanup(settings, force=args.force, workers=workers)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        stages = {
+            "clean": bar.add_task("cleaning (input files)", total=None),
+            "write": bar.add_task("writing (articles)", total=None, visible=False),
+        }
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(stages[stage], completed=done, total=total, visible=True)
+
+        return cleanup(settings, force=args.force, workers=workers, progress=progress)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -378,8 +449,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     params = _flow_params(args)
     if isinstance(params, int):
         return params
+    if args.interval is not None and args.interval <= 0:
+        print("postedit: --interval must be a positive number of seconds", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        CronSchedule(cron=args.cron, timezone=args.timezone)
+        if args.cron is not None:
+            CronSchedule(cron=args.cron, timezone=args.timezone)
     except ValueError as exc:
         print(f"postedit: --cron/--timezone: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -390,12 +465,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    for key in ("input_dir", "rules_dir", "output_dir", "decisions"):  # runs may start elsewhere
+    for key in ("input_dir", "rules_dir", "output_dir", "decisions"):  # runs start elsewhere
         if params[key] is not None:
             params[key] = str(Path(params[key]).resolve())  # type: ignore[arg-type]
     _flow(args).serve(
         name=args.name,
         cron=args.cron,
+        interval=args.interval,
+        limit=1,  # one run at a time, as prefect.yaml's concurrency_limit: a run that falls
+        global_limit=1,  # due while another is writing waits for it instead of failing
         parameters=params,
         description=f"postedit cleanup of {params['input_dir']} into {params['output_dir']}",
         tags=["postedit"],
@@ -405,16 +483,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from .server import serve
+    from .trust import read_report
 
     if not (args.output / "review" / "index.html").exists():
         print(
             f"postedit: no review site in {args.output}: run 'postedit run' first", file=sys.stderr
         )
         return EXIT_USAGE
-    rules_dir = args.rules if args.rules.is_dir() else None
+    rules_dir = args.rules or Path(str(read_report(args.output).get("rules") or "rules"))
+    if not rules_dir.is_dir():
+        print(
+            f"postedit: rules folder not found: {rules_dir} ('never in this context' records "
+            "exceptions there): give the rules the corpus was cleaned with, --rules FOLDER",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    args.decisions = _decisions(args)
     server = serve(args.output, args.decisions, args.host, args.port, rules_dir)
     host, port = server.server_address[:2]
     print(f"postedit: reviewing {args.output} at http://{host}:{port}/ (Ctrl-C to stop)")
+    print(f"postedit: decisions go to {args.decisions}, exceptions to the packs in {rules_dir}")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -467,7 +555,7 @@ def cmd_rules_stats(args: argparse.Namespace) -> int:
     rules = _load(args.rules)
     if rules is None:
         return EXIT_FAILED
-    measured = measure(rules, load_decisions(args.decisions), args.rules)
+    measured = measure(rules, load_decisions(_decisions(args)), args.rules)
     figures = stats(rules, measured, read_report(args.output))
     rows = figures["rules"]
     if args.json:
@@ -500,7 +588,9 @@ def cmd_rules_stats(args: argparse.Namespace) -> int:
 def cmd_rules_decide(args: argparse.Namespace) -> int:
     from .decisions import append_decision
 
-    append_decision(args.decisions, {"decision": args.decision, "rule": args.rule, "scope": "rule"})
+    append_decision(
+        _decisions(args), {"decision": args.decision, "rule": args.rule, "scope": "rule"}
+    )
     print(f"postedit: {args.rule}: {args.decision} (the next run applies it)")
     return EXIT_OK
 

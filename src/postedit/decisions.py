@@ -117,6 +117,16 @@ class Decisions:
         return self.edits.get((article, rule, *context_key(raw, start, end)))
 
 
+DECISIONS_FILE = Path("review") / "decisions.jsonl"
+
+
+def decisions_path(output_dir: Path) -> Path:
+    """Where the decisions about the corpus in ``output_dir`` live by default: with the corpus,
+    so that runs (``postedit run``, ``serve``, a worker) and ``postedit review`` started from any
+    folder share them."""
+    return Path(output_dir) / DECISIONS_FILE
+
+
 def load_decisions(path: Path | None) -> Decisions:
     """The decisions in ``path``; a line that is not valid JSON is skipped (a torn last write)."""
     if path is None or not path.exists():

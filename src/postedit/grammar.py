@@ -84,6 +84,15 @@ class GrammarSettings:
             return "harper"
         return None
 
+    def unavailable(self) -> str | None:
+        """Why the checker asked for cannot run at all, or None."""
+        if self.backend == "languagetool" and not (self.url or self.local):
+            return (
+                "LanguageTool was asked for (--grammar languagetool) but no server is configured "
+                "(--languagetool-url or $POSTEDIT_LANGUAGETOOL_URL, or --languagetool-local)"
+            )
+        return None
+
     def notice(self, language: str | None) -> str:
         """Why articles in ``language`` are checked by a checker, or why they are not."""
         name = self.checker_name(language)

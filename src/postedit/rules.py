@@ -150,6 +150,14 @@ class Rules:
     def languages(self) -> tuple[str, ...]:
         return tuple(sorted({r.language for r in self.rules}))
 
+    @property
+    def version(self) -> str:
+        """The rules' version: the first 12 hex digits of a hash of every pack file's bytes."""
+        digest = hashlib.sha256()
+        for path, _, _, sha in sorted(self.packs):
+            digest.update(f"{path}\0{sha}\0".encode())
+        return digest.hexdigest()[:12]
+
     def digest_for(self, language: str | None, source_language: str | None) -> str:
         """A hash of the bytes of every pack file that applies to articles in ``language``
         translated from ``source_language``: it changes when any rule they can meet changes."""

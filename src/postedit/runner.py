@@ -7,15 +7,17 @@ tests, the benchmarks and ``postedit run --no-prefect`` call.
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from . import __version__, trust
 from .audit import Audit
-from .decisions import Decisions, load_decisions
+from .decisions import Decisions, decisions_path, load_decisions
 from .dedup import (
     DedupConfig,
     Item,
@@ -39,6 +41,15 @@ from .write import STATE_FILE, write_corpus, write_if_changed
 
 PROCESS_BATCH = 200  # articles per job when cleaning in processes
 READ_CHUNK = 250  # input files read at a time (a run holds one chunk's texts, not the corpus)
+MAX_REMOVAL = 0.5  # a run may remove at most this share of the corpus unless told otherwise
+
+# (stage, done, total): how far a run is, for a progress display ("clean": input files,
+# "write": articles)
+Progress = Callable[[str, int, int], None]
+
+
+class RemovalRefused(Exception):
+    """A run would remove more of the corpus than its settings allow; it wrote nothing."""
 
 
 @dataclass(frozen=True)
@@ -51,12 +62,17 @@ class Settings:
     language: str | None = None
     source_language: str | None = None
     dedup: DedupConfig = field(default_factory=DedupConfig)
-    decisions: Path | None = None  # editors' decisions (review/decisions.jsonl)
+    decisions: Path | None = None  # editors' decisions; None: OUTPUT/review/decisions.jsonl
     grammar: GrammarSettings = field(default_factory=GrammarSettings)
+    max_removal: float = MAX_REMOVAL  # share of the corpus a run may remove (1: any)
 
     @property
     def defaults(self) -> ReadDefaults:
         return ReadDefaults(language=self.language, source_language=self.source_language)
+
+    @property
+    def decisions_file(self) -> Path:
+        return self.decisions if self.decisions is not None else decisions_path(self.output_dir)
 
 
 def clean_batch(
@@ -139,21 +155,23 @@ def build_report(
     were in the previous corpus but are no longer in the input.
     """
     errors = list(errors)
+    grammar = grammar_summary(settings.grammar, articles)
     by_rule = count_edits(articles)
     by_action: Counter[str] = Counter()
     for counts in by_rule.values():
         by_action.update(counts)
     return {
         "postedit_version": __version__,
-        "input": str(settings.input_dir),
-        "rules": str(settings.rules_dir),
+        "input": str(Path(settings.input_dir).resolve()),
+        "rules": str(Path(settings.rules_dir).resolve()),  # where `postedit review` records
+        # exceptions
         "rule_count": len(rules.rules),
         "articles": len(articles),
         "processed": len(articles) - skipped,
         "skipped": skipped,
         "failed": len(errors),
         "removed": removed,
-        "status": "partial" if errors else "ok",
+        "status": "partial" if errors or grammar["failed"] or grammar["unavailable"] else "ok",
         "edits": {"by_action": dict(sorted(by_action.items())), "by_rule": by_rule},
         "per_article": {
             a.id: dict(sorted(Counter(e.action for e in a.edits).items())) for a in articles
@@ -165,7 +183,7 @@ def build_report(
         ],
         "errors": [{"source": e.source, "message": e.message} for e in errors],
         "dedup": dedup_summary(dedup, {a.id for a in articles}),
-        "grammar": grammar_summary(settings.grammar, articles),
+        "grammar": grammar,
         "languages": language_summary(rules, articles),
         "timings": {k: round(v, 4) for k, v in sorted(timings.items())},
     }
@@ -209,12 +227,31 @@ def grammar_summary(
     return {
         "backend": grammar.backend,
         "languagetool": grammar.url or ("local" if grammar.local else None),
+        "unavailable": grammar.unavailable(),
         "languages": {
             lang: {"articles": n, "notice": grammar.notice(None if lang == "unknown" else lang)}
             for lang, n in sorted(languages.items())
         },
         "failed": failed,
     }
+
+
+def run_warnings(report: Mapping[str, object]) -> list[str]:
+    """What an operator must hear about a run beyond its errors: a grammar checker that was
+    asked for and did not run (the run is then ``partial``)."""
+    grammar = report.get("grammar")
+    if not isinstance(grammar, dict):
+        return []
+    out = []
+    if grammar.get("unavailable"):
+        out.append(f"grammar not checked: {grammar['unavailable']}")
+    failed = grammar.get("failed") or []
+    if failed:
+        out.append(
+            f"grammar check failed for {len(failed)} article(s), which the next run checks "
+            f"again; first: {failed[0]['article']}: {failed[0]['message']}"
+        )
+    return out
 
 
 def dedup_summary(result: Result | None, current: set[str]) -> dict[str, int]:
@@ -267,9 +304,19 @@ class Run:
     """
 
     def __init__(
-        self, settings: Settings, rules: Rules, decisions: Decisions, force: bool = False
+        self,
+        settings: Settings,
+        rules: Rules,
+        decisions: Decisions,
+        force: bool = False,
+        run_id: str | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.settings, self.decisions, self.force = settings, decisions, force
+        self.run_id = run_id or str(uuid.uuid4())
+        self.started = datetime.now(UTC)
+        self.progress = progress
+        self.rules_version = rules.version
         # the rules as editors' decisions left them: demoted where measured below the policy
         self.trust = trust.measure(rules, decisions, settings.rules_dir)
         self.rules = trust.apply(rules, self.trust)
@@ -292,7 +339,9 @@ class Run:
         for at in range(0, len(paths), size):
             todo = self.read(paths[at : at + size])
             if todo:
-                yield todo
+                yield todo  # resumed once the caller has cleaned (or handed out) the chunk
+            if self.progress:
+                self.progress("clean", min(at + size, len(paths)), len(paths))
 
     def read(self, paths: Sequence[Path]) -> list[Article]:
         """The articles in ``paths`` that must be cleaned; errors and unchanged articles are
@@ -369,8 +418,7 @@ class Run:
     def finish(self, timings: Mapping[str, float] = ()) -> dict[str, object]:
         """De-duplicate the whole corpus (unchanged and newly cleaned articles) and write it."""
         self.timings.update(timings)
-        current = {safe_name(i) for i in self.sources}
-        removed = len(self.cache.ids() - current)
+        removed = self.check_removals()
         mark = time.perf_counter()
         earlier = read_json(self.settings.output_dir / STATE_FILE)
         result, state = deduplicate_items(
@@ -389,15 +437,74 @@ class Run:
             dict(self.timings),
             result,
             self.skipped,
-            removed,
+            len(removed),
         )
+        report["removals"] = self.describe(removed)
+        report["run"] = {
+            "id": self.run_id,
+            "started": self.started.isoformat(timespec="milliseconds"),
+        }
+        report["rules_version"] = self.rules_version
         report["trust"] = self.trust.report()
         measured = {r: (st.precision, st.support) for r, st in self.trust.stats.items()}
         report["audit"] = self.audit.report(measured)
         stats = self.stats_page(report)
-        write_corpus(self.settings.output_dir, self, report, result.clusters, result.report, state)
+        write_corpus(
+            self.settings.output_dir,
+            self,
+            report,
+            result.clusters,
+            result.report,
+            state,
+            progress=(lambda done, total: self.progress("write", done, total))
+            if self.progress
+            else None,
+        )
         write_if_changed(self.settings.output_dir / "review" / "stats.html", stats, False)
         return report
+
+    def check_removals(self) -> list[str]:
+        """The file names of the published articles this run would remove (no longer in the
+        input, or no longer readable); raises `RemovalRefused`, before anything is written, if
+        they are more than ``settings.max_removal`` of the corpus."""
+        folder = self.settings.output_dir / "articles"
+        published = (
+            {p.stem for p in folder.glob("*.txt") if not p.name.startswith(".")}
+            if folder.is_dir()
+            else set()
+        )
+        gone = sorted(published - {safe_name(i) for i in self.ids})
+        share = len(gone) / len(published) if published else 0.0
+        if gone and share > self.settings.max_removal:
+            raise RemovalRefused(self.refusal(gone, len(published)))
+        return gone
+
+    def refusal(self, gone: list[str], published: int) -> str:
+        inputs = len(self.sources) + len(self.errors)
+        why = (
+            f"the input folder {self.settings.input_dir} holds no articles"
+            if inputs == 0
+            else f"{len(self.ids)} of the {inputs} inputs in {self.settings.input_dir} were read"
+        )
+        shown = ", ".join(d["id"] for d in self.describe(gone[:10]))
+        more = f" and {len(gone) - 10} more" if len(gone) > 10 else ""
+        return (
+            f"refusing to remove {len(gone)} of the {published} articles in "
+            f"{self.settings.output_dir} ({len(gone) / published:.0%}, more than the "
+            f"{self.settings.max_removal:.0%} allowed): {why}. Nothing was written. Would remove: "
+            f"{shown}{more}. If the input is right, run again with --max-removal 1."
+        )
+
+    def describe(self, names: Iterable[str]) -> list[dict[str, str]]:
+        """The id and source of published articles, by file name (from their cache entries)."""
+        out = []
+        for name in names:
+            try:
+                article = self.cache.load_file(name)
+                out.append({"id": article.id, "source": article.source})
+            except (OSError, ValueError, KeyError, TypeError):
+                out.append({"id": name, "source": ""})
+        return out
 
     def stats_page(self, report: dict[str, object]) -> str:
         """The rule-precision page as this run measured it (``postedit review`` serves it live)."""
@@ -410,17 +517,22 @@ def _clean_job(batch: Batch) -> tuple[list[Article], list[ReadError], dict[str, 
     return done, failed, dict(timings)
 
 
-def cleanup(settings: Settings, force: bool = False, workers: int = 1) -> dict[str, object]:
+def cleanup(
+    settings: Settings, force: bool = False, workers: int = 1, progress: Progress | None = None
+) -> dict[str, object]:
     """Read, clean and write one folder; return the report (also written to report.json).
 
     Articles unchanged since the last run into the same output are not cleaned again (see
     `postedit.incremental`); ``force`` cleans everything. ``workers`` > 1 cleans in that many
     processes, with a few batches in flight at a time. Holds the output folder's lock.
+    ``progress`` is told how far the run is. Raises `RemovalRefused` (having written nothing)
+    if the run would remove more of the corpus than ``settings.max_removal``.
     """
     with output_lock(settings.output_dir):
         started = time.perf_counter()
         rules = load_rules(settings.rules_dir)
-        run = Run(settings, rules, load_decisions(settings.decisions), force)
+        decisions = load_decisions(settings.decisions_file)
+        run = Run(settings, rules, decisions, force, progress=progress)
         run.timings["load_rules"] = time.perf_counter() - started
         if workers <= 1:
             for todo in run.chunks():

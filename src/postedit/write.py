@@ -11,13 +11,15 @@ dies half-way leaves the previous corpus in place.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import tempfile
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -54,6 +56,27 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+@functools.cache
+def file_mode() -> int:
+    """The permissions a plain ``open()`` would give a new file: 0666 less the umask (files made
+    with `tempfile.mkstemp` start at 0600, which would hide the corpus from its readers)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            umask = next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        umask = os.umask(0o022)  # no /proc: read it the only other way there is
+        os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _temporary(folder: Path, suffix: str) -> tuple[int, str]:
+    """A new temporary file in ``folder`` (for a rename over its target), with the permissions
+    the umask gives new files."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    os.fchmod(fd, file_mode())
+    return fd, tmp
+
+
 def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
     """Write ``text`` (UTF-8, newlines untranslated) to ``path`` atomically.
 
@@ -63,7 +86,7 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    fd, tmp = _temporary(path.parent, path.suffix)
     try:
         with open(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -168,7 +191,7 @@ class _Streamed:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        fd, self.tmp = _temporary(path.parent, path.suffix)
         self.handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
         self.digest = hashlib.sha256()
 
@@ -206,6 +229,16 @@ def _sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def _stamp_finished(report: dict[str, Any]) -> None:
+    """The run's end, as the report is written: ``run.finished`` and ``run.seconds``."""
+    run = report.get("run")
+    if isinstance(run, dict) and run.get("started"):
+        now = datetime.now(UTC)
+        run["finished"] = now.isoformat(timespec="milliseconds")
+        started = datetime.fromisoformat(run["started"])
+        run["seconds"] = round((now - started).total_seconds(), 3)
+
+
 def write_corpus(
     output_dir: Path,
     articles: Iterable[Article] | Source,
@@ -214,6 +247,7 @@ def write_corpus(
     cluster_report: dict[str, Any] | None = None,
     dedup_state: dict[str, Any] | None = None,
     cache_entries: dict[str, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     """Write ``articles/<name>.txt``, ``diffs/<name>.diff`` and a review page per article, the
     de-duplication files, ``corpus.jsonl`` (sorted by id), the cache entries of the articles
@@ -225,7 +259,8 @@ def write_corpus(
     one article, not the corpus.
 
     Returns counts of article, diff and review files ``written``, ``unchanged`` (left alone)
-    and ``removed``; they are also the report's ``outputs``. Raises ValueError, before writing
+    and ``removed``; they are also the report's ``outputs``. ``progress`` is told (done, total)
+    every 100 articles and at the end. Raises ValueError, before writing
     anything, if two articles would share a file name (the same id, or ids with one safe name).
     """
     started = time.perf_counter()
@@ -243,7 +278,9 @@ def write_corpus(
     corpus = _Streamed(output_dir / "corpus.jsonl")
     kept = _Streamed(output_dir / "corpus.dedup.jsonl")
     try:
-        for article_id in ids:
+        for done, article_id in enumerate(ids):
+            if progress and done % 100 == 0:
+                progress(done, len(ids))
             article = source.get(article_id)
             name = names[article_id]
             record = corpus_record(article, (clusters or {}).get(article_id))
@@ -259,6 +296,8 @@ def write_corpus(
             if record["cluster"]["role"] != "duplicate":
                 kept.write(line)
             rows.append(index_row(record))
+        if progress:
+            progress(len(ids), len(ids))
         if cluster_report is not None:
             write_if_changed(output_dir / "clusters.json", json_text(cluster_report), False)
         if dedup_state is not None:
@@ -285,5 +324,6 @@ def write_corpus(
     _remove_stale(output_dir / CACHE_DIR, ".json", {f"{n}.json" for n in kept_names})
     report["outputs"] = dict(counts)
     report.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
+    _stamp_finished(report)
     write_if_changed(output_dir / "report.json", json_text(report))
     return counts
