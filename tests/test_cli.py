@@ -99,3 +99,18 @@ def test_dedup_thresholds_are_settings(tmp_path: Path, capsys) -> None:
     assert not json.loads(
         (tmp_path / "clusters.json").read_text()
     )  # no story with 99 shared passages
+
+
+def test_review_refuses_to_start_without_the_rules_the_corpus_was_cleaned_with(
+    tmp_path: Path, capsys
+) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    out = tmp_path / "out"
+    run = seed_run(out)
+    run[run.index(str(RULES))] = str(rules)
+    assert main(run) == 0
+    shutil.rmtree(rules)  # moved away since: 'never in this context' would have nowhere to go
+    capsys.readouterr()
+    assert main(["review", "-o", str(out), "--port", "0"]) == 2
+    assert f"rules folder not found: {rules}" in capsys.readouterr().err

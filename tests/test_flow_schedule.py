@@ -19,7 +19,8 @@ pytestmark = pytest.mark.flow
 
 
 def without_timings(report: dict) -> dict:
-    return {k: v for k, v in report.items() if k not in ("timings", "outputs")}
+    """The report less what differs from run to run: timings, outputs and the run itself."""
+    return {k: v for k, v in report.items() if k not in ("timings", "outputs", "run")}
 
 
 async def deployment(name: str):
@@ -146,3 +147,20 @@ def test_postedit_serve_without_a_server_says_what_to_do(tmp_path: Path) -> None
         [*command, "--cron", "every now and then"], env=env, capture_output=True, text=True
     )
     assert done.returncode == 2 and "--cron" in done.stderr
+
+
+def test_a_flow_run_over_an_emptied_inbox_fails_and_writes_nothing(
+    prefect_harness, tmp_path: Path
+) -> None:
+    from flows.cleanup import cleanup
+
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    shutil.copytree(SEEDS, inbox)
+    params = dict(input_dir=inbox, rules_dir=RULES, output_dir=out, language="en", grammar="off")
+    cleanup(**params)
+    before = {**snapshot(out), "report.json": (out / "report.json").read_bytes()}
+    for path in inbox.iterdir():
+        path.unlink()
+    state = cleanup(**params, return_state=True)
+    assert state.is_failed() and "refusing to remove 5 of the 5 articles" in state.message
+    assert {**snapshot(out), "report.json": (out / "report.json").read_bytes()} == before

@@ -5,6 +5,8 @@ completed and written the corpus."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,11 +16,13 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from conftest import ROOT, RULES, SEEDS
+from conftest import ROOT, RULES, SEEDS, free_port
 
 pytestmark = pytest.mark.flow
 
 SEED_COUNT = len(list(SEEDS.glob("*.*")))
+S002 = "002_886702d4e5dac6fe"
+TRUCE = "en.from-ar.truth-truce"
 
 
 def api(env: dict[str, str], path: str, body: dict | None = None):
@@ -98,37 +102,96 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def test_a_run_scheduled_by_postedit_serve_completes(prefect_server, tmp_path: Path) -> None:
-    inbox, out = tmp_path / "inbox", tmp_path / "corpus"
+def review_decides(out: Path, desk: Path, env: dict[str, str]) -> tuple[str, str]:
+    """``postedit review -o OUT`` started in another folder, and one decision taken on its page:
+    the truce rule turned off for S002's source. Returns what review printed, and the decision
+    file's text."""
+    port = free_port()
+    desk.mkdir()
+    review = ["review", "-o", os.path.relpath(out, desk), f"--port={port}"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "postedit.cli", *review],
+        cwd=desk,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        said = proc.stdout.readline() + proc.stdout.readline()
+        base = f"http://127.0.0.1:{port}"
+        page = httpx.get(f"{base}/articles/{S002}.html", timeout=10).text
+        token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+        form = {
+            "article": S002,
+            "rule": TRUCE,
+            "before": "truth",
+            "decision": "off",
+            "scope": "source",
+            "source": f"{S002}.txt",
+            "token": token,
+        }
+        headers = {"Origin": base, "Referer": f"{base}/articles/{S002}.html"}
+        answer = httpx.post(f"{base}/decide", data=form, headers=headers, timeout=10)
+        assert answer.status_code == 303, answer.text
+    finally:
+        stop(proc)
+    return said, (out / "review" / "decisions.jsonl").read_text()
+
+
+def truce_edits(out: Path) -> int:
+    for line in (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["id"] == S002:
+            return sum(e["rule"] == TRUCE for e in record["edits"])
+    raise AssertionError(f"{S002} is not in the corpus")
+
+
+def test_a_run_scheduled_by_postedit_serve_completes_and_honours_review(
+    prefect_server, tmp_path: Path
+) -> None:
+    """serve, started in one folder, runs on its schedule; review, started in another, records a
+    decision that the next scheduled run honours: both use the corpus's own decisions file."""
+    inbox, out, rules = tmp_path / "inbox", tmp_path / "corpus", tmp_path / "rules"
     shutil.copytree(SEEDS, inbox)
+    shutil.copytree(RULES, rules)
     log = tmp_path / "serve.log"
+    (tmp_path / "ops").mkdir()
     command = [
         sys.executable,
         "-m",
         "postedit.cli",
         "serve",
-        str(inbox),
+        "../inbox",
         "-o",
-        str(out),
+        "../corpus",
         "-r",
-        str(RULES),
+        "../rules",
         "--language=en",
         "--source-language=ar",
         "--interval=5",
         "--name=every-five-seconds",
     ]
-    with log.open("wb") as sink:  # started elsewhere: paths must not depend on the directory
+    with log.open("wb") as sink:
         proc = subprocess.Popen(
-            command, cwd=tmp_path, env=prefect_server, stdout=sink, stderr=subprocess.STDOUT
+            command, cwd=tmp_path / "ops", env=prefect_server, stdout=sink, stderr=subprocess.STDOUT
         )
         try:
             run = wait_for_scheduled_run(prefect_server, "cleanup/every-five-seconds", proc, log)
+            assert len(corpus_ids(out)) == SEED_COUNT and truce_edits(out) == 3
+            report = json.loads((out / "report.json").read_text())
+            assert report["status"] == "ok" and report["run"]["id"] == run["id"]
+            check_visible_in_the_api(prefect_server, run)
+
+            said, decided = review_decides(out, tmp_path / "desk", prefect_server)
+            assert f"exceptions to the packs in {rules}" in said  # the rules the runs use
+            assert TRUCE in decided
+            deadline = time.monotonic() + 120
+            while truce_edits(out):  # the next scheduled run takes the decision in
+                assert proc.poll() is None and time.monotonic() < deadline, output_of(proc, log)
+                time.sleep(1)
         finally:
             stop(proc)
-    assert len(corpus_ids(out)) == SEED_COUNT
-    report = json.loads((out / "report.json").read_text())
-    assert report["status"] == "ok" and report["run"]["id"] == run["id"]
-    check_visible_in_the_api(prefect_server, run)
 
 
 def test_a_run_scheduled_by_the_prefect_yaml_deployment_completes_on_a_worker(
