@@ -160,11 +160,10 @@ def cleanup(
     ``decisions`` is the editors' decisions file the run honours (default
     ``OUTPUT/review/decisions.jsonl``, where ``postedit review`` records them). Articles
     unchanged since the last run into ``output_dir`` are not cleaned again unless ``force`` is
-    set. ``grammar``
-    picks the grammar checker (``auto``: LanguageTool at ``languagetool_url`` or, with
-    ``languagetool_local``, language-tool-python's own; else Harper for English). A run that
-    would remove more than ``max_removal`` of the corpus (an empty or unmounted inbox) fails
-    with `RemovalRefused` and writes nothing.
+    set. ``grammar`` picks the grammar checker (``auto``: LanguageTool at ``languagetool_url``
+    or, with ``languagetool_local``, language-tool-python's own; else Harper for English). A
+    run that would remove more than ``max_removal`` of the corpus (an empty or unmounted inbox)
+    fails with `RemovalRefused` and writes nothing.
     """
     if not Path(input_dir).is_dir():
         raise ValueError(f"input folder not found: {input_dir}")

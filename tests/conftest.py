@@ -33,6 +33,42 @@ def prefect_harness(tmp_path_factory):
         yield
 
 
+def cli_run(inbox: Path, out: Path, *extra: str) -> list[str]:
+    """``postedit run`` of ``inbox`` into ``out`` as a command line: English from Arabic, the
+    project's rules, without Prefect and without the grammar checker (what these runs test is
+    the run, not the checker)."""
+    import sys
+
+    return [
+        sys.executable,
+        "-m",
+        "postedit.cli",
+        "run",
+        str(inbox),
+        "-o",
+        str(out),
+        "-r",
+        str(RULES),
+        "--language=en",
+        "--source-language=ar",
+        "--no-prefect",
+        "--grammar=off",
+        *extra,
+    ]
+
+
+def stop(proc) -> None:
+    """End a server or worker process started by a test: politely, then not."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     import socket
 
@@ -88,9 +124,5 @@ def prefect_server(tmp_path_factory):
     try:
         yield env
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()

@@ -8,12 +8,11 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import RULES, SEEDS
+from conftest import RULES, SEEDS, cli_run
 from test_incremental import snapshot
 
 from postedit.grammar import GrammarSettings
@@ -40,23 +39,7 @@ def runs(tmp_path_factory) -> dict[str, Path]:
 
 
 def command(inbox: Path, out: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "postedit.cli",
-        "run",
-        str(inbox),
-        "-o",
-        str(out),
-        "-r",
-        str(RULES),
-        "--language=en",
-        "--source-language=ar",
-        f"--decisions={inbox.parent / 'no-decisions.jsonl'}",
-        "--no-prefect",
-        "--grammar=off",  # what is timed and killed here is the run, not the checker
-        "-q",
-    ]
+    return cli_run(inbox, out, f"--decisions={inbox.parent / 'no-decisions.jsonl'}", "-q")
 
 
 def check_readable(out: Path, ref1: Path, ref2: Path) -> bool:

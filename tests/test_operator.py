@@ -11,32 +11,12 @@ import select
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import RULES, SEEDS
+from conftest import SEEDS, cli_run
 
 SEED_IDS = sorted(p.stem for p in SEEDS.glob("*.txt"))
-
-
-def command(inbox: Path, out: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "postedit.cli",
-        "run",
-        str(inbox),
-        "-o",
-        str(out),
-        "-r",
-        str(RULES),
-        "--language=en",
-        "--source-language=ar",
-        "--grammar=off",
-        "--no-prefect",
-        *extra,
-    ]
 
 
 def everything(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -53,7 +33,7 @@ def everything(folder: Path) -> dict[str, tuple[bytes, int]]:
 def published(tmp_path: Path) -> tuple[Path, Path]:
     inbox, out = tmp_path / "inbox", tmp_path / "corpus"
     shutil.copytree(SEEDS, inbox)
-    done = subprocess.run(command(inbox, out), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(cli_run(inbox, out), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return inbox, out
 
@@ -63,7 +43,7 @@ def test_an_empty_inbox_leaves_the_corpus_byte_identical_and_says_why(published)
     before = everything(out)
     for path in inbox.iterdir():
         path.unlink()
-    done = subprocess.run(command(inbox, out), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(cli_run(inbox, out), capture_output=True, text=True, timeout=300)
     assert done.returncode == 5
     assert "refusing to remove 5 of the 5 articles" in done.stderr
     assert "holds no articles" in done.stderr and "Nothing was written" in done.stderr
@@ -71,13 +51,13 @@ def test_an_empty_inbox_leaves_the_corpus_byte_identical_and_says_why(published)
     assert everything(out) == before
 
     inbox.rmdir()  # an unmounted inbox: a usage error, and nothing written either
-    gone = subprocess.run(command(inbox, out), capture_output=True, text=True, timeout=300)
+    gone = subprocess.run(cli_run(inbox, out), capture_output=True, text=True, timeout=300)
     assert gone.returncode == 2 and "input folder not found" in gone.stderr
     assert everything(out) == before
 
     inbox.mkdir()  # the operator means it
     done = subprocess.run(
-        command(inbox, out, "--max-removal=1"), capture_output=True, text=True, timeout=300
+        cli_run(inbox, out, "--max-removal=1"), capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
     report = json.loads((out / "report.json").read_text())
@@ -88,7 +68,7 @@ def test_an_empty_inbox_leaves_the_corpus_byte_identical_and_says_why(published)
 def test_a_small_removal_goes_through_and_is_listed(published) -> None:
     inbox, out = published
     (inbox / f"{SEED_IDS[0]}.txt").unlink()
-    done = subprocess.run(command(inbox, out), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(cli_run(inbox, out), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert f"removed {SEED_IDS[0]} ({SEED_IDS[0]}.txt)" in done.stdout
     report = json.loads((out / "report.json").read_text())
@@ -108,7 +88,7 @@ def test_the_report_says_which_run_wrote_it(published) -> None:
 def test_outputs_get_the_permissions_the_umask_allows(tmp_path: Path, umask: int) -> None:
     out = tmp_path / "corpus"
     done = subprocess.run(
-        command(SEEDS, out),
+        cli_run(SEEDS, out),
         capture_output=True,
         text=True,
         timeout=300,
@@ -140,7 +120,7 @@ def read_all(fd: int, timeout: float = 300) -> bytes:
 def test_progress_shows_on_a_terminal_and_nowhere_else(tmp_path: Path) -> None:
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
-        command(SEEDS, tmp_path / "a"), stdin=follower, stdout=follower, stderr=follower
+        cli_run(SEEDS, tmp_path / "a"), stdin=follower, stdout=follower, stderr=follower
     )
     os.close(follower)
     shown = read_all(leader).decode("utf-8", "replace")
@@ -148,5 +128,5 @@ def test_progress_shows_on_a_terminal_and_nowhere_else(tmp_path: Path) -> None:
     os.close(leader)
     assert "cleaning (input files)" in shown and "5/5" in shown
 
-    piped = subprocess.run(command(SEEDS, tmp_path / "b"), capture_output=True, text=True)
+    piped = subprocess.run(cli_run(SEEDS, tmp_path / "b"), capture_output=True, text=True)
     assert piped.returncode == 0 and "cleaning" not in piped.stderr + piped.stdout

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from conftest import ROOT, RULES, SEEDS, free_port
+from conftest import ROOT, RULES, SEEDS, free_port, stop
 
 pytestmark = pytest.mark.flow
 
@@ -91,15 +91,6 @@ def check_visible_in_the_api(env: dict[str, str], run: dict) -> None:
 def corpus_ids(out: Path) -> list[str]:
     lines = (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
     return [json.loads(line)["id"] for line in lines]
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def review_decides(out: Path, desk: Path, env: dict[str, str]) -> tuple[str, str]:

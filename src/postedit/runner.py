@@ -163,8 +163,7 @@ def build_report(
     return {
         "postedit_version": __version__,
         "input": str(Path(settings.input_dir).resolve()),
-        "rules": str(Path(settings.rules_dir).resolve()),  # where `postedit review` records
-        # exceptions
+        "rules": str(Path(settings.rules_dir).resolve()),  # `postedit review` writes here
         "rule_count": len(rules.rules),
         "articles": len(articles),
         "processed": len(articles) - skipped,
