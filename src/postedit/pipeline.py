@@ -24,6 +24,7 @@ from .repair import (
     Change,
     arabic_changes,
     ftfy_changes,
+    invisible_changes,
     is_label,
     repeats_title,
     title_key,
@@ -312,6 +313,10 @@ def _ftfy(para: Paragraph) -> list[Change]:
     return ftfy_changes(para.text)
 
 
+def _invisible(para: Paragraph) -> list[Change]:
+    return invisible_changes(para.text)
+
+
 def _whitespace(para: Paragraph) -> list[Change]:
     return whitespace_changes(para.text)
 
@@ -399,6 +404,7 @@ def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Find
             ("structure", structure_finder(article, matcher), False),
             ("ftfy", _ftfy, True),
             ("arabic", _arabic, True),
+            ("invisible", _invisible, True),
             ("whitespace", _whitespace, True),
         ]
     if stage == "grammar":

@@ -1,7 +1,10 @@
 """Reading: a folder of ``.txt``, ``.md`` (YAML front matter) and ``.jsonl`` files into Articles.
 
 Reading never raises for a bad file: a file or line that cannot be read becomes a `ReadError`
-that names it and says what is wrong, and every other article is still read.
+that names it and says what is wrong, and every other article is still read. What the articles'
+metadata holds is checked here, at the edge, into JSON-safe values (`json_safe`), so nothing
+later has to wonder what a field may hold. Only files inside the input folder are read: a link
+that leads out of it is an error.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from charset_normalizer import from_bytes
 
 from .langid import MIN_CONFIDENCE, detect
 from .model import Article, Span
+from .repair import visible
+from .yamlload import MetaLoader
 
 SUFFIXES = (".txt", ".md", ".jsonl")
 META_KEYS = ("id", "title", "date", "url", "language", "source_language")
@@ -77,9 +82,21 @@ def read_folder(
 def read_file(
     path: Path, folder: Path, defaults: ReadDefaults = ReadDefaults()
 ) -> list[Article | ReadError]:
-    """The articles in one file (several for ``.jsonl``), or the errors that stop them."""
+    """The articles in one file (several for ``.jsonl``), or the errors that stop them. Never
+    raises: whatever goes wrong with one file is an error naming it."""
     source = path.relative_to(folder).as_posix()
     try:
+        return _read_file(path, folder, source, defaults)
+    except Exception as exc:  # a bad file never stops the run, whatever it trips
+        return [ReadError(source, f"cannot read: {type(exc).__name__}: {exc}"[:500])]
+
+
+def _read_file(
+    path: Path, folder: Path, source: str, defaults: ReadDefaults
+) -> list[Article | ReadError]:
+    try:
+        if path.is_symlink() and not _inside(path, folder):
+            return [ReadError(source, "a link to a file outside the input folder: not read")]
         info = path.stat()  # follows links: a link loop fails here, a FIFO is not a file
         if not stat.S_ISREG(info.st_mode):
             return [ReadError(source, "not a regular file (a pipe, device or folder)")]
@@ -95,9 +112,16 @@ def read_file(
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         return parse_jsonl(text, found)
-    if not text.strip():
+    if not visible(text):
         return [ReadError(source, "empty article")]
     return [parse_markdown(text, found) if suffix == ".md" else make_article(text, found, {})]
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Does ``path``, its links followed, lie inside ``folder``? (realpath, unlike
+    Path.resolve, does not raise on a link loop: reading it then says what is wrong.)"""
+    real, root = os.path.realpath(path), os.path.realpath(folder)
+    return os.path.commonpath([real, root]) == root
 
 
 def _too_large(size: int) -> str:
@@ -132,6 +156,26 @@ def is_binary(data: bytes) -> bool:
 
 def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_SEPARATORS = re.compile("[\u2028\u2029\u0085]")
+_SEPARATOR_AS = {"\u2028": "\n", "\u2029": "\n\n", "\u0085": "\n"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def normalise_separators(text: str) -> str:
+    """Unicode's line and paragraph separators (U+2028, U+2029, NEL) as the newlines they mean:
+    every tool after the reader splits lines on ``\n`` alone."""
+    return _SEPARATORS.sub(lambda m: _SEPARATOR_AS[m.group()], text)
+
+
+def scrub(text: str) -> tuple[str, bool]:
+    """``text`` with lone surrogates (which JSON's ``\\ud800`` escapes can give, and UTF-8
+    cannot encode) replaced by U+FFFD; True if there were any."""
+    if not _SURROGATE.search(text):
+        return text, False
+    fixed = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return fixed, True
 
 
 def decode_bytes(data: bytes) -> tuple[str, str, tuple[str, ...]]:
@@ -340,6 +384,56 @@ def _text(value: Any) -> str | None:
     return None if value is None or str(value).strip() == "" else str(value).strip()
 
 
+MAX_META_VALUES = 10_000  # values in one article's metadata, nested ones included
+MAX_META_DEPTH = 20
+
+
+class MetaError(ValueError):
+    """Metadata that cannot be kept (the message says which field and why)."""
+
+
+def json_safe(fields: dict[Any, Any]) -> dict[str, Any]:
+    """The metadata as JSON-safe values: strings (lone surrogates replaced), numbers (finite),
+    booleans, None, lists, and mappings with string keys (numbers as keys become strings); a
+    date becomes its ISO string. Raises `MetaError` for anything else (binary data, a set, a
+    key given twice once made a string) and for metadata too large or too deep."""
+    budget = [MAX_META_VALUES]
+
+    def safe(value: Any, where: str, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise MetaError(f"more than {MAX_META_VALUES:,} values: too large")
+        if depth > MAX_META_DEPTH:
+            raise MetaError(f"{where}: nested more than {MAX_META_DEPTH} deep")
+        if value is None or isinstance(value, bool | int):
+            return value
+        if isinstance(value, str):
+            return scrub(value)[0]
+        if isinstance(value, float):
+            return value if value == value and abs(value) != float("inf") else None
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, list | tuple):
+            return [safe(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            for key, item in value.items():
+                if isinstance(key, str):
+                    name = scrub(key)[0]
+                elif key is None or isinstance(key, bool | int | float):
+                    name = json.dumps(key)
+                else:
+                    raise MetaError(f"{where or 'metadata'}: a key that is {type(key).__name__}")
+                if name in out:
+                    raise MetaError(f"{where or 'metadata'}: the key {name!r} is given twice")
+                out[name] = safe(item, f"{where}.{name}" if where else name, depth + 1)
+            return out
+        kind = "binary data" if isinstance(value, bytes | bytearray) else type(value).__name__
+        raise MetaError(f"field {where!r} holds {kind}, not text, a number or a list")
+
+    return safe(fields, "", 0)
+
+
 def bad_fields(fields: dict[str, Any]) -> str | None:
     """Why the metadata fields are unusable (a list, a mapping, true/false), or None."""
     for key in META_KEYS:
@@ -350,8 +444,11 @@ def bad_fields(fields: dict[str, Any]) -> str | None:
 
 
 def make_article(raw: str, found: Found, fields: dict[str, Any]) -> Article:
-    """The Article for ``raw``; ``fields`` (front matter or a JSON record) may give the title."""
+    """The Article for ``raw``; ``fields`` (front matter or a JSON record, `json_safe`) may give
+    the title."""
+    raw = normalise_separators(raw)
     title = _text(fields.get("title"))
+    title = normalise_separators(title).replace("\n", " ") if title else title
     title_span, dateline, body = _head(raw, want_title=title is None)
     if title_span is not None:
         title = raw[title_span.start : title_span.end]
@@ -415,15 +512,21 @@ def parse_markdown(text: str, found: Found) -> Article | ReadError:
     if not closing:
         return ReadError(found.source, "front matter has no closing '---' line")
     try:
-        fields = yaml.safe_load(text[opening.end() : closing.start()])
+        fields = yaml.load(text[opening.end() : closing.start()], Loader=MetaLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).replace("\n", " ")
         return ReadError(found.source, f"invalid YAML front matter: {problem}{where}")
+    except ValueError as exc:  # a value YAML parses but Python refuses (a 5,000-digit number)
+        return ReadError(found.source, f"invalid YAML front matter: {exc}")
     fields = {} if fields is None else fields
     if not isinstance(fields, dict):
         return ReadError(found.source, "front matter is not a mapping of keys to values")
+    try:
+        fields = json_safe(fields)
+    except MetaError as exc:
+        return ReadError(found.source, f"front matter: {exc}")
     if problem := bad_fields(fields):
         return ReadError(found.source, f"front matter: {problem}")
     body = text[closing.end() :]
@@ -450,19 +553,32 @@ def parse_jsonl(text: str, found: Found) -> list[Article | ReadError]:
                 ReadError(where, f"line {number}: not valid JSON: {exc.msg} (column {exc.colno})")
             )
             continue
-        if not isinstance(record, dict):
-            problem = f"a line must be a JSON object, not {type(record).__name__}"
-        elif not isinstance(record.get("text"), str):
-            problem = "no 'text' string"
-        elif not record["text"].strip():
-            problem = "empty article"
-        else:
-            problem = bad_fields(record)
-        if problem:
-            out.append(ReadError(where, f"line {number}: {problem}"))
-            continue
-        fields = {k: v for k, v in record.items() if k != "text"}
-        fields["id"] = _text(fields.get("id")) or f"{found.stem}-{number}"
-        raw = normalise_newlines(record["text"])
-        out.append(make_article(raw, replace(found, source=where), fields))
+        try:
+            out.append(_jsonl_article(record, number, replace(found, source=where)))
+        except Exception as exc:  # one bad line never loses the others
+            out.append(ReadError(where, f"line {number}: {type(exc).__name__}: {exc}"[:500]))
     return out or [ReadError(found.source, "empty article")]
+
+
+def _jsonl_article(record: Any, number: int, found: Found) -> Article | ReadError:
+    problem = None
+    if not isinstance(record, dict):
+        problem = f"a line must be a JSON object, not {type(record).__name__}"
+    elif not isinstance(record.get("text"), str):
+        problem = "no 'text' string"
+    elif not visible(record["text"]):
+        problem = "empty article"
+    else:
+        try:
+            safe = json_safe(record)
+        except MetaError as exc:
+            problem = str(exc)
+        else:
+            problem = bad_fields(safe)
+    if problem:
+        return ReadError(found.source, f"line {number}: {problem}")
+    fields = {k: v for k, v in safe.items() if k != "text"}
+    fields["id"] = _text(fields.get("id")) or f"{found.stem}-{number}"
+    if any(scrub(v)[1] for v in record.values() if isinstance(v, str)):
+        found = replace(found, warnings=(*found.warnings, "lone surrogate(s) replaced by U+FFFD"))
+    return make_article(normalise_newlines(safe["text"]), found, fields)

@@ -103,6 +103,33 @@ def whitespace_changes(text: str) -> list[Change]:
     return out
 
 
+# Invisible characters that carry nothing in published text and can hide or reorder what an
+# editor sees: zero-width space, word joiner, a byte-order mark inside the text, and the bidi
+# embedding, override and isolate controls (the "Trojan Source" characters). The joiners that
+# scripts need (U+200C, U+200D) and the directional marks (U+200E, U+200F) stay.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]+")
+
+
+def invisible_changes(text: str) -> list[Change]:
+    """Zero-width and bidi control characters removed."""
+    return [
+        Change(
+            "repair.invisible",
+            m.start(),
+            m.end(),
+            "",
+            f"Invisible character(s) removed ({', '.join(f'U+{ord(c):04X}' for c in m.group())}).",
+            CONFIDENCE_WHITESPACE,
+        )
+        for m in _INVISIBLE.finditer(text)
+    ]
+
+
+def visible(text: str) -> bool:
+    """True if ``text`` has something other than white space and invisible characters."""
+    return bool(_INVISIBLE.sub("", text).strip())
+
+
 def _describe(run: str) -> str:
     names = {
         "\u00a0": "no-break space",

@@ -30,12 +30,13 @@ import yaml
 
 from .grammar import GrammarConfig, parse_config
 from .kinds import expand
+from .yamlload import PackLoader
 
 KINDS = ("substitution", "regex", "boilerplate", "balance")
 CASES = ("preserve", "sensitive", "canonical")
 SCOPES = ("sentence", "paragraph", "before")
 PLACES = ("any", "title", "body")
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where it is built in
+YAML_LOADER = PackLoader  # safe YAML (libyaml where built in), each key once per mapping
 REGEX_TIMEOUT = 0.5  # seconds a rule's pattern may spend on one paragraph
 PROBE_TIMEOUT = 0.25  # seconds a pattern may spend on each probe when its pack is loaded
 # texts on which nested or overlapping repeats ((a+)+$, (\w+\s?)*!) take exponential time
