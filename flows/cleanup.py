@@ -53,6 +53,19 @@ IN_FLIGHT = 4  # clean-batch tasks submitted and not yet taken in (bounds the fl
 LANGUAGE = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
 
+def transient(task, task_run, state) -> bool:
+    """Retry only what a second try may get past: the disk or the network failing for a while, a
+    lost Dask worker. A deterministic error (a bug, a bad value, a missing or forbidden file)
+    fails the same way every time: retrying it only delays the message."""
+    exc = state.data
+    if isinstance(exc, OSError):
+        return not isinstance(exc, PermissionError | FileNotFoundError | NotADirectoryError)
+    return type(exc).__name__ == "KilledWorker"
+
+
+RETRY = dict(retries=2, retry_delay_seconds=2, retry_condition_fn=transient)
+
+
 @task(name="load-rules", cache_policy=NO_CACHE)
 def load_rules_task(rules_dir: Path) -> Rules:
     rules = load_rules(rules_dir)
@@ -60,7 +73,7 @@ def load_rules_task(rules_dir: Path) -> Rules:
     return rules
 
 
-@task(name="read-articles", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(name="read-articles", cache_policy=NO_CACHE, **RETRY)
 def read_task(run: Run, paths: list[Path], done: int, total: int) -> list[Article]:
     """Read a chunk of the input folder; return the articles changed since the last run (the
     run keeps the unchanged ones and the errors)."""
@@ -79,7 +92,7 @@ def read_task(run: Run, paths: list[Path], done: int, total: int) -> list[Articl
     return todo
 
 
-@task(name="clean-batch", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(name="clean-batch", cache_policy=NO_CACHE, **RETRY)
 def clean_batch_task(batch: Batch) -> tuple[list[Article], list[ReadError], dict[str, float]]:
     """Repair, correct and check one batch of articles (logged per stage)."""
     logger = get_run_logger()
@@ -105,7 +118,7 @@ def clean_batch_task(batch: Batch) -> tuple[list[Article], list[ReadError], dict
     return done, failed, dict(timings)
 
 
-@task(name="deduplicate-and-write", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(name="deduplicate-and-write", cache_policy=NO_CACHE, **RETRY)
 def finish_task(run: Run, timings: dict[str, float]) -> dict:
     """De-duplicate the whole corpus against earlier runs and write it (report.json last)."""
     logger = get_run_logger()
@@ -169,6 +182,8 @@ def cleanup(
         raise ValueError(f"input folder not found: {input_dir}")
     if not Path(rules_dir).is_dir():
         raise ValueError(f"rules folder not found: {rules_dir}")
+    if Path(output_dir).resolve().is_relative_to(Path(input_dir).resolve()):
+        raise ValueError(f"the output folder {output_dir} is inside the input folder {input_dir}")
     settings = Settings(
         input_dir,
         rules_dir,

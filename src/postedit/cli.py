@@ -329,6 +329,13 @@ def _flow_params(args: argparse.Namespace) -> dict[str, object] | int:
     if not args.input.is_dir():
         print(f"postedit: input folder not found: {args.input}", file=sys.stderr)
         return EXIT_USAGE
+    if args.output.resolve().is_relative_to(args.input.resolve()):
+        print(
+            f"postedit: the output folder {args.output} is inside the input folder "
+            f"{args.input}: the next run would read the corpus as articles",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if args.batch_size < 1 or (args.workers is not None and args.workers < 1):
         print("postedit: --batch-size and --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE
@@ -387,6 +394,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RemovalRefused as exc:
         print(f"postedit: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except OSError as exc:  # the output folder: read-only, full, not a folder
+        where = exc.filename or args.output
+        print(f"postedit: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     if not args.quiet:
         by_action = report["edits"]["by_action"]
         print(

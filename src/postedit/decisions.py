@@ -53,6 +53,7 @@ class Decisions:
     rules_off: set[tuple[str, str, str]] = field(default_factory=set)  # (scope, where, rule)
     copied: set[tuple[str, str, str, str, str]] = field(default_factory=set)  # keys with "via"
     restored: set[str] = field(default_factory=set)  # rules an editor took out of demotion
+    skipped: list[str] = field(default_factory=list)  # lines of the file that were not read
     _by_article: dict[str, list[tuple[str, ...]]] | None = field(
         default=None, repr=False, compare=False
     )
@@ -128,24 +129,34 @@ def decisions_path(output_dir: Path) -> Path:
 
 
 def load_decisions(path: Path | None) -> Decisions:
-    """The decisions in ``path``; a line that is not valid JSON is skipped (a torn last write)."""
+    """The decisions in ``path``. The file is split on ``\n`` alone (no other character ends a
+    line), and a line that is not valid UTF-8 JSON, such as a last write torn by a full disk or
+    a power cut, even inside a multi-byte character, is skipped and named in ``skipped``."""
     if path is None or not path.exists():
         return Decisions()
     lines = []
-    for text in path.read_text(encoding="utf-8").splitlines():
-        try:
-            value = json.loads(text)
-        except ValueError:
+    skipped = []
+    for number, data in enumerate(path.read_bytes().split(b"\n"), start=1):
+        if not data.strip():
             continue
+        try:
+            value = json.loads(data.decode("utf-8"))
+        except ValueError:  # UnicodeDecodeError and JSONDecodeError alike
+            value = None
         if isinstance(value, dict):
             lines.append(value)
-    return Decisions.from_lines(lines)
+        else:
+            skipped.append(f"{path}:{number}: not a decision (a torn or damaged line), skipped")
+    decisions = Decisions.from_lines(lines)
+    decisions.skipped = skipped
+    return decisions
 
 
 def append_decision(path: Path, decision: dict[str, Any]) -> None:
     """Append one decision and fsync it: a decision once acknowledged is never lost."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(decision, ensure_ascii=False, sort_keys=True) + "\n"
+    # ASCII JSON: no character of an id or a text (U+2028, NEL...) can look like a line end
+    line = json.dumps(decision, ensure_ascii=True, sort_keys=True) + "\n"
     with open(path, "a", encoding="utf-8") as handle:
         handle.write(line)
         handle.flush()

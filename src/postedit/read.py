@@ -213,6 +213,9 @@ def _bytes_as_cp1252(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("postedit-cp1252", _bytes_as_cp1252)
 
 
+STRAY_BYTES = 0.01  # at most this share of invalid bytes: stray ones, in UTF-8 or ASCII text
+
+
 def _decode_detected(data: bytes) -> tuple[str, str, str]:
     """``(text, encoding, how)`` for bytes that are not valid UTF-8, tried in order: UTF-8 with a
     few stray single-byte characters, Arabic windows-1256, another non-Latin script that
@@ -220,7 +223,9 @@ def _decode_detected(data: bytes) -> tuple[str, str, str]:
     replaced = data.decode("utf-8", errors="replace")
     invalid = replaced.count("\ufffd") - data.count("\ufffd".encode())
     multibyte = sum(ord(c) > 127 for c in replaced) - invalid
-    if multibyte >= 2 * invalid:
+    # valid UTF-8 around them, or a few stray bytes in ASCII text (Latin, not Arabic: Arabic in a
+    # single-byte encoding is mostly high bytes)
+    if multibyte >= 2 * invalid or invalid <= STRAY_BYTES * len(data):
         text = data.decode("utf-8", errors="postedit-cp1252")
         return text, "utf-8", f"{invalid} invalid sequence(s) decoded as cp1252, the rest as utf-8"
     arabic = data.decode("cp1256")

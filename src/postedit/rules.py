@@ -261,10 +261,25 @@ def pack_files(root: Path) -> list[Path]:
 
 
 def load_rules(root: Path | str) -> Rules:
-    """Load and validate every pack under ``root``; raise `RuleError` on the first problem."""
+    """Load and validate every pack under ``root``; raise `RuleError` on the first problem.
+
+    Loading compiles and probes every pattern, so the packs of one folder are loaded once per
+    process while their bytes stay the same (the command checks them before a run starts, and
+    the run loads them again)."""
     root = Path(root)
     if not root.is_dir():
         raise RuleError(root, None, "rules folder not found")
+    try:
+        contents = tuple(
+            (str(p), hashlib.sha256(p.read_bytes()).hexdigest()) for p in pack_files(root)
+        )
+    except OSError as exc:
+        raise RuleError(root, None, f"cannot read: {exc}") from exc
+    return _load_rules(root, contents)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     stopwords: dict[str, set[str]] = {}

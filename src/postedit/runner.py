@@ -237,11 +237,12 @@ def grammar_summary(
 
 def run_warnings(report: Mapping[str, object]) -> list[str]:
     """What an operator must hear about a run beyond its errors: a grammar checker that was
-    asked for and did not run (the run is then ``partial``)."""
+    asked for and did not run (the run is then ``partial``), lines of the decisions file that
+    could not be read."""
+    out = [str(line) for line in report.get("decisions_skipped") or []]  # type: ignore[union-attr]
     grammar = report.get("grammar")
     if not isinstance(grammar, dict):
-        return []
-    out = []
+        return out
     if grammar.get("unavailable"):
         out.append(f"grammar not checked: {grammar['unavailable']}")
     failed = grammar.get("failed") or []
@@ -323,6 +324,7 @@ class Run:
         self.extra = settings.grammar.describe() + "|" + self.trust.describe()
         self.audit = Audit()
         self.sources: dict[str, str] = {}  # id -> source, in input order
+        self.names: dict[str, str] = {}  # output file name (`safe_name`) -> id
         self.fingerprints: dict[str, str] = {}
         self.errors: list[ReadError] = []
         self.items: dict[str, Item] = {}
@@ -351,6 +353,7 @@ class Run:
         fingerprints: dict[str, str] = {}  # read of the chunk then starts afresh)
         errors: list[ReadError] = []
         hits: list[Article] = []
+        names: dict[str, str] = {}  # this chunk's output names -> ids
         for path in paths:
             for found in read_file(path, self.settings.input_dir, self.settings.defaults):
                 if isinstance(found, ReadError):
@@ -362,15 +365,32 @@ class Run:
                         ReadError(found.source, f"duplicate id {found.id!r} (first in {first})")
                     )
                     continue
+                name = safe_name(found.id)
+                other = self.names.get(name) or names.get(name)
+                if other:
+                    errors.append(
+                        ReadError(
+                            found.source,
+                            f"id {found.id!r} gives the output file name {name!r}, which is "
+                            f"taken by the id {other!r}",
+                        )
+                    )
+                    continue
+                try:
+                    want = fingerprint(found, self.rules, self.decisions, self.extra)
+                    hit = None if self.force else self.cache.get(found.id, want)
+                except Exception as exc:  # one article never stops the run
+                    errors.append(ReadError(found.source, f"cannot read: {exc!r}"[:500]))
+                    continue
                 sources[found.id] = found.source
-                want = fingerprint(found, self.rules, self.decisions, self.extra)
+                names[name] = found.id
                 fingerprints[found.id] = want
-                hit = None if self.force else self.cache.get(found.id, want)
                 if hit is None:
                     todo.append(found)
                 else:
                     hits.append(hit)
         self.sources.update(sources)
+        self.names.update(names)
         self.fingerprints.update(fingerprints)
         self.errors += errors
         self.skipped += len(hits)
@@ -387,11 +407,21 @@ class Run:
         self.errors.extend(failed)
         self.timings.update(timings)
         for article in cleaned:
-            if any(w.startswith(GRAMMAR_FAILED) for w in article.warnings):
-                self.held[article.id] = article
-            else:
-                self.cache.put(article, self.fingerprints[article.id])
-            self._keep(article)
+            try:
+                if any(w.startswith(GRAMMAR_FAILED) for w in article.warnings):
+                    self.held[article.id] = article
+                else:
+                    self.cache.put(article, self.fingerprints[article.id])
+                self._keep(article)
+            except OSError:
+                raise  # the output folder itself: every article would fail alike
+            except Exception as exc:  # one article never stops the run
+                self.held.pop(article.id, None)
+                self.summaries.pop(article.id, None)
+                self.items.pop(article.id, None)
+                self.errors.append(
+                    ReadError(article.source, f"cannot keep the cleaned article: {exc!r}"[:500])
+                )
 
     def _keep(self, article: Article) -> None:
         stopwords = self.rules.stopwords_for(article.language)
@@ -444,6 +474,7 @@ class Run:
             "started": self.started.isoformat(timespec="milliseconds"),
         }
         report["rules_version"] = self.rules_version
+        report["decisions_skipped"] = list(self.decisions.skipped)
         report["trust"] = self.trust.report()
         measured = {r: (st.precision, st.support) for r, st in self.trust.stats.items()}
         report["audit"] = self.audit.report(measured)

@@ -12,13 +12,21 @@ records the change's context as an exception of the rule in ``rules/`` (the pack
 ``exceptions.yaml``; its sentence becomes a must-keep example). ``/stats.html`` and
 ``/stats.json`` show each rule's precision, live from the decisions file; ``/rule`` takes an
 editor's ``restore`` (undo a demotion) or ``auto``.
+
+The server answers only to the names it is reached by on this machine (``127.0.0.1:PORT``,
+``localhost:PORT``, the address it binds): a page asked for under any other ``Host`` is refused,
+so a web page on another site cannot reach it by pointing its own name at 127.0.0.1 (DNS
+rebinding). A connection that sends nothing for `TIMEOUT` seconds is closed, and at most
+`MAX_CONNECTIONS` are served at once (more are refused at once).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
+import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +43,8 @@ from .rules import EXCEPTIONS_FILE, RuleError, fold, load_rules
 from .write import atomic_write_text
 
 MAX_BODY = 4096
+TIMEOUT = 30  # seconds a connection may stay silent
+MAX_CONNECTIONS = 32
 MAX_SENTENCE = 600  # characters of context a "never in this context" example keeps
 PAGE = re.compile(r"^/(?:(index(?:-[a-z]+)?\.html))?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$")
 FIELDS = ("article", "rule", "before", "left", "right", "decision", "scope", "source", "token")
@@ -52,6 +62,8 @@ class ReviewServer(ThreadingHTTPServer):
         rules_dir: Path | None = None,
     ) -> None:
         super().__init__(address, Handler)
+        self.hosts = allowed_hosts(address[0], self.server_address[1])
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.output = output_dir
         self.site = output_dir / "review"
         self.corpus = output_dir / "corpus.jsonl"
@@ -59,6 +71,24 @@ class ReviewServer(ThreadingHTTPServer):
         self.rules_dir = rules_dir
         self.token = secrets.token_urlsafe(24)
         self.writing = threading.Lock()  # one decision (and its copies) at a time
+
+    def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        if not self.slots.acquire(blocking=False):  # too many at once: refused, not queued
+            with contextlib.suppress(OSError):
+                request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
 
     def records(self) -> dict[str, dict]:
         """The corpus records by id (their text left out)."""
@@ -219,9 +249,26 @@ def _find(record: dict, form: dict[str, str]) -> dict | None:
     )
 
 
+def allowed_hosts(host: str, port: int) -> frozenset[str]:
+    """The ``Host`` values the server answers to: its loopback names and the address it binds;
+    bound to every address (0.0.0.0), the machine's own names too."""
+    names = {"127.0.0.1", "localhost", "[::1]", f"[{host}]" if ":" in host else host}
+    if host in ("0.0.0.0", "::", ""):
+        names |= {socket.gethostname(), socket.getfqdn()}
+    return frozenset(f"{name.lower()}:{port}" for name in names if name)
+
+
 class Handler(BaseHTTPRequestHandler):
     server: ReviewServer
     server_version = "postedit-review"
+    timeout = TIMEOUT  # a silent connection is closed, never held open
+
+    def _known_host(self) -> bool:
+        """Is the request for this server by one of its own names? (Else it is refused.)"""
+        if self.headers.get("Host", "").lower() in self.server.hosts:
+            return True
+        self._send(HTTPStatus.MISDIRECTED_REQUEST, b"unknown host\n")
+        return False
 
     def log_message(self, format: str, *args: object) -> None:  # quiet by default
         pass
@@ -237,6 +284,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
+        if not self._known_host():
+            return
         path = urlsplit(self.path).path
         if path in ("/stats.json", "/stats.html"):
             stats = self.server.stats()
@@ -266,9 +315,9 @@ class Handler(BaseHTTPRequestHandler):
     def _form(self) -> dict[str, str] | None:
         """The posted form, once the request is checked (same origin, size, token); None if a
         response refusing it was sent."""
-        host = self.headers.get("Host", "")
+        host = self.headers.get("Host", "").lower()
         origin = self.headers.get("Origin") or self.headers.get("Referer") or ""
-        if urlsplit(origin).netloc != host:
+        if urlsplit(origin).netloc.lower() != host or host not in self.server.hosts:
             self._send(HTTPStatus.FORBIDDEN, b"cross-site request refused\n")
             return None
         try:
@@ -297,6 +346,8 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_POST(self) -> None:
+        if not self._known_host():
+            return
         path = urlsplit(self.path).path
         if path not in ("/decide", "/rule"):
             self._send(HTTPStatus.NOT_FOUND, b"not found\n")
