@@ -95,6 +95,14 @@ class Tokens:
         """The words of the paragraphs before (read only by rules with ``within: before``)."""
         return [m.group().casefold() for m in TOKEN_RE.finditer(self._before_text)]
 
+    @functools.cached_property
+    def index(self) -> WordIndex:
+        return WordIndex(self.words)
+
+    @functools.cached_property
+    def before_index(self) -> WordIndex:
+        return WordIndex(self.before)
+
     def index_at(self, offset: int) -> int:
         """Index of the first token that ends after ``offset``."""
         return bisect.bisect_right(self.ends, offset)
@@ -177,15 +185,77 @@ def _has_words(toks: Tokens, group: Words, i: int, j: int) -> bool:
         lo, hi = toks.sentence_bounds(i, j)
     elif group.within in ("paragraph", "before"):
         lo, hi = 0, len(toks.words)
-        if group.within == "before" and _in(toks.before, group, 0, len(toks.before)):
+        if group.within == "before" and _in(toks.before_index, group, 0, len(toks.before)):
             return True
     else:
         lo, hi = max(0, i - int(group.within)), min(len(toks.words), j + int(group.within))
-    return _in(toks.words, group, lo, hi, (i, j))
+    return _in(toks.index, group, lo, hi, (i, j))
 
 
-def _in(words: list[str], group: Words, lo: int, hi: int, skip: tuple[int, int] = (0, 0)) -> bool:
+SCAN = 64  # a window of at most this many words is scanned; a longer one is looked up
+
+
+class WordIndex:
+    """Where each word of a token list occurs, built on first use: a phrase is then found in a
+    window of any length by looking up its words, not by reading the window, so that checking
+    every hit of a long paragraph costs what the hits cost, not hits × paragraph."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self._at: dict[str, list[int]] | None = None
+        self._prefixed: dict[str, list[int]] = {}
+
+    def at(self, pattern: str) -> list[int]:
+        """Sorted positions of the words ``pattern`` matches (a trailing ``*``: a prefix)."""
+        if self._at is None:
+            self._at = {}
+            for k, word in enumerate(self.words):
+                self._at.setdefault(word, []).append(k)
+        if not pattern.endswith("*"):
+            return self._at.get(pattern, [])
+        if pattern not in self._prefixed:
+            stem = pattern[:-1]
+            self._prefixed[pattern] = sorted(
+                k for word, ks in self._at.items() if word.startswith(stem) for k in ks
+            )
+        return self._prefixed[pattern]
+
+
+def _in(index: WordIndex, group: Words, lo: int, hi: int, skip: tuple[int, int] = (0, 0)) -> bool:
     """Does a phrase of ``group`` occur in ``words[lo:hi]``, outside ``words[skip]``?"""
+    if hi - lo <= SCAN:
+        return _scan(index.words, group, lo, hi, skip)
+    i, j = skip
+    if any(_occurs(index.at(w), lo, hi, i, j) for w in group.singles):
+        return True
+    for phrase in group.others:
+        n = len(phrase)
+        # the phrase's rarest word anchors the search
+        m, anchor = min(enumerate(phrase), key=lambda mp: len(index.at(mp[1])))
+        positions = index.at(anchor)
+        start = bisect.bisect_left(positions, lo + m)
+        for at in itertools.islice(positions, start, None):
+            k = at - m
+            if k + n > hi:
+                break
+            if i <= k < j or i <= k + n - 1 < j:
+                continue
+            if all(_word_is(index.words[k + q], p) for q, p in enumerate(phrase)):
+                return True
+    return False
+
+
+def _occurs(positions: list[int], lo: int, hi: int, i: int, j: int) -> bool:
+    """Is a position in [lo, hi) and outside [i, j)?"""
+    a = bisect.bisect_left(positions, lo)
+    if a < len(positions) and positions[a] < min(hi, i):
+        return True
+    b = bisect.bisect_left(positions, max(lo, j))
+    return b < len(positions) and positions[b] < hi
+
+
+def _scan(words: list[str], group: Words, lo: int, hi: int, skip: tuple[int, int]) -> bool:
+    """`_in` by reading the window word by word (for short windows)."""
     i, j = skip
     singles = group.singles
     if singles and any(

@@ -7,6 +7,7 @@ earlier stage already changed is not applied: it becomes a flag for the editor.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import time
@@ -241,21 +242,55 @@ QUOTED = re.compile(r"[\"“„«]([^\"“”„«»\n]{1,1000})[\"”»]")  # d
 NOT_APPLIED = " Not applied: {reason}; check by hand."
 
 
-def guard(hit: Hit, text: str) -> str | None:
+class Spans:
+    """Sorted, non-overlapping spans of a text (its URLs, its quotations), found once per
+    paragraph and asked in log time whether a change touches one."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        self.spans = list(spans)
+        self.starts = [lo for lo, _ in self.spans]
+
+    def touch(self, start: int, end: int) -> bool:
+        """Does [start, end) overlap a span, or an insertion at ``start`` fall inside one?
+        (Only the last span starting before the change can: the spans do not overlap.)"""
+        k = bisect.bisect_left(self.starts, end if end > start else start + 1) - 1
+        return k >= 0 and self.spans[k][1] > start
+
+
+@dataclass
+class Protected:
+    """What the invariant guards protect in one paragraph, found on first use."""
+
+    text: str
+    _urls: Spans | None = None
+    _quotes: Spans | None = None
+
+    @property
+    def urls(self) -> Spans:
+        if self._urls is None:
+            self._urls = Spans(m.span() for m in URL.finditer(self.text))
+        return self._urls
+
+    @property
+    def quotes(self) -> Spans:
+        if self._quotes is None:
+            self._quotes = Spans(m.span(1) for m in QUOTED.finditer(self.text))
+        return self._quotes
+
+
+def guard(hit: Hit, text: str, protected: Protected | None = None) -> str | None:
     """Why a fix must not be applied (None if it may): it changes a number or a date, a URL or
-    words inside a direct quotation, and its rule does not say it ``touches`` them."""
+    words inside a direct quotation, and its rule does not say it ``touches`` them.
+    ``protected`` holds the paragraph's URLs and quotations, found once for all its hits."""
     touches = hit.rule.touches
     if "numbers" not in touches and NUMBER.findall(text[hit.start : hit.end]) != NUMBER.findall(
         hit.after
     ):
         return "it would change a number or a date"
-
-    def inside(spans: Iterable[tuple[int, int]]) -> bool:
-        return any((lo < hit.end and hit.start < hi) or lo <= hit.start < hi for lo, hi in spans)
-
-    if "urls" not in touches and inside(m.span() for m in URL.finditer(text)):
+    protected = protected or Protected(text)
+    if "urls" not in touches and protected.urls.touch(hit.start, hit.end):
         return "it would change a URL"
-    if "quotes" not in touches and inside(m.span(1) for m in QUOTED.finditer(text)):
+    if "quotes" not in touches and protected.quotes.touch(hit.start, hit.end):
         return "it is inside a direct quotation"
     return None
 
@@ -265,11 +300,12 @@ def guarded(hits: list[Hit], para: Paragraph, matcher: Matcher) -> list[Change]:
     the rules a second time: a fix whose result the rules would change again is not applied.
     A fix that fails a check becomes a flag saying why."""
     text = para.text
+    protected = Protected(text)
     changes = []
     for h in hits:
         change = rule_change(h.rule, h.start, h.end, h.after, text)
         noop = change.after == text[change.start : change.end]  # dropped by the stage
-        reason = guard(h, text) if change.action == "fix" and not noop else None
+        reason = guard(h, text, protected) if change.action == "fix" and not noop else None
         if reason:
             change = _unapplied(change, reason)
         changes.append(change)
@@ -291,16 +327,22 @@ def guarded(hits: list[Hit], para: Paragraph, matcher: Matcher) -> list[Change]:
     again = resolve(matcher.hits(replace(para, text=again_text)))
     matcher.timed_out.clear()
     undone: dict[Change, str] = {}
+    placed = list(spans.items())  # in text order, not overlapping: looked up, not scanned
+    starts = [lo for _, (lo, _) in placed]
     for h in again:
         if h.rule.action != "fix" or h.after == again_text[h.start : h.end]:
             continue
-        for c, (lo, hi) in spans.items():
-            if (lo < h.end and h.start < hi) or (h.start == h.end and lo <= h.start <= hi):
-                undone.setdefault(
-                    c,
-                    f"applying the rules again would change its result again ({h.rule.id}: "
-                    f"{again_text[h.start : h.end]!r} → {h.after!r})",
-                )
+        empty = h.start == h.end
+        k = (
+            bisect.bisect_right(starts, h.start) if empty else bisect.bisect_left(starts, h.end)
+        ) - 1
+        while k >= 0 and (placed[k][1][1] >= h.start if empty else placed[k][1][1] > h.start):
+            undone.setdefault(
+                placed[k][0],
+                f"applying the rules again would change its result again ({h.rule.id}: "
+                f"{again_text[h.start : h.end]!r} → {h.after!r})",
+            )
+            k -= 1
     return [_unapplied(c, undone[c]) if c in undone else c for c in changes]
 
 
