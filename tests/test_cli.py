@@ -114,3 +114,23 @@ def test_review_refuses_to_start_without_the_rules_the_corpus_was_cleaned_with(
     capsys.readouterr()
     assert main(["review", "-o", str(out), "--port", "0"]) == 2
     assert f"rules folder not found: {rules}" in capsys.readouterr().err
+
+
+def test_an_output_folder_inside_the_input_is_refused(tmp_path: Path, capsys) -> None:
+    inbox = tmp_path / "in"
+    shutil.copytree(SEEDS, inbox)
+    run = seed_run(inbox / "corpus")
+    run[run.index(str(SEEDS))] = str(inbox)
+    assert main(run) == 2
+    assert "inside the input folder" in capsys.readouterr().err
+    assert not (inbox / "corpus").exists()
+
+
+def test_an_output_that_cannot_be_written_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder\n")
+    assert main(seed_run(blocker / "out")) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot write" in err and "Traceback" not in err

@@ -5,6 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from postedit.correct import LiteralIndex, Matcher, Paragraph, Tokens, preserve_case, resolve
 from postedit.rules import load_rules
 
@@ -119,3 +122,52 @@ def test_literal_lookup_does_not_depend_on_the_number_of_phrases() -> None:
     assert [(s, e) for _, s, e in index.find(toks)] == [(2, 22)]
     # one dictionary probe per token and phrase length, not one per phrase
     assert index.longest == 2 and len(index.entries) == 5000
+
+
+# --- the per-hit checks cost what a lookup costs: the same answers as reading the text ---------
+
+VOCAB = ["the", "army", "said", "truce", "truth", "a", "arm", "armed"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    words=st.lists(st.sampled_from(VOCAB), max_size=150),
+    phrases=st.lists(
+        st.tuples(st.lists(st.sampled_from(VOCAB), min_size=1, max_size=3), st.booleans()),
+        min_size=1,
+        max_size=4,
+    ),
+    window=st.tuples(*[st.integers(0, 160)] * 4),
+)
+def test_the_word_index_finds_what_reading_the_window_finds(words, phrases, window) -> None:
+    from postedit import correct
+    from postedit.rules import Words
+
+    group = Words(
+        tuple((*p[:-1], p[-1] + "*" if star else p[-1]) for p, star in phrases),
+        "paragraph",
+    )
+    lo, hi = sorted(min(w, len(words)) for w in window[:2])
+    i, j = sorted(window[2:])
+    scan, correct.SCAN = correct.SCAN, -1  # every window looked up
+    try:
+        looked_up = correct._in(correct.WordIndex(words), group, lo, hi, (i, j))
+    finally:
+        correct.SCAN = scan
+    assert looked_up == correct._scan(words, group, lo, hi, (i, j))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    cuts=st.lists(st.integers(0, 200), max_size=12, unique=True),
+    start=st.integers(0, 210),
+    length=st.integers(0, 20),
+)
+def test_span_lookup_agrees_with_a_scan(cuts, start, length) -> None:
+    from postedit.pipeline import Spans
+
+    cuts = sorted(cuts)
+    spans = list(zip(cuts[::2], cuts[1::2], strict=False))
+    end = start + length
+    scan = any((lo < end and start < hi) or lo <= start < hi for lo, hi in spans)
+    assert Spans(spans).touch(start, end) == scan

@@ -90,3 +90,25 @@ def test_torn_lines_are_skipped_and_the_last_decision_wins(tmp_path: Path) -> No
     with open(path, "a") as handle:
         handle.write('{"article": "a", "rule"')  # a write cut off by a crash
     assert load_decisions(path).decision("a", "r", "x", 0, 1) == "accept"
+
+
+def test_a_torn_multibyte_last_line_and_a_line_separator_in_an_id_both_work(
+    tmp_path: Path,
+) -> None:
+    """A full disk or a power cut can cut the last line inside a UTF-8 character; an id may hold
+    U+2028, U+2029 or NEL. Neither may lose a decision nor stop a run."""
+    path = tmp_path / "decisions.jsonl"
+    odd = "article\u2028with\u2029separators\u0085inside"
+    append_decision(path, {"article": odd, "rule": "r", "before": "x", "decision": "accept"})
+    assert path.read_bytes().isascii() and path.read_bytes().count(b"\n") == 1
+    torn = json.dumps({"article": "ذ", "rule": "r", "before": "y", "decision": "reject"})
+    with path.open("ab") as handle:
+        handle.write(torn.encode("utf-8")[:-3] + "ذ".encode()[:1])  # cut inside a character
+    loaded = load_decisions(path)
+    assert loaded.decision(odd, "r", "x", 0, 1) == "accept"
+    assert loaded.skipped and "decisions.jsonl:2" in loaded.skipped[0]
+    append_decision(path, {"article": "b", "rule": "r", "before": "z", "decision": "accept"})
+    assert load_decisions(path).decision("b", "r", "z", 0, 1) == "accept"  # the torn line only
+
+    report = cleanup(Settings(SEEDS, RULES, tmp_path / "out", "en", "ar", decisions=path))
+    assert report["status"] == "ok" and report["decisions_skipped"] == loaded.skipped

@@ -164,3 +164,15 @@ def test_a_flow_run_over_an_emptied_inbox_fails_and_writes_nothing(
     state = cleanup(**params, return_state=True)
     assert state.is_failed() and "refusing to remove 5 of the 5 articles" in state.message
     assert {**snapshot(out), "report.json": (out / "report.json").read_bytes()} == before
+
+
+def test_only_errors_a_second_try_may_get_past_are_retried() -> None:
+    from prefect.states import Failed
+
+    from flows.cleanup import RETRY, clean_batch_task, transient
+
+    assert clean_batch_task.retry_condition_fn is transient and RETRY["retries"] == 2
+    for passing in (ConnectionResetError("reset"), TimeoutError("slow"), OSError(28, "full")):
+        assert transient(None, None, Failed(data=passing))
+    for lasting in (ValueError("bad value"), KeyError("x"), PermissionError(13, "no")):
+        assert not transient(None, None, Failed(data=lasting))

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from postedit.cli import EXIT_FAILED, EXIT_PARTIAL, main
 from postedit.read import MAX_ARTICLE_BYTES
+from postedit.render import safe_name
 from postedit.rules import RuleError, load_rules
 from postedit.runner import Settings, cleanup
 
@@ -66,7 +67,64 @@ def hostile_folder(folder: Path) -> dict[str, str]:
     bad["zz-dup.md"] = "duplicate id 'feed-ok'"
     os.symlink("loop.txt", folder / "loop.txt")
     os.mkfifo(folder / "pipe.txt")
+    bad.update(second_round(folder))
     return bad
+
+
+BOMB = (
+    "---\na: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "---\nA bomb\n\nNine levels of nine aliases.\n"
+)
+SECRET = "root:x:0:0:postedit-secret-outside-the-inbox"
+ODD_ID = "an odd id"
+
+
+def second_round(folder: Path) -> dict[str, str]:
+    """The second battery: inputs that once crashed the whole run. Returns the bad ones; the
+    good ones (ids feb30, dated, int-key, surrogate, titled, stray and the file name an odd id
+    gives, which comes first) must be in the corpus."""
+    body = "\n\nThe committee met in Baghdad on Thursday to discuss the truce.\n"
+    (folder / "feb30.md").write_text("---\ndate: 2024-02-30\n---\nFebruary" + body)
+    (folder / "dated.md").write_text("---\npublished: 2024-06-20\n---\nDated" + body)
+    (folder / "int-key.md").write_text("---\n1: one\nkind: news\n---\nKeys" + body)
+    (folder / "binary-field.md").write_text("---\nblob: !!binary aGVsbG8=\n---\nBinary" + body)
+    (folder / "bomb.md").write_text(BOMB)
+    (folder / "dup-key.md").write_text("---\ntitle: One\ntitle: Two\n---\nTwice" + body)
+    (folder / "deep.jsonl").write_text(
+        json.dumps({"id": "deep", "text": "Deep", "x": json.loads("[" * 50 + "]" * 50)}) + "\n"
+    )
+    (folder / "surrogate.jsonl").write_text(
+        '{"id": "surrogate", "title": "A \\ud800 title", "text": "Lone \\udc00 half."}\n'
+    )
+    (folder / "titled.jsonl").write_text(
+        json.dumps({"id": "titled", "title": "Line\u2028separated", "text": "Body\u2029Next."})
+        + "\n"
+    )
+    (folder / "stray.txt").write_bytes(
+        b"Stray bytes\n\nPlain English with a stray caf\xe9 and a na\xefve byte or two, "
+        + b"in a long enough article. " * 20
+        + b"\n"
+    )
+    (folder / "invisible.txt").write_text("\u200b\u202e\n\n\u2066\u2069\ufeff\n")
+    # an id equal to the file name another id is written to
+    (folder / "odd.md").write_text(f"---\nid: {ODD_ID}\n---\nOdd" + body)
+    (folder / f"{safe_name(ODD_ID)}.txt").write_text("Taken\n" + body)
+    outside = folder.parent / "secret.txt"
+    outside.write_text(f"Secret\n\n{SECRET}\n")
+    os.symlink(outside, folder / "x-link.txt")
+    return {
+        "binary-field.md": "field 'blob' holds binary data",
+        "bomb.md": "aliases (*name) are not allowed",
+        "dup-key.md": "the key 'title' is given twice",
+        "deep.jsonl:1": "nested more than 20 deep",
+        "invisible.txt": "empty article",
+        "odd.md": f"gives the output file name {safe_name(ODD_ID)!r}, which is taken",
+        "x-link.txt": "a link to a file outside the input folder",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -108,11 +166,37 @@ def test_every_good_article_is_cleaned(hostile) -> None:
         records
     )
     assert "a file; rm -rf $(echo x) & 名前" in records
-    assert len(records) == 5 + 9
+    second = {"feb30", "dated", "int-key", "surrogate", "titled", "stray", safe_name(ODD_ID)}
+    assert second <= set(records)
+    assert len(records) == 5 + 9 + len(second)
     assert records["cp1256"]["encoding"] == "cp1256" and "السوداني" in records["cp1256"]["text"]
     assert records["utf16"]["text"] == "A body in UTF-16."
     assert "“quote”" in records["mixed"]["text"]
     assert report["articles"] == len(records)
+    assert records["feb30"]["date"] == "2024-02-30"  # as given: not a date, kept as written
+    assert records["surrogate"]["text"] == "Lone \ufffd half."
+    assert "lone surrogate(s) replaced by U+FFFD" in records["surrogate"]["warnings"]
+    assert records["titled"]["title"] == "Line separated"
+    assert records["titled"]["text"] == "Body\n\nNext."
+    assert (
+        records["stray"]["encoding"] == "utf-8" and "café and a naïve" in records["stray"]["text"]
+    )
+
+
+def test_nothing_outside_the_input_folder_is_published(hostile) -> None:
+    out = hostile[0]
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_the_second_round_metadata_is_kept_as_json(hostile) -> None:
+    out = hostile[0]
+    lines = (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    records = {r["id"]: r for r in map(json.loads, lines)}
+    article = json.loads((out / "cache" / "dated.json").read_text(encoding="utf-8"))["article"]
+    assert article["meta"] == {"published": "2024-06-20"}
+    assert "int-key" in records
 
 
 def test_a_pathological_paragraph_is_bounded_and_said(tmp_path: Path) -> None:

@@ -153,11 +153,16 @@ def load_decisions(path: Path | None) -> Decisions:
 
 
 def append_decision(path: Path, decision: dict[str, Any]) -> None:
-    """Append one decision and fsync it: a decision once acknowledged is never lost."""
+    """Append one decision and fsync it: a decision once acknowledged is never lost, even after
+    a torn last line (which it does not join)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # ASCII JSON: no character of an id or a text (U+2028, NEL...) can look like a line end
-    line = json.dumps(decision, ensure_ascii=True, sort_keys=True) + "\n"
-    with open(path, "a", encoding="utf-8") as handle:
+    line = (json.dumps(decision, ensure_ascii=True, sort_keys=True) + "\n").encode("ascii")
+    with open(path, "a+b") as handle:
+        if handle.seek(0, os.SEEK_END) > 0:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":  # a torn last line: end it, or this one joins it
+                line = b"\n" + line
         handle.write(line)
         handle.flush()
         os.fsync(handle.fileno())
