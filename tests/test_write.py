@@ -266,3 +266,20 @@ def test_a_failed_run_leaves_the_previous_corpus(
         write_corpus(tmp_path, [article("a1"), article("b2")], {"run": 2})
     assert {p: (tmp_path / p).read_bytes() for p in before} == before
     assert not [p for p in files(tmp_path) if ".tmp-" in p]
+
+
+def test_an_article_that_cannot_be_written_is_an_error_and_the_others_are_written(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    good = article("b2")
+    broken = replace(good, raw=good.raw.replace("Title", "Titl\ud800"))  # cannot be UTF-8
+    report: dict = {"articles": 3, "failed": 0, "errors": [], "status": "ok"}
+    write_corpus(tmp_path, [article("a1"), broken, article("c3")], report)
+    ids = [json.loads(line)["id"] for line in (tmp_path / "corpus.jsonl").read_text().splitlines()]
+    assert ids == ["a1", "c3"]
+    assert report["status"] == "partial" and report["failed"] == 1 and report["articles"] == 2
+    (error,) = report["errors"]
+    assert error["source"] == "b2" and "cannot write the cleaned article" in error["message"]
+    assert json.loads((tmp_path / "report.json").read_text())["errors"] == [error]

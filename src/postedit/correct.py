@@ -259,7 +259,8 @@ def _scan(words: list[str], group: Words, lo: int, hi: int, skip: tuple[int, int
     i, j = skip
     singles = group.singles
     if singles and any(
-        w in singles for w in itertools.chain(words[lo : max(lo, i)], words[max(lo, j) : hi])
+        w in singles
+        for w in itertools.chain(words[lo : min(hi, max(lo, i))], words[max(lo, j) : hi])
     ):
         return True
     for phrase in group.others:

@@ -275,23 +275,33 @@ def write_corpus(
     stories = cluster_report or {}
     texts = _Texts(source)
     rows: list[dict[str, Any]] = []  # what the index pages show of each article
+    failed: list[dict[str, str]] = []
+    sources: dict[str, str] = getattr(source, "sources", {})  # id -> input file, for errors
     corpus = _Streamed(output_dir / "corpus.jsonl")
     kept = _Streamed(output_dir / "corpus.dedup.jsonl")
     try:
         for done, article_id in enumerate(ids):
             if progress and done % 100 == 0:
                 progress(done, len(ids))
-            article = source.get(article_id)
             name = names[article_id]
-            record = corpus_record(article, (clusters or {}).get(article_id))
-            page = article_page(article, record, stories.get(record["cluster"]["id"]), texts)
-            for path, text in (
-                (output_dir / "articles" / f"{name}.txt", article_file_text(article)),
-                (output_dir / "diffs" / f"{name}.diff", article_diff(article)),
-                (output_dir / "review" / "articles" / f"{name}.html", page),
-            ):
-                counts["written" if write_if_changed(path, text, False) else "unchanged"] += 1
-            line = to_json_line(record)
+            try:
+                article = source.get(article_id)
+                record = corpus_record(article, (clusters or {}).get(article_id))
+                page = article_page(article, record, stories.get(record["cluster"]["id"]), texts)
+                line = to_json_line(record)
+                for path, text in (
+                    (output_dir / "articles" / f"{name}.txt", article_file_text(article)),
+                    (output_dir / "diffs" / f"{name}.diff", article_diff(article)),
+                    (output_dir / "review" / "articles" / f"{name}.html", page),
+                ):
+                    written = write_if_changed(path, text, False)
+                    counts["written" if written else "unchanged"] += 1
+            except OSError:
+                raise  # the output folder itself (full, read-only): every article would fail
+            except Exception as exc:  # one article never stops the run: it is left out, said
+                message = f"cannot write the cleaned article: {type(exc).__name__}: {exc}"
+                failed.append({"source": sources.get(article_id, article_id), "message": message})
+                continue
             corpus.write(line)
             if record["cluster"]["role"] != "duplicate":
                 kept.write(line)
@@ -322,6 +332,11 @@ def write_corpus(
         keep = {f"{n}{suffix}" for n in kept_names}
         counts["removed"] += _remove_stale(output_dir / folder, suffix, keep)
     _remove_stale(output_dir / CACHE_DIR, ".json", {f"{n}.json" for n in kept_names})
+    if failed:  # the report was made before writing: it says so now
+        report["errors"] = [*report.get("errors", []), *failed]
+        report["failed"] = report.get("failed", 0) + len(failed)
+        report["articles"] = report.get("articles", len(ids)) - len(failed)
+        report["status"] = "partial"
     report["outputs"] = dict(counts)
     report.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
     _stamp_finished(report)
