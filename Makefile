@@ -18,7 +18,7 @@ INPUT  ?= seeds
 OUTPUT ?= output
 RULES  ?= rules
 
-.PHONY: setup setup-test browser run test lint format rules-test review screenshot bench bench-dedup bench-gazetteer bench-incremental bench-paragraph lock clean
+.PHONY: setup setup-test browser run test lint format rules-test review screenshot bench bench-dedup bench-gazetteer bench-incremental bench-paragraph eval lock clean
 
 setup: $(RUN_STAMP)
 setup-test: $(TEST_STAMP)
@@ -76,6 +76,13 @@ bench-paragraph: $(RUN_STAMP)
 
 bench-gazetteer: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_gazetteer.py $(BENCH_ARGS)
+
+# postedit on the public real-world data in ../shared/eval (EVAL=...): rates per data set and rule,
+# every fix on human text, precision against expert error spans, closer/farther from post-edits.
+EVAL ?= ../shared/eval
+eval: $(RUN_STAMP)
+	$(PIP) install --no-build-isolation -c constraints.txt -e '.[eval]'
+	$(BIN)/python benchmarks/eval.py --data $(EVAL) $(EVAL_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src flows tests

@@ -1,0 +1,441 @@
+"""postedit on real text nobody here wrote: the public data in ../shared/eval (see its README).
+
+    python benchmarks/eval.py [--data ../shared/eval] [--reuters 1000] [--out output/eval]
+
+Cleans each data set with the project's packs and the default grammar checker (Harper for
+English), the way a run does, and prints per data set and per rule the fixes and flags per 1,000
+segments, and:
+
+- WMT21 zh-en human references (well-edited news): every fix, for reading (each is suspect);
+- WMT21 zh-en MT output: the share of fixes and flags that land on or next to an error span an
+  expert marked (MQM), and the share of `Fluency/*` spans that an edit touches or a fix fixes;
+- MLQE-PE (ro, ru, et into English): of the sentences a fix changes, how many move closer to the
+  professional post-edit and how many farther (word edit distance, Moses tokens on both sides);
+- real MT reposts of Middle-East news: rates for machine-translated and human articles, and every
+  fix on the human ones;
+- Reuters-21578 (1987 newswire, human): rates and every fix, on the first N articles.
+
+A JSON summary goes to OUT/summary.json and the listings to OUT/*.txt. This is a benchmark, not
+a test: where the data is absent it says so and stops with status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import csv
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from postedit.grammar import GrammarSettings, grammar_for
+from postedit.model import Article
+from postedit.pipeline import Engine, clean_article, paragraph_texts
+from postedit.read import Found, ReadDefaults, ReadError, make_article, read_file
+from postedit.rules import load_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+NEAR = 3  # characters between an edit and an error span that still count as "next to" it
+CHUNK = 25  # sentences per pseudo-article for sentence-level data (MLQE-PE)
+
+
+@dataclass
+class Segment:
+    """One unit of a data set (a WMT segment, an MLQE sentence, an article's paragraph) with
+    what postedit did to it: offsets local to ``text``."""
+
+    key: str
+    text: str
+    fixes: list[tuple[str, int, int, str, str]] = field(default_factory=list)
+    flags: list[tuple[str, int, int, str, str]] = field(default_factory=list)
+    fixed: str = ""
+    meta: dict = field(default_factory=dict)
+
+
+def clean_group(
+    key: str, texts: list[str], engine: Engine, language: str, source: str | None
+) -> list[Segment]:
+    """``texts`` as the paragraphs of one article, cleaned; each edit mapped back to its text."""
+    kept = [t.strip() for t in texts]
+    raw = "\n\n".join(t if t else "." for t in kept)
+    starts, at = [], 0
+    for t in kept:
+        starts.append(at)
+        at += len(t or ".") + 2
+    found = Found(key, key, "utf-8", (), ReadDefaults(language, source))
+    fields = {"title": key, "language": language, "source_language": source}
+    article = clean_article(make_article(raw, found, fields), engine)
+    return segments_of(article, key, kept, starts)
+
+
+def segments_of(article: Article, key: str, kept: list[str], starts: list[int]) -> list[Segment]:
+    out = [Segment(f"{key}#{i}", t) for i, t in enumerate(kept)]
+    for e in article.edits:
+        k = bisect.bisect_right(starts, e.start) - 1
+        if k < 0 or e.end > starts[k] + len(kept[k]) or not kept[k]:
+            continue  # an edit of the title or across paragraphs: not a segment's
+        item = (e.rule, e.start - starts[k], e.end - starts[k], e.before, e.after)
+        (out[k].fixes if e.action == "fix" else out[k].flags).append(item)
+    fixed = paragraph_texts(article)
+    spans = [(s.start, s.end) for s in article.paragraphs]
+    for seg, start in zip(out, starts, strict=True):
+        where = next((i for i, (a, b) in enumerate(spans) if a <= start < b + 1), None)
+        seg.fixed = fixed[where] if where is not None else seg.text
+    return out
+
+
+def article_segments(article: Article) -> list[Segment]:
+    """The paragraphs of a real article as segments (an article read from its file)."""
+    out = []
+    for i, span in enumerate(article.paragraphs):
+        seg = Segment(f"{article.id}#{i}", article.raw[span.start : span.end])
+        for e in article.edits:
+            if span.start <= e.start and e.end <= span.end:
+                item = (e.rule, e.start - span.start, e.end - span.start, e.before, e.after)
+                (seg.fixes if e.action == "fix" else seg.flags).append(item)
+        out.append(seg)
+    fixed = paragraph_texts(article)
+    for seg, text in zip(out, fixed, strict=True):
+        seg.fixed = text
+    title = [e for e in article.edits if article.title_span and e.end <= article.title_span.end]
+    if title and article.title_span:  # the title is a segment too
+        seg = Segment(f"{article.id}#title", article.title)
+        for e in title:
+            item = (e.rule, e.start, e.end, e.before, e.after)
+            (seg.fixes if e.action == "fix" else seg.flags).append(item)
+        out.append(seg)
+    return out
+
+
+# --- rates -------------------------------------------------------------------------------------
+
+
+def rates(segments: list[Segment]) -> dict:
+    n = max(1, len(segments))
+    fixes = Counter(f[0] for s in segments for f in s.fixes)
+    flags = Counter(f[0] for s in segments for f in s.flags)
+    rules = sorted(set(fixes) | set(flags))
+    return {
+        "segments": len(segments),
+        "fixes": sum(fixes.values()),
+        "flags": sum(flags.values()),
+        "fixes_per_1000": round(1000 * sum(fixes.values()) / n, 1),
+        "flags_per_1000": round(1000 * sum(flags.values()) / n, 1),
+        "by_rule": {
+            r: {
+                "fixes": fixes[r],
+                "flags": flags[r],
+                "fixes_per_1000": round(1000 * fixes[r] / n, 1),
+                "flags_per_1000": round(1000 * flags[r] / n, 1),
+            }
+            for r in rules
+        },
+    }
+
+
+def listing(segments: Iterable[Segment], which: str = "fixes", width: int = 50) -> list[str]:
+    lines = []
+    for s in segments:
+        for rule, start, end, before, after in getattr(s, which):
+            left = s.text[max(0, start - width) : start].replace("\n", " ")
+            right = s.text[end : end + width].replace("\n", " ")
+            lines.append(f"{s.key}\t{rule}\t…{left}[{before!r} → {after!r}]{right}…")
+    return lines
+
+
+# --- WMT21 MQM ---------------------------------------------------------------------------------
+
+
+def wmt(folder: Path, engine: Engine) -> dict:
+    by_doc: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    with (folder / "segments.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            by_doc[(row["system"], row["doc"])].append(row)
+    refs: list[Segment] = []
+    hyps: list[Segment] = []
+    for (system, doc), rows in sorted(by_doc.items()):
+        rows.sort(key=lambda r: r["doc_seg"])
+        segs = clean_group(f"{system}/{doc}", [r["target"] for r in rows], engine, "en", "zh")
+        for seg, row in zip(segs, rows, strict=True):
+            lead = len(row["target"]) - len(row["target"].lstrip())
+            seg.meta["errors"] = [
+                (e["category"], e["span"][0] - lead, e["span"][1] - lead)
+                for e in row["errors"]
+                if e.get("side") == "target" and e.get("span") and e["span"][1] > e["span"][0]
+            ]
+        (refs if system.startswith("ref.") else hyps).extend(segs)
+    return {"refs": refs, "hyps": hyps}
+
+
+def near(start: int, end: int, spans: list[tuple[str, int, int]], gap: int) -> bool:
+    return any(lo - gap <= end and start <= hi + gap for _, lo, hi in spans)
+
+
+def mqm_figures(hyps: list[Segment]) -> dict:
+    out: dict = {}
+    for which in ("fixes", "flags"):
+        edits = [(s, e) for s in hyps for e in getattr(s, which)]
+        on = sum(near(e[1], e[2], s.meta["errors"], 0) for s, e in edits)
+        close = sum(near(e[1], e[2], s.meta["errors"], NEAR) for s, e in edits)
+        out[which] = {
+            "count": len(edits),
+            "on_error_span": on,
+            "on_or_next_to_error_span": close,
+            "share_on_or_next_to": round(close / len(edits), 3) if edits else None,
+        }
+    fluency = [(s, c, lo, hi) for s in hyps for c, lo, hi in s.meta["errors"] if "Fluency" in c]
+    touched = Counter()
+    fixed = Counter()
+    for s, category, lo, hi in fluency:
+        span = [(category, lo, hi)]
+        if any(near(e[1], e[2], span, 0) for e in s.fixes + s.flags):
+            touched[category] += 1
+        if any(near(e[1], e[2], span, 0) for e in s.fixes):
+            fixed[category] += 1
+    total = Counter(c for _, c, _, _ in fluency)
+    out["fluency_spans"] = {
+        "spans": len(fluency),
+        "touched": sum(touched.values()),
+        "fixed": sum(fixed.values()),
+        "share_touched": round(sum(touched.values()) / max(1, len(fluency)), 3),
+        "share_fixed": round(sum(fixed.values()) / max(1, len(fluency)), 3),
+        "by_category": {
+            c: {"spans": total[c], "touched": touched[c], "fixed": fixed[c]} for c in sorted(total)
+        },
+    }
+    return out
+
+
+def off_span_fixes(hyps: list[Segment]) -> list[Segment]:
+    """The MT segments with a fix that lands on no expert-marked error, for reading."""
+    out = []
+    for s in hyps:
+        far = [e for e in s.fixes if not near(e[1], e[2], s.meta["errors"], NEAR)]
+        if far:
+            out.append(Segment(s.key, s.text, fixes=far))
+    return out
+
+
+# --- MLQE-PE -----------------------------------------------------------------------------------
+
+
+def words_distance(a: list[str], b: list[str]) -> int:
+    """Levenshtein distance between two token lists."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
+
+
+def mlqe(folder: Path, engine: Engine) -> dict:
+    from sacremoses import MosesTokenizer
+
+    tokenizer = MosesTokenizer(lang="en")
+
+    def tokens(text: str) -> list[str]:
+        return tokenizer.tokenize(text, escape=False)
+
+    result: dict = {"segments": [], "moves": Counter(), "examples": [], "tokeniser_agrees": 0}
+    for path in sorted(folder.glob("*.jsonl")):
+        rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+        source = path.stem.split("-")[0]
+        for at in range(0, len(rows), CHUNK):
+            chunk = rows[at : at + CHUNK]
+            segs = clean_group(f"{path.stem}/{at}", [r["mt"] for r in chunk], engine, "en", source)
+            for seg, row in zip(segs, chunk, strict=True):
+                result["segments"].append(seg)
+                result["tokeniser_agrees"] += tokens(row["mt"]) == row["mt_tok"].split()
+                if not seg.fixes:
+                    continue
+                post = row["pe_tok"].split()
+                before = words_distance(tokens(row["mt"]), post)
+                after = words_distance(tokens(seg.fixed), post)
+                move = "closer" if after < before else "farther" if after > before else "same"
+                result["moves"][move] += 1
+                rules = ",".join(sorted({f[0] for f in seg.fixes}))
+                result["examples"].append(
+                    f"{seg.key}\t{move}\t{before}->{after}\t{rules}\t{row['mt']}\t=> {seg.fixed}"
+                )
+    return result
+
+
+# --- real articles -----------------------------------------------------------------------------
+
+
+def reposts(folder: Path, engine: Engine) -> dict[str, list[Segment]]:
+    with (folder / "manifest.tsv").open(encoding="utf-8") as handle:
+        manifest = list(csv.DictReader(handle, delimiter="\t"))
+    out: dict[str, list[Segment]] = defaultdict(list)
+    for row in manifest:
+        source = row["source_language_guess"] if row["is_machine_translated"] == "yes" else None
+        defaults = ReadDefaults("en", source or None)
+        for found in read_file(folder / "articles" / row["file"], folder / "articles", defaults):
+            if isinstance(found, ReadError):
+                continue
+            segs = article_segments(clean_article(found, engine))
+            out[row["is_machine_translated"]].extend(segs)
+    return out
+
+
+def reuters(folder: Path, engine: Engine, limit: int) -> list[Segment]:
+    out: list[Segment] = []
+    with (folder / "articles.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if not (row.get("body") or "").strip():
+                continue
+            raw = f"{row.get('title') or 'Untitled'}\n\n{row['body']}"
+            found = Found(f"reuters-{row['newid']}", str(row["newid"]), "utf-8", (), ReadDefaults())
+            fields = {"language": "en"}
+            article = clean_article(make_article(raw, found, fields), engine)
+            out.extend(article_segments(article))
+            limit -= 1
+            if limit <= 0:
+                break
+    return out
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def table(name: str, figures: dict) -> Iterator[str]:
+    yield (
+        f"\n## {name}: {figures['segments']:,} segments, {figures['fixes']} fixes "
+        f"({figures['fixes_per_1000']}/1000), {figures['flags']} flags "
+        f"({figures['flags_per_1000']}/1000)"
+    )
+    rows = sorted(figures["by_rule"].items(), key=lambda kv: -(kv[1]["fixes"] + kv[1]["flags"]))
+    if rows:
+        yield f"{'rule':<46} {'fixes':>6} {'/1000':>7} {'flags':>6} {'/1000':>7}"
+    for rule, r in rows:
+        yield (
+            f"{rule:<46} {r['fixes']:>6} {r['fixes_per_1000']:>7} {r['flags']:>6} "
+            f"{r['flags_per_1000']:>7}"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "eval")
+    parser.add_argument("--rules", type=Path, default=ROOT / "rules")
+    parser.add_argument("--reuters", type=int, default=1000, help="articles (0: none)")
+    parser.add_argument("--grammar", default="auto", help="grammar checker (default auto)")
+    parser.add_argument("--out", type=Path, default=ROOT / "output" / "eval")
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        print(f"eval: no evaluation data at {args.data}: skipped")
+        return 0
+    engine = Engine(load_rules(args.rules), None, grammar_for(GrammarSettings(args.grammar)))
+    args.out.mkdir(parents=True, exist_ok=True)
+    summary: dict = {"data": str(args.data), "grammar": args.grammar}
+    lines: list[str] = []
+    started = time.perf_counter()
+
+    folder = args.data / "wmt21-mqm-zhen"
+    if folder.is_dir():
+        found = wmt(folder, engine)
+        refs, hyps = found["refs"], found["hyps"]
+        summary["wmt21_refs"] = rates(refs)
+        summary["wmt21_mt"] = {**rates(hyps), "mqm": mqm_figures(hyps)}
+        lines += table("WMT21 zh-en human references (ref.A, ref.B)", summary["wmt21_refs"])
+        ref_fixes = listing(refs)
+        lines += ["", f"Every fix on the human references ({len(ref_fixes)}):", *ref_fixes]
+        lines += table("WMT21 zh-en MT output (13 systems)", summary["wmt21_mt"])
+        mqm = summary["wmt21_mt"]["mqm"]
+        lines.append("")
+        for which in ("fixes", "flags"):
+            m = mqm[which]
+            lines.append(
+                f"{which}: {m['count']}, on an expert-marked error span {m['on_error_span']}, "
+                f"on or within {NEAR} characters of one {m['on_or_next_to_error_span']} "
+                f"(share {m['share_on_or_next_to']})"
+            )
+        f = mqm["fluency_spans"]
+        lines.append(
+            f"Fluency/* error spans: {f['spans']}, touched by an edit {f['touched']} "
+            f"({f['share_touched']:.1%}), fixed {f['fixed']} ({f['share_fixed']:.1%})"
+        )
+        for c, v in f["by_category"].items():
+            lines.append(
+                f"  {c:<40} {v['spans']:>5} spans, {v['touched']:>4} touched, {v['fixed']:>4} fixed"
+            )
+        (args.out / "wmt21-ref-fixes.txt").write_text("\n".join(ref_fixes) + "\n")
+        far = listing(off_span_fixes(hyps))
+        (args.out / "wmt21-mt-fixes-off-span.txt").write_text("\n".join(far) + "\n")
+        (args.out / "wmt21-ref-flags.txt").write_text("\n".join(listing(refs, "flags")) + "\n")
+        lines.append(
+            f"MT fixes on no marked error: {len(far)} (listed in {args.out.name}/"
+            "wmt21-mt-fixes-off-span.txt)"
+        )
+    else:
+        lines.append(f"\n(no {folder.name}: skipped)")
+
+    folder = args.data / "mlqe-pe"
+    if folder.is_dir():
+        found = mlqe(folder, engine)
+        moves = found["moves"]
+        changed = moves["closer"] + moves["farther"]
+        summary["mlqe_pe"] = {
+            **rates(found["segments"]),
+            "fixed_sentences": sum(moves.values()),
+            "closer": moves["closer"],
+            "farther": moves["farther"],
+            "same": moves["same"],
+            "farther_share_of_changed": round(moves["farther"] / changed, 3) if changed else None,
+            "tokeniser_agrees_with_mt_tok": round(
+                found["tokeniser_agrees"] / max(1, len(found["segments"])), 3
+            ),
+        }
+        lines += table("MLQE-PE ro/ru/et-en MT", summary["mlqe_pe"])
+        m = summary["mlqe_pe"]
+        lines.append(
+            f"\nsentences with a fix: {m['fixed_sentences']}: closer to the post-edit "
+            f"{m['closer']}, farther {m['farther']}, same distance {m['same']} (Moses tokens "
+            f"match mt_tok on {m['tokeniser_agrees_with_mt_tok']:.1%} of sentences)"
+        )
+        (args.out / "mlqe-fixes.txt").write_text("\n".join(found["examples"]) + "\n")
+    else:
+        lines.append(f"\n(no {folder.name}: skipped)")
+
+    folder = args.data / "mt-reposts"
+    if folder.is_dir():
+        found = reposts(folder, engine)
+        for kind in ("yes", "unsure", "no"):
+            summary[f"reposts_mt_{kind}"] = rates(found[kind])
+            lines += table(f"MT reposts, machine-translated: {kind}", summary[f"reposts_mt_{kind}"])
+        human = listing(found["no"])
+        lines += ["", f"Every fix on the human-written reposts ({len(human)}):", *human]
+        (args.out / "reposts-fixes.txt").write_text(
+            "\n".join(listing(found["yes"] + found["unsure"] + found["no"])) + "\n"
+        )
+        (args.out / "reposts-flags.txt").write_text(
+            "\n".join(listing(found["yes"] + found["unsure"] + found["no"], "flags")) + "\n"
+        )
+    else:
+        lines.append(f"\n(no {folder.name}: skipped)")
+
+    folder = args.data / "reuters-21578"
+    if folder.is_dir() and args.reuters > 0:
+        segs = reuters(folder, engine, args.reuters)
+        summary["reuters"] = {**rates(segs), "articles": args.reuters}
+        lines += table(f"Reuters-21578, first {args.reuters} articles (human)", summary["reuters"])
+        fixes = listing(segs)
+        lines += ["", f"Every fix on Reuters ({len(fixes)}; in {args.out.name}/reuters-fixes.txt)"]
+        (args.out / "reuters-fixes.txt").write_text("\n".join(fixes) + "\n")
+    summary["seconds"] = round(time.perf_counter() - started, 1)
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    print("\n".join(lines))
+    print(f"\n{summary['seconds']} s; summary in {args.out / 'summary.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
