@@ -188,6 +188,15 @@ def mqm_figures(hyps: list[Segment]) -> dict:
             "on_or_next_to_error_span": close,
             "share_on_or_next_to": round(close / len(edits), 3) if edits else None,
         }
+    by_rule: dict[str, Counter] = defaultdict(Counter)
+    for s in hyps:
+        for e in s.fixes + s.flags:
+            by_rule[e[0]]["edits"] += 1
+            by_rule[e[0]]["near"] += near(e[1], e[2], s.meta["errors"], NEAR)
+    out["by_rule"] = {
+        r: {"edits": c["edits"], "near": c["near"], "share": round(c["near"] / c["edits"], 3)}
+        for r, c in sorted(by_rule.items())
+    }
     fluency = [(s, c, lo, hi) for s in hyps for c, lo, hi in s.meta["errors"] if "Fluency" in c]
     touched = Counter()
     fixed = Counter()
@@ -367,6 +376,9 @@ def main() -> int:
             lines.append(
                 f"  {c:<40} {v['spans']:>5} spans, {v['touched']:>4} touched, {v['fixed']:>4} fixed"
             )
+        lines.append("Per rule, the share of its MT edits on or next to a marked error:")
+        for rule, r in sorted(mqm["by_rule"].items(), key=lambda kv: -kv[1]["edits"]):
+            lines.append(f"  {rule:<46} {r['edits']:>5} edits, {r['share']:.0%} near an error")
         (args.out / "wmt21-ref-fixes.txt").write_text("\n".join(ref_fixes) + "\n")
         far = listing(off_span_fixes(hyps))
         (args.out / "wmt21-mt-fixes-off-span.txt").write_text("\n".join(far) + "\n")

@@ -74,6 +74,7 @@ class Paragraph:
     index: int = 0  # position among the body paragraphs (-1 for the title)
     count: int = 1  # number of body paragraphs
     before: str = ""  # the paragraphs just before this one, for context ``within: before``
+    after: str = ""  # the paragraphs just after it (a quotation may go on into them)
 
 
 class Tokens:
@@ -359,7 +360,8 @@ class Matcher:
                     out.extend(hits)
         for rule in self.balance:
             if _placed(rule, title):
-                out.extend(Hit(rule, s, s + 1, "") for s in unbalanced(para.text, rule.pairs))
+                marks = unbalanced(para.text, rule.pairs, para.before, para.after)
+                out.extend(Hit(rule, s, s + 1, "") for s in marks)
         return [
             h
             for h in out
@@ -393,31 +395,62 @@ def _placed(rule: Rule, title: bool) -> bool:
     return rule.where == "any" or (rule.where == "title") == title
 
 
-def unbalanced(text: str, pairs: tuple[str, ...]) -> list[int]:
-    """Offsets of opening marks never closed and closing marks never opened.
+def unbalanced(text: str, pairs: tuple[str, ...], before: str = "", after: str = "") -> list[int]:
+    """Offsets of opening marks never closed and closing marks never opened in ``text``.
 
     Each pair is two characters; where both are the same (``"``), marks alternate open/close.
+    A quotation may run over paragraphs, as news writes them: a mark that ``before`` (the
+    paragraphs just before) left open may close here, one left open here may close in ``after``,
+    and a paragraph that goes on with an open quotation may begin with the opening mark again.
     """
     found: list[int] = []
     for pair in pairs:
         opening, closing = pair[0], pair[1]
-        stack: list[int] = []
-        marks = [(m.start(), m.group()) for m in re.finditer(f"[{re.escape(pair)}]", text)]
-        for pos, char in marks:
-            if opening == closing and char == opening:
-                if stack:
-                    stack.pop()
-                else:
-                    stack.append(pos)
-            elif char == opening:
-                stack.append(pos)
-            elif char == closing:
-                if stack:
-                    stack.pop()
-                else:
-                    found.append(pos)
+        carried = len(_open_marks(before, opening, closing))
+        stack: list[int] = _open_marks(text, opening, closing, carried, found)
+        if stack:  # left open here: closed in the paragraphs after?
+            closes = _open_marks(after, opening, closing, len(stack), None, count_closes=True)
+            stack = stack[: max(0, len(stack) - len(closes))]
         found.extend(stack)
     return sorted(found)
+
+
+def _open_marks(
+    text: str,
+    opening: str,
+    closing: str,
+    carried: int = 0,
+    unopened: list[int] | None = None,
+    count_closes: bool = False,
+) -> list[int]:
+    """The opening marks of ``text`` left open (positions), given ``carried`` marks left open
+    before it; closing marks with nothing open go to ``unopened``. With ``count_closes``, the
+    positions of the marks that closed a carried one instead."""
+    marks = [(m.start(), m.group()) for m in re.finditer(f"[{re.escape(opening + closing)}]", text)]
+    lead = len(text) - len(text.lstrip())
+    if carried and marks and marks[0] == (lead, opening):
+        marks = marks[1:]  # a paragraph that goes on with the quotation opens it again
+    stack: list[int] = []
+    closed: list[int] = []
+    for pos, char in marks:
+        if opening == closing:
+            if stack:
+                stack.pop()
+            elif carried:
+                carried -= 1
+                closed.append(pos)
+            else:
+                stack.append(pos)
+        elif char == opening:
+            stack.append(pos)
+        elif stack:
+            stack.pop()
+        elif carried:
+            carried -= 1
+            closed.append(pos)
+        elif unopened is not None:
+            unopened.append(pos)
+    return closed if count_closes else stack
 
 
 def resolve(hits: Sequence[Hit]) -> list[Hit]:

@@ -15,6 +15,7 @@ failures in a row the checker is not asked again in that process.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -40,6 +41,7 @@ class GrammarConfig:
     disabled: dict[str, frozenset[str]] = field(default_factory=dict)  # backend -> check ids
     fix: dict[str, frozenset[str]] = field(default_factory=dict)  # backend -> check ids
     dictionary: frozenset[str] = frozenset()  # casefolded words that are not spelling errors
+    language: str | None = None  # the packs' language (for word frequencies)
 
     def knows(self, word: str) -> bool:
         """True if ``word`` (or every part of it between hyphens) is in the dictionary."""
@@ -320,18 +322,94 @@ def finding_change(
 ) -> tuple[str, str, str, float, str] | None:
     """(rule id, action, replacement, confidence, message) for a finding in ``text``, or None
     if the dictionary says it is not an error."""
-    if finding.spelling and config.knows(text[finding.start : finding.end]):
-        return None
+    note = ""
+    if finding.spelling:
+        word = text[finding.start : finding.end]
+        if config.knows(word):
+            return None
+        # LanguageTool's spellers know the language's words and read the context; Harper's
+        # list is short and English-only, so its verdict is weighed against word frequencies
+        worth, note = spelling_worth_flagging(
+            word, config, finding.replacements, frequencies=backend == "harper"
+        )
+        if not worth:
+            return None
     rule = f"grammar.{backend}.{rule_slug(finding.rule)}"
     unambiguous = len(finding.replacements) == 1
     fix = unambiguous and finding.rule in config.fix.get(backend, frozenset())
+    if fix and _glues_a_dot(text, finding.start, finding.end, finding.replacements[0]):
+        fix = False
     suggestions = ", ".join(f"“{r}”" for r in finding.replacements[:5]) or "none"
     kind = f" ({finding.category})" if finding.category else ""
-    message = f"{finding.message}{kind} {backend} check {finding.rule}; suggestions: {suggestions}."
+    message = (
+        f"{finding.message}{kind}{note} {backend} check {finding.rule}; suggestions: {suggestions}."
+    )
     after = finding.replacements[0] if finding.replacements else ""
     if fix:
         return rule, "fix", after, FIX_CONFIDENCE, message
     return rule, "flag", after, FLAG_CONFIDENCE, message
+
+
+_TOKEN_DOT = re.compile(r"\.(?:\w|\s?\.)")  # ".22", ".post", ".m3u", ". . ." (spaced ellipsis)
+
+
+def _glues_a_dot(text: str, start: int, end: int, after: str) -> bool:
+    """Would this change take away the space before a dot that begins a token (a domain, a
+    calibre, a file extension) or belongs to a spaced ellipsis? Such a dot is not a full stop."""
+    if text[start:end].strip() or after.strip():
+        return False  # not a change of white space alone
+    return bool(_TOKEN_DOT.match(text, end)) or text[max(0, start - 1) : start] == "."
+
+
+KNOWN_WORD = 1.0  # Zipf frequency (wordfreq) from which a word is a word of the language
+TYPO_GAP = 2.0  # a known word is still a typo if a suggestion is this much more common (100×)
+NEAR_NAME = 88.0  # rapidfuzz ratio from which an unknown capitalised word is a known name misspelt
+
+
+def spelling_worth_flagging(
+    word: str, config: GrammarConfig, suggestions: Sequence[str] = (), frequencies: bool = True
+) -> tuple[bool, str]:
+    """(flag it?, a note for the message) for a word the checker does not know. Not flagged: a
+    capitalised word or an acronym (a name the checker has never seen: Urumqi, ISIL, KRG) unless
+    it is a near miss of a name the packs know, and a word of the language in some spelling
+    (programme, centre, counselled: British English is English), unless a suggestion is a far
+    more common word (goverment → government: web text has typos too)."""
+    bare = word.strip(".,;:!?\"'“”‘’()[]").replace("’", "'").removesuffix("'s")
+    if not bare:
+        return False, ""
+    if any(c.isupper() for c in bare):
+        near = near_known_name(bare, config.dictionary)
+        return (True, f" (close to the known name “{near}”)") if near else (False, "")
+    if not frequencies:
+        return True, ""
+    language = config.language or "en"
+    own = zipf(bare.casefold(), language)
+    if own < KNOWN_WORD:
+        return True, ""
+    best = max((zipf(s.casefold(), language) for s in suggestions[:3]), default=0.0)
+    return best - own >= TYPO_GAP, ""
+
+
+def near_known_name(word: str, dictionary: frozenset[str]) -> str | None:
+    from rapidfuzz import fuzz, process
+
+    if len(word) < 4 or not dictionary:
+        return None
+    found = process.extractOne(
+        word.casefold(), dictionary, scorer=fuzz.ratio, score_cutoff=NEAR_NAME
+    )
+    return None if found is None or found[0] == word.casefold() else found[0]
+
+
+@functools.lru_cache(maxsize=65536)
+def zipf(word: str, language: str) -> float:
+    """How common ``word`` is in ``language`` (wordfreq's Zipf scale: 0 unknown, 7 "the")."""
+    try:
+        from wordfreq import zipf_frequency
+
+        return zipf_frequency(word, language.split("-")[0])
+    except (LookupError, ValueError):
+        return 0.0
 
 
 def rule_slug(check: str) -> str:

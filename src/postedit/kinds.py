@@ -2,8 +2,9 @@
 copied and edited per language. Each is written in a pack like any rule (with its own examples,
 in that language) and becomes a ``regex`` rule when the pack is loaded.
 
-- ``doubled-word``: the same lower-case word twice in a row; ``except``: the words a language
-  legitimately doubles (German "die die", English "had had"), as a list or space-separated.
+- ``doubled-word``: the same lower-case word twice in a row, neither part of a hyphenated word;
+  ``except``: the words a language legitimately doubles (German "die die", English "had had"), as
+  a list or space-separated.
 - ``space-before``: the space a language wants before some punctuation; ``marks``: the marks
   (e.g. ``";!?"``); ``space``: what belongs before them ("" for none, U+202F or U+00A0 for
   French typography). Only marks followed by a space or the end of the text, so that times
@@ -33,7 +34,8 @@ def expand(entry: Any, fail: Any) -> Any:
             raise fail("'except' must be a list of words")
         keep = "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
         guard = f"(?!(?:{keep})\\b)" if keep else ""
-        pattern = f"\\b{guard}(\\p{{Ll}}[\\p{{Ll}}\\p{{M}}]+)\\K[{SPACES}]+\\1\\b"
+        # a word of a hyphenated compound is not doubled ("a break-in in 1999", "in in-fighting")
+        pattern = f"(?<!-)\\b{guard}(\\p{{Ll}}[\\p{{Ll}}\\p{{M}}]+)\\K[{SPACES}]+\\1\\b(?!-)"
         return {**entry, "kind": "regex", "pattern": pattern, "replace": ""}
     marks, space = entry.pop("marks", None), entry.pop("space", None)
     if not isinstance(marks, str) or not marks or not isinstance(space, str):

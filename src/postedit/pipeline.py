@@ -67,9 +67,17 @@ def run_stage(
         text = apply_edits(article.raw, inside, span.start, span.end)
         offsets = OffsetMap.build(article.raw, inside, span.start)
         before = "\n".join(previous[-CONTEXT_PARAGRAPHS:])
+        after = (
+            "\n".join(
+                article.raw[s.start : s.end]
+                for s in article.paragraphs[index + 1 : index + 1 + CONTEXT_PARAGRAPHS]
+            )
+            if index >= 0
+            else ""
+        )
         if index >= 0 and text.strip():
             previous.append(text)
-        for change in find(Paragraph(text, index, len(article.paragraphs), before)):
+        for change in find(Paragraph(text, index, len(article.paragraphs), before, after)):
             if change.action == "fix" and change.after == text[change.start : change.end]:
                 continue
             start, end = offsets.to_original(change.start, change.end)
@@ -159,14 +167,23 @@ def structure_finder(article: Article, matcher: Matcher) -> Finder:
             return []
         if para.index in repeats:
             first, score = repeats[para.index]
+            if score >= 100:  # the same words: a paste, removed
+                message = f"This paragraph repeats paragraph {first + 1} word for word."
+                return [Change("dedup.repeated-paragraph", 0, len(para.text), "", message, 0.97)]
+            message = (  # a writer may say a thing twice in other words: the editor decides
+                f"This paragraph nearly repeats paragraph {first + 1} (similarity {score:.0f}%): "
+                "remove it if it is a paste, keep it if the repetition is meant."
+            )
             return [
                 Change(
-                    "dedup.repeated-paragraph",
+                    "dedup.near-repeated-paragraph",
                     0,
                     len(para.text),
                     "",
-                    f"This paragraph repeats paragraph {first + 1} (similarity {score:.0f}%).",
-                    0.97,
+                    message,
+                    0.8,
+                    action="flag",
+                    fixable=True,
                 )
             ]
         if repeat_at is not None and para.index == repeat_at:
@@ -403,6 +420,14 @@ def grammar_finder(article: Article, engine: Engine) -> Finder | None:
         return None
     backend, found = checked
     findings: dict[int, list] = dict(zip(filled, found, strict=True))
+    # one flag per check and word in an article: the first, saying how often it recurs
+    first: dict[tuple[str, str], tuple[int, int]] = {}
+    times: Counter[tuple[str, str]] = Counter()
+    for i in filled:
+        for f in findings[i]:
+            key = (f.rule, texts[i][f.start : f.end].casefold())
+            times[key] += 1
+            first.setdefault(key, (i, f.start))
 
     def find(para: Paragraph) -> list[Change]:
         if para.index < 0 or para.text != texts[para.index]:
@@ -410,11 +435,17 @@ def grammar_finder(article: Article, engine: Engine) -> Finder | None:
         changes = []
         for finding in findings.get(para.index, []):
             made = finding_change(finding, backend, config, para.text)
-            if made is not None:
-                rule, action, after, confidence, message = made
-                changes.append(
-                    Change(rule, finding.start, finding.end, after, message, confidence, action)
-                )
+            if made is None:
+                continue
+            rule, action, after, confidence, message = made
+            key = (finding.rule, para.text[finding.start : finding.end].casefold())
+            if action == "flag" and times[key] > 1:
+                if first[key] != (para.index, finding.start):
+                    continue
+                message += f" The same in {times[key] - 1} more place(s) of this article."
+            changes.append(
+                Change(rule, finding.start, finding.end, after, message, confidence, action)
+            )
         return changes
 
     return find

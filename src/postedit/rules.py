@@ -139,7 +139,8 @@ class Rules:
     trust: Any = None  # the `postedit.trust.Trust` a run measured and applied, if any
 
     def grammar_for(self, language: str | None) -> GrammarConfig:
-        return self.grammar.get((language or "").split("-")[0].lower(), GrammarConfig())
+        base = (language or "").split("-")[0].lower()
+        return self.grammar.get(base, GrammarConfig(language=base or None))
 
     def stopwords_for(self, language: str | None) -> frozenset[str]:
         return self.stopwords.get((language or "").split("-")[0].lower(), frozenset())
@@ -310,6 +311,7 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
             disabled={k: frozenset(v) for k, v in g.get("disabled", {}).items()},
             fix={k: frozenset(v) for k, v in g.get("fix", {}).items()},
             dictionary=frozenset(g.get("dictionary", ())),
+            language=lang,
         )
         for lang, g in grammar.items()
         if g
