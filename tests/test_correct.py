@@ -171,3 +171,15 @@ def test_span_lookup_agrees_with_a_scan(cuts, start, length) -> None:
     end = start + length
     scan = any((lo < end and start < hi) or lo <= start < hi for lo, hi in spans)
     assert Spans(spans).touch(start, end) == scan
+
+
+def test_a_quotation_may_run_over_paragraphs() -> None:
+    from postedit.correct import unbalanced
+
+    pairs = ("“”", "()", '""')
+    opened = "The minister said: “We will stay until the job is done."
+    goes_on = "“We will not leave our allies.”"
+    assert unbalanced(opened, pairs, "", goes_on) == []  # closed in the next paragraph
+    assert unbalanced(goes_on, pairs, opened, "") == []  # reopened by convention, then closed
+    assert unbalanced("It ended.” Then nothing.", pairs, "", "") == [9]  # never opened
+    assert unbalanced(opened, pairs, "", "Nothing else was said.") == [19]  # never closed

@@ -181,3 +181,16 @@ def test_a_paragraph_pasted_twice_is_removed(tmp_path: Path) -> None:
     (edit,) = [e for e in records["a"]["edits"] if e["rule"] == "dedup.repeated-paragraph"]
     assert "paragraph 1" in edit["message"]
     assert records["a"]["text"] == f"{para}\n\nSomething else entirely."
+
+
+def test_a_paragraph_said_again_in_other_words_is_a_flag_not_a_removal(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    first = "The spokesperson emphasized that the government has always opposed any cyber attack."
+    again = "The spokesperson said that the government has always opposed any cyber attack."
+    (inbox / "a.txt").write_text(f"Title\n\n{first}\n\nA reporter asked a question.\n\n{again}\n")
+    records = run(inbox, tmp_path / "out")
+    (edit,) = [e for e in records["a"]["edits"] if e["rule"].startswith("dedup.")]
+    assert edit["rule"] == "dedup.near-repeated-paragraph" and edit["action"] == "flag"
+    assert "nearly repeats paragraph 1" in edit["message"]
+    assert again in records["a"]["text"]  # kept until an editor says otherwise

@@ -173,3 +173,32 @@ def test_the_dictionary_takes_in_every_gazetteer_name(rules) -> None:
     for word in ("al-Sudani", "Sudani", "Kataib", "Hezbollah", "HMC", "Anbar", "Al-Sudani’s"):
         assert config.knows(word), word
     assert not config.knows("reccklessness")
+
+
+def test_which_unknown_words_are_worth_a_spelling_flag() -> None:
+    from postedit.grammar import GrammarConfig, spelling_worth_flagging
+
+    config = GrammarConfig(dictionary=frozenset({"kataib", "sudani", "mandalawi"}), language="en")
+    for name in ("Urumqi", "ISIL", "KRG", "Labour"):  # names and acronyms the checker never saw
+        assert spelling_worth_flagging(name, config) == (False, "")
+    for british, american in (
+        ("programme", "program"),
+        ("centre", "center"),
+        ("counselled", "counseled"),
+        ("jewellery", "jewelry"),
+    ):
+        assert not spelling_worth_flagging(british, config, (american,))[0]
+    assert spelling_worth_flagging("reccklessness", config)[0]  # no such word
+    assert spelling_worth_flagging("goverment", config, ("government",))[0]  # a common word's typo
+    worth, note = spelling_worth_flagging("Mandalavi", config)  # a known name, misspelt
+    assert worth and "mandalawi" in note
+    assert spelling_worth_flagging("communiquée", config, (), frequencies=False)[0]
+
+
+def test_a_space_fix_never_glues_a_dot_that_starts_a_token() -> None:
+    from postedit.grammar import _glues_a_dot
+
+    assert _glues_a_dot("the new domain .post was", 14, 15, "")
+    assert _glues_a_dot("a .22 calibre rifle", 1, 2, "")
+    assert _glues_a_dot("the match . . . momentum", 11, 12, "")
+    assert not _glues_a_dot("the end .", 7, 8, "")
