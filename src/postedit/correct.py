@@ -404,6 +404,9 @@ def unbalanced(text: str, pairs: tuple[str, ...], before: str = "", after: str =
     and a paragraph that goes on with an open quotation may begin with the opening mark again.
     """
     found: list[int] = []
+    if "“”" in pairs and '""' in pairs:  # one family: a straight quote may close a curly one
+        text, before, after = (_curl(t) for t in (text, before, after))
+        pairs = tuple(p for p in pairs if p != '""')
     for pair in pairs:
         opening, closing = pair[0], pair[1]
         carried = len(_open_marks(before, opening, closing))
@@ -413,6 +416,15 @@ def unbalanced(text: str, pairs: tuple[str, ...], before: str = "", after: str =
             stack = stack[: max(0, len(stack) - len(closes))]
         found.extend(stack)
     return sorted(found)
+
+
+_STRAIGHT_OPENS = re.compile(r'(?:(?<=^)|(?<=[\s(\[—–-]))"(?=\S)')
+
+
+def _curl(text: str) -> str:
+    """Straight double quotes as curly ones, by place (one that starts a word opens, any other
+    closes), so that a quotation typed with both kinds is judged as one (same length)."""
+    return _STRAIGHT_OPENS.sub("“", text).replace('"', "”")
 
 
 def _open_marks(
