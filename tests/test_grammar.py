@@ -201,4 +201,6 @@ def test_a_space_fix_never_glues_a_dot_that_starts_a_token() -> None:
     assert _glues_a_dot("the new domain .post was", 14, 15, "")
     assert _glues_a_dot("a .22 calibre rifle", 1, 2, "")
     assert _glues_a_dot("the match . . . momentum", 11, 12, "")
+    assert _glues_a_dot("Financial News Website | Home", 22, 23, "")  # a separator
     assert not _glues_a_dot("the end .", 7, 8, "")
+    assert not _glues_a_dot('the " greenhouse effect "', 23, 24, "")

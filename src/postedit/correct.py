@@ -399,67 +399,62 @@ def unbalanced(text: str, pairs: tuple[str, ...], before: str = "", after: str =
     """Offsets of opening marks never closed and closing marks never opened in ``text``.
 
     Each pair is two characters; where both are the same (``"``), marks alternate open/close.
-    A quotation may run over paragraphs, as news writes them: a mark that ``before`` (the
-    paragraphs just before) left open may close here, one left open here may close in ``after``,
-    and a paragraph that goes on with an open quotation may begin with the opening mark again.
+    Curly and straight double quotes are one family (with both pairs given): a straight quote
+    closes whatever quote is open, else opens one, so a quotation typed with both kinds is
+    judged as one. A quotation may run over paragraphs, as news writes them: a mark that
+    ``before`` (the paragraphs just before) left open may close here, one left open here may
+    close in ``after``, and a paragraph that goes on with an open quotation may begin with the
+    opening mark again.
     """
     found: list[int] = []
-    if "“”" in pairs and '""' in pairs:  # one family: a straight quote may close a curly one
-        text, before, after = (_curl(t) for t in (text, before, after))
-        pairs = tuple(p for p in pairs if p != '""')
-    for pair in pairs:
-        opening, closing = pair[0], pair[1]
-        carried = len(_open_marks(before, opening, closing))
-        stack: list[int] = _open_marks(text, opening, closing, carried, found)
+    families = [(p[0], p[1], "") for p in pairs if p not in ('""', "“”")]
+    if '""' in pairs and "“”" in pairs:
+        families.append(("“", "”", '"'))
+    elif '""' in pairs:
+        families.append(('"', '"', ""))
+    elif "“”" in pairs:
+        families.append(("“", "”", ""))
+    for opening, closing, neutral in families:
+        carried = len(_open_marks(before, opening, closing, neutral))
+        stack = _open_marks(text, opening, closing, neutral, carried, found)
         if stack:  # left open here: closed in the paragraphs after?
-            closes = _open_marks(after, opening, closing, len(stack), None, count_closes=True)
+            closes = _open_marks(after, opening, closing, neutral, len(stack), None, True)
             stack = stack[: max(0, len(stack) - len(closes))]
         found.extend(stack)
     return sorted(found)
-
-
-_STRAIGHT_OPENS = re.compile(r'(?:(?<=^)|(?<=[\s(\[—–-]))"(?=\S)')
-
-
-def _curl(text: str) -> str:
-    """Straight double quotes as curly ones, by place (one that starts a word opens, any other
-    closes), so that a quotation typed with both kinds is judged as one (same length)."""
-    return _STRAIGHT_OPENS.sub("“", text).replace('"', "”")
 
 
 def _open_marks(
     text: str,
     opening: str,
     closing: str,
+    neutral: str = "",
     carried: int = 0,
     unopened: list[int] | None = None,
     count_closes: bool = False,
 ) -> list[int]:
     """The opening marks of ``text`` left open (positions), given ``carried`` marks left open
-    before it; closing marks with nothing open go to ``unopened``. With ``count_closes``, the
+    before it; closing marks with nothing open go to ``unopened``. A ``neutral`` mark (or a pair
+    whose two marks are the same) closes what is open, else opens. With ``count_closes``, the
     positions of the marks that closed a carried one instead."""
-    marks = [(m.start(), m.group()) for m in re.finditer(f"[{re.escape(opening + closing)}]", text)]
+    chars = "".join(sorted({opening, closing, *neutral}))
+    marks = [(m.start(), m.group()) for m in re.finditer(f"[{re.escape(chars)}]", text)]
     lead = len(text) - len(text.lstrip())
-    if carried and marks and marks[0] == (lead, opening):
+    if carried and marks and marks[0][0] == lead and marks[0][1] in (opening, neutral):
         marks = marks[1:]  # a paragraph that goes on with the quotation opens it again
     stack: list[int] = []
     closed: list[int] = []
     for pos, char in marks:
-        if opening == closing:
-            if stack:
-                stack.pop()
-            elif carried:
-                carried -= 1
-                closed.append(pos)
-            else:
-                stack.append(pos)
-        elif char == opening:
+        either = char == neutral or opening == closing
+        if char == opening and not either:
             stack.append(pos)
         elif stack:
             stack.pop()
         elif carried:
             carried -= 1
             closed.append(pos)
+        elif either:
+            stack.append(pos)
         elif unopened is not None:
             unopened.append(pos)
     return closed if count_closes else stack

@@ -353,12 +353,18 @@ def finding_change(
 _TOKEN_DOT = re.compile(r"\.(?:\w|\s?\.)")  # ".22", ".post", ".m3u", ". . ." (spaced ellipsis)
 
 
+_CLOSES = set(",.;:!?)]}”’\"'")  # marks a space before which is a slip
+
+
 def _glues_a_dot(text: str, start: int, end: int, after: str) -> bool:
-    """Would this change take away the space before a dot that begins a token (a domain, a
-    calibre, a file extension) or belongs to a spaced ellipsis? Such a dot is not a full stop."""
+    """Would this change take away the space before something that is not closing punctuation:
+    a dot that begins a token (a domain, a calibre, a file extension), a spaced ellipsis, a
+    separator ("News | Site")? Only a space before a closing mark is a slip to fix."""
     if text[start:end].strip() or after.strip():
         return False  # not a change of white space alone
-    return bool(_TOKEN_DOT.match(text, end)) or text[max(0, start - 1) : start] == "."
+    if _TOKEN_DOT.match(text, end) or text[max(0, start - 1) : start] == ".":
+        return True
+    return end < len(text) and text[end] not in _CLOSES
 
 
 KNOWN_WORD = 1.0  # Zipf frequency (wordfreq) from which a word is a word of the language
