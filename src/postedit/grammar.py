@@ -360,8 +360,8 @@ def _glues_a_dot(text: str, start: int, end: int, after: str) -> bool:
     """Would this change take away the space before something that is not closing punctuation:
     a dot that begins a token (a domain, a calibre, a file extension), a spaced ellipsis, a
     separator ("News | Site")? Only a space before a closing mark is a slip to fix."""
-    if text[start:end].strip() or after.strip():
-        return False  # not a change of white space alone
+    if text[start:end].strip() or after:
+        return False  # not the removal of white space (two spaces made one are fine)
     if _TOKEN_DOT.match(text, end) or text[max(0, start - 1) : start] == ".":
         return True
     return end < len(text) and text[end] not in _CLOSES
