@@ -338,6 +338,9 @@ def main() -> int:
     parser.add_argument("--reuters", type=int, default=1000, help="articles (0: none)")
     parser.add_argument("--grammar", default="auto", help="grammar checker (default auto)")
     parser.add_argument("--out", type=Path, default=ROOT / "output" / "eval")
+    parser.add_argument(
+        "--sets", default="wmt21,mlqe,reposts,reuters", help="data sets to run (default: all)"
+    )
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"eval: no evaluation data at {args.data}: skipped")
@@ -348,8 +351,9 @@ def main() -> int:
     lines: list[str] = []
     started = time.perf_counter()
 
+    sets = set(args.sets.split(","))
     folder = args.data / "wmt21-mqm-zhen"
-    if folder.is_dir():
+    if folder.is_dir() and "wmt21" in sets:
         found = wmt(folder, engine)
         refs, hyps = found["refs"], found["hyps"]
         summary["wmt21_refs"] = rates(refs)
@@ -391,7 +395,7 @@ def main() -> int:
         lines.append(f"\n(no {folder.name}: skipped)")
 
     folder = args.data / "mlqe-pe"
-    if folder.is_dir():
+    if folder.is_dir() and "mlqe" in sets:
         found = mlqe(folder, engine)
         moves = found["moves"]
         changed = moves["closer"] + moves["farther"]
@@ -418,7 +422,7 @@ def main() -> int:
         lines.append(f"\n(no {folder.name}: skipped)")
 
     folder = args.data / "mt-reposts"
-    if folder.is_dir():
+    if folder.is_dir() and "reposts" in sets:
         found = reposts(folder, engine)
         for kind in ("yes", "unsure", "no"):
             summary[f"reposts_mt_{kind}"] = rates(found[kind])
@@ -435,7 +439,7 @@ def main() -> int:
         lines.append(f"\n(no {folder.name}: skipped)")
 
     folder = args.data / "reuters-21578"
-    if folder.is_dir() and args.reuters > 0:
+    if folder.is_dir() and args.reuters > 0 and "reuters" in sets:
         segs = reuters(folder, engine, args.reuters)
         summary["reuters"] = {**rates(segs), "articles": args.reuters}
         lines += table(f"Reuters-21578, first {args.reuters} articles (human)", summary["reuters"])

@@ -183,3 +183,10 @@ def test_a_quotation_may_run_over_paragraphs() -> None:
     assert unbalanced(goes_on, pairs, opened, "") == []  # reopened by convention, then closed
     assert unbalanced("It ended.” Then nothing.", pairs, "", "") == [9]  # never opened
     assert unbalanced(opened, pairs, "", "Nothing else was said.") == [19]  # never closed
+
+
+def test_an_opening_quote_that_ends_a_quotation_is_one_flag_not_two() -> None:
+    from postedit.correct import unbalanced
+
+    text = "He said: “The method works. “"
+    assert unbalanced(text, ("“”", '""')) == [len(text) - 1]

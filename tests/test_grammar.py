@@ -204,3 +204,12 @@ def test_a_space_fix_never_glues_a_dot_that_starts_a_token() -> None:
     assert _glues_a_dot("Financial News Website | Home", 22, 23, "")  # a separator
     assert not _glues_a_dot("the end .", 7, 8, "")
     assert not _glues_a_dot('the " greenhouse effect "', 23, 24, "")
+
+
+def test_pieces_of_domains_codes_and_units_are_not_spelling_errors() -> None:
+    from postedit.grammar import _part_of_a_token
+
+    assert _part_of_a_token("see www.voc.com.cn now", 16, 18)  # after a dot: a domain
+    assert _part_of_a_token("Ecns.cn reports", 0, 4)  # before ".cn"
+    assert _part_of_a_token("an area of 10000m2 in all", 11, 18)  # digits: a unit or code
+    assert not _part_of_a_token("the famiiy reunion", 4, 10)

@@ -447,6 +447,10 @@ def _open_marks(
     for pos, char in marks:
         either = char == neutral or opening == closing
         if char == opening and not either:
+            if stack and not text[pos + 1 :].strip() and unopened is not None:
+                stack.pop()  # an opening mark that ends the paragraph closes (wrongly): one flag
+                unopened.append(pos)
+                continue
             stack.append(pos)
         elif stack:
             stack.pop()

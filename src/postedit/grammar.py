@@ -325,7 +325,7 @@ def finding_change(
     note = ""
     if finding.spelling:
         word = text[finding.start : finding.end]
-        if config.knows(word):
+        if config.knows(word) or _part_of_a_token(text, finding.start, finding.end):
             return None
         # LanguageTool's spellers know the language's words and read the context; Harper's
         # list is short and English-only, so its verdict is weighed against word frequencies
@@ -365,6 +365,18 @@ def _glues_a_dot(text: str, start: int, end: int, after: str) -> bool:
     if _TOKEN_DOT.match(text, end) or text[max(0, start - 1) : start] == ".":
         return True
     return end < len(text) and text[end] not in _CLOSES
+
+
+_GLUE = set("./@\\_")
+
+
+def _part_of_a_token(text: str, start: int, end: int) -> bool:
+    """Is the word a piece of something that is not a word: a domain, address, file name or
+    e-mail (glued to a dot, slash or @), or a unit or code with digits (m2, G7)?"""
+    before = text[start - 1 : start]
+    after = text[end : end + 2]
+    glued_after = after[:1] in _GLUE and after[1:2].isalnum()
+    return before in _GLUE or glued_after or any(c.isdigit() for c in text[start:end])
 
 
 KNOWN_WORD = 1.0  # Zipf frequency (wordfreq) from which a word is a word of the language
