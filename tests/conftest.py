@@ -17,6 +17,16 @@ def rules():
 
 
 @pytest.fixture(scope="session")
+def seeds_corpus(tmp_path_factory) -> Path:
+    """The seeds cleaned once (English from Arabic), for tests that only read the outputs."""
+    from postedit.runner import Settings, cleanup
+
+    folder = tmp_path_factory.mktemp("seeds-corpus")
+    cleanup(Settings(SEEDS, RULES, folder, "en", "ar"))
+    return folder
+
+
+@pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory):
     """One Prefect test server for the whole session, in a temporary PREFECT_HOME, heartbeat off."""
     import os

@@ -18,10 +18,8 @@ S002 = "002_886702d4e5dac6fe"
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("out")
-    cleanup(Settings(SEEDS, RULES, folder, "en", "ar"))
-    return folder
+def out(seeds_corpus: Path) -> Path:
+    return seeds_corpus
 
 
 @pytest.fixture(scope="module")

@@ -10,19 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import RULES, SEEDS
 
 from postedit import server as review
-from postedit.runner import Settings, cleanup
 
 S002 = "002_886702d4e5dac6fe"
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("review-corpus")
-    cleanup(Settings(SEEDS, RULES, out, "en", "ar"))
-    return out
+@pytest.fixture
+def corpus(seeds_corpus: Path) -> Path:
+    return seeds_corpus
 
 
 @pytest.fixture
