@@ -49,3 +49,11 @@ def test_labels() -> None:
     assert is_label("Statements and Initiatives")
     assert not is_label("The factions met on Wednesday.")
     assert not is_label("A much longer line that has far too many words to be a label")
+
+
+def test_the_columns_of_a_table_set_with_spaces_are_left_alone() -> None:
+    from postedit.repair import whitespace_changes
+
+    table = "Wheat   Loan   Release\nCorn    2.36   2.40\nThe bank  said so."
+    (change,) = whitespace_changes(table)  # the running text only
+    assert table[change.start : change.end] == "  " and change.start > table.index("said") - 3

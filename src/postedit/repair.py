@@ -7,6 +7,7 @@ raw text and records them as Edits.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import unicodedata
@@ -83,12 +84,39 @@ _SPACE_RUN = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
 _KEEP_NBSP = re.compile(r"(?<=[«\d])[\u00a0\u202f](?=\S)|[\u00a0\u202f](?=[;:!?»%])")
 
 
+_COLUMN_GAP = re.compile(r"[ \t]{2,}")
+
+
+def _table_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the lines that look like rows of a table set with spaces: two or more
+    lines in a row, each with two or more gaps of several spaces (``Natl   Loan   Release``).
+    Their spacing is the layout."""
+    rows, at = [], 0
+    for line in text.split("\n"):
+        rows.append((at, at + len(line), len(_COLUMN_GAP.findall(line.strip())) >= 2))
+        at += len(line) + 1
+    return [
+        (a, b)
+        for k, (a, b, row) in enumerate(rows)
+        if row and ((k > 0 and rows[k - 1][2]) or (k + 1 < len(rows) and rows[k + 1][2]))
+    ]
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    k = bisect.bisect_right(spans, (at, float("inf"))) - 1
+    return k >= 0 and spans[k][0] <= at < spans[k][1]
+
+
 def whitespace_changes(text: str) -> list[Change]:
-    """Runs of spaces, tabs and stray no-break spaces in running text become one plain space."""
+    """Runs of spaces, tabs and stray no-break spaces in running text become one plain space;
+    the columns of a table set with spaces are left as they are."""
     out = []
+    tables = _table_lines(text) if "  " in text or "\t" in text else []
     for m in _SPACE_RUN.finditer(text):
         run = m.group()
         if len(run) == 1 and _KEEP_NBSP.match(text, m.start()):
+            continue
+        if tables and set(run) <= {" ", "\t"} and _inside(tables, m.start()):
             continue
         out.append(
             Change(
