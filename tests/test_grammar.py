@@ -213,3 +213,12 @@ def test_pieces_of_domains_codes_and_units_are_not_spelling_errors() -> None:
     assert _part_of_a_token("Ecns.cn reports", 0, 4)  # before ".cn"
     assert _part_of_a_token("an area of 10000m2 in all", 11, 18)  # digits: a unit or code
     assert not _part_of_a_token("the famiiy reunion", 4, 10)
+
+
+def test_the_checker_leaves_the_columns_of_a_table_alone() -> None:
+    table = "Wheat   Loan   Release\nCorn    2.36   2.40"
+    finding = Finding(5, 8, "Spaces", "Formatting", False, "Two spaces.", (" ",))
+    assert finding_change(finding, "harper", GrammarConfig(), table) is None
+    prose = "The bank  said so."
+    finding = Finding(8, 10, "Spaces", "Formatting", False, "Two spaces.", (" ",))
+    assert finding_change(finding, "harper", GrammarConfig(), prose) is not None

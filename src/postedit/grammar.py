@@ -322,6 +322,8 @@ def finding_change(
 ) -> tuple[str, str, str, float, str] | None:
     """(rule id, action, replacement, confidence, message) for a finding in ``text``, or None
     if the dictionary says it is not an error."""
+    if _layout(text, finding):
+        return None
     note = ""
     if finding.spelling:
         word = text[finding.start : finding.end]
@@ -351,6 +353,15 @@ def finding_change(
 
 
 _TOKEN_DOT = re.compile(r"\.(?:\w|\s?\.)")  # ".22", ".post", ".m3u", ". . ." (spaced ellipsis)
+
+
+def _layout(text: str, finding: Finding) -> bool:
+    """Is this a white-space change in the columns of a table set with spaces (the layout)?"""
+    from .repair import in_table
+
+    if text[finding.start : finding.end].strip() or any(r.strip() for r in finding.replacements):
+        return False
+    return in_table(text, finding.start)
 
 
 _CLOSES = set(",.;:!?)]}”’\"'")  # marks a space before which is a slip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import functools
 import re
 import unicodedata
 from typing import NamedTuple
@@ -87,7 +88,8 @@ _KEEP_NBSP = re.compile(r"(?<=[«\d])[\u00a0\u202f](?=\S)|[\u00a0\u202f](?=[;:!?
 _COLUMN_GAP = re.compile(r"[ \t]{2,}")
 
 
-def _table_lines(text: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=16)  # asked once per white-space finding of one paragraph
+def _table_lines(text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of the lines that look like rows of a table set with spaces: two or more
     lines in a row, each with two or more gaps of several spaces (``Natl   Loan   Release``).
     Their spacing is the layout."""
@@ -95,14 +97,19 @@ def _table_lines(text: str) -> list[tuple[int, int]]:
     for line in text.split("\n"):
         rows.append((at, at + len(line), len(_COLUMN_GAP.findall(line.strip())) >= 2))
         at += len(line) + 1
-    return [
+    return tuple(
         (a, b)
         for k, (a, b, row) in enumerate(rows)
         if row and ((k > 0 and rows[k - 1][2]) or (k + 1 < len(rows) and rows[k + 1][2]))
-    ]
+    )
 
 
-def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+def in_table(text: str, at: int) -> bool:
+    """Is offset ``at`` of ``text`` on a row of a table set with spaces?"""
+    return "  " in text and _inside(_table_lines(text), at)
+
+
+def _inside(spans: tuple[tuple[int, int], ...], at: int) -> bool:
     k = bisect.bisect_right(spans, (at, float("inf"))) - 1
     return k >= 0 and spans[k][0] <= at < spans[k][1]
 
