@@ -165,7 +165,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def normalise_separators(text: str) -> str:
     """Unicode's line and paragraph separators (U+2028, U+2029, NEL) as the newlines they mean:
-    every tool after the reader splits lines on ``\n`` alone."""
+    every tool after the reader splits lines on ``\\n`` alone."""
     return _SEPARATORS.sub(lambda m: _SEPARATOR_AS[m.group()], text)
 
 
