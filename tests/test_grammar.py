@@ -195,15 +195,15 @@ def test_which_unknown_words_are_worth_a_spelling_flag() -> None:
     assert spelling_worth_flagging("communiquée", config, (), frequencies=False)[0]
 
 
-def test_a_space_fix_never_glues_a_dot_that_starts_a_token() -> None:
-    from postedit.grammar import _glues_a_dot
+def test_a_space_fix_never_unsafe_space_removal_that_starts_a_token() -> None:
+    from postedit.grammar import _unsafe_space_removal
 
-    assert _glues_a_dot("the new domain .post was", 14, 15, "")
-    assert _glues_a_dot("a .22 calibre rifle", 1, 2, "")
-    assert _glues_a_dot("the match . . . momentum", 11, 12, "")
-    assert _glues_a_dot("Financial News Website | Home", 22, 23, "")  # a separator
-    assert not _glues_a_dot("the end .", 7, 8, "")
-    assert not _glues_a_dot('the " greenhouse effect "', 23, 24, "")
+    assert _unsafe_space_removal("the new domain .post was", 14, 15, "")
+    assert _unsafe_space_removal("a .22 calibre rifle", 1, 2, "")
+    assert _unsafe_space_removal("the match . . . momentum", 11, 12, "")
+    assert _unsafe_space_removal("Financial News Website | Home", 22, 23, "")  # a separator
+    assert not _unsafe_space_removal("the end .", 7, 8, "")
+    assert not _unsafe_space_removal('the " greenhouse effect "', 23, 24, "")
 
 
 def test_pieces_of_domains_codes_and_units_are_not_spelling_errors() -> None:

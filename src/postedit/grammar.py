@@ -339,7 +339,7 @@ def finding_change(
     rule = f"grammar.{backend}.{rule_slug(finding.rule)}"
     unambiguous = len(finding.replacements) == 1
     fix = unambiguous and finding.rule in config.fix.get(backend, frozenset())
-    if fix and _glues_a_dot(text, finding.start, finding.end, finding.replacements[0]):
+    if fix and _unsafe_space_removal(text, finding.start, finding.end, finding.replacements[0]):
         fix = False
     suggestions = ", ".join(f"“{r}”" for r in finding.replacements[:5]) or "none"
     kind = f" ({finding.category})" if finding.category else ""
@@ -367,7 +367,7 @@ def _layout(text: str, finding: Finding) -> bool:
 _CLOSES = set(",.;:!?)]}”’\"'")  # marks a space before which is a slip
 
 
-def _glues_a_dot(text: str, start: int, end: int, after: str) -> bool:
+def _unsafe_space_removal(text: str, start: int, end: int, after: str) -> bool:
     """Would this change take away the space before something that is not closing punctuation:
     a dot that begins a token (a domain, a calibre, a file extension), a spaced ellipsis, a
     separator ("News | Site")? Only a space before a closing mark is a slip to fix."""
