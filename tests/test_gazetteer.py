@@ -25,13 +25,72 @@ def test_one_line_is_one_checked_rule(tmp_path: Path) -> None:
     rules = load_rules(
         pack(
             tmp_path,
-            "entities:\n  - {name: Fuad Hussein, type: person, variants: [Fouad Hussein]}\n",
+            "entities:\n  - {name: Fuad Hussein, type: person, spellings: [Fouad Hussein],"
+            " errors: [Fuad Hassan]}\n",
         )
     )
     (rule,) = rules.rules
     assert rule.id == "en.entity-fuad-hussein" and rule.replace == "Fuad Hussein"
     assert {e.kind for e in rule.examples} == {"fix", "keep"}
+    assert {e.text for e in rule.examples if e.kind == "keep"} >= {
+        "Officials said that Fouad Hussein was mentioned in the statement."
+    }
     assert check_rules(rules) == []
+
+
+def _clean(rules_dir: Path, text: str):
+    from postedit.model import Article
+    from postedit.pipeline import clean_article
+    from postedit.read import split_paragraphs
+    from postedit.render import clean_text
+
+    rules = load_rules(rules_dir)
+    raw = Article("a", "a", text, "0" * 64, "", split_paragraphs(text), language="en")
+    article = clean_article(raw, Engine(rules))
+    body = clean_text(article)
+    return body, [(body[m.start : m.end], m.entity, m.name) for m in article.entities]
+
+
+NAMES = (
+    "entities:\n"
+    "  - {name: Kataib Hezbollah, type: group, spellings: [Kata'ib Hezbollah, Kataeb Hezbollah]}\n"
+    "  - {name: Alina Romanowski, type: person, errors: [Elena Romanski]}\n"
+)
+
+
+def test_spellings_are_kept_and_recorded_errors_are_fixed(tmp_path: Path) -> None:
+    body, mentions = _clean(
+        pack(tmp_path, NAMES),
+        "Kataeb Hezbollah and Kata\u2019ib Hezbollah\u2019s men met Elena Romanski "
+        "and Alina Romanowski's aide; Kataib Hezbollah agreed.",
+    )
+    assert body == (
+        "Kataeb Hezbollah and Kata\u2019ib Hezbollah\u2019s men met Alina Romanowski "
+        "and Alina Romanowski's aide; Kataib Hezbollah agreed."
+    )
+    kh, ar = "en.entity-kataib-hezbollah", "en.entity-alina-romanowski"
+    assert mentions == [
+        ("Kataeb Hezbollah", kh, "Kataib Hezbollah"),
+        ("Kata\u2019ib Hezbollah", kh, "Kataib Hezbollah"),
+        ("Alina Romanowski", ar, "Alina Romanowski"),
+        ("Alina Romanowski", ar, "Alina Romanowski"),
+        ("Kataib Hezbollah", kh, "Kataib Hezbollah"),
+    ]
+
+
+def test_a_lowercase_phrase_or_a_broken_name_is_not_a_mention(tmp_path: Path) -> None:
+    _, mentions = _clean(
+        pack(tmp_path, NAMES), "kataib hezbollah. Kataib. Hezbollah said. Kataib  Hezbollah"
+    )
+    assert mentions == [("Kataib Hezbollah", "en.entity-kataib-hezbollah", "Kataib Hezbollah")]
+
+
+def test_a_pack_may_rewrite_its_spellings(tmp_path: Path) -> None:
+    body, mentions = _clean(
+        pack(tmp_path, "rewrite_spellings: true\n" + NAMES), "Kata\u2019ib Hezbollah said so."
+    )
+    assert body == "Kataib Hezbollah said so."
+    assert mentions == [("Kataib Hezbollah", "en.entity-kataib-hezbollah", "Kataib Hezbollah")]
 
 
 def test_variants_keep_canonical_case_and_ignore_al_case(tmp_path: Path) -> None:
@@ -39,7 +98,7 @@ def test_variants_keep_canonical_case_and_ignore_al_case(tmp_path: Path) -> None
         pack(
             tmp_path,
             "entities:\n"
-            "  - {name: Abu Baqir al-Saadi, type: person, variants: [Abu Baqer al-Saadi]}\n",
+            "  - {name: Abu Baqir al-Saadi, type: person, errors: [Abu Baqer al-Saadi]}\n",
         )
     )
     engine = Engine(rules)
@@ -56,13 +115,20 @@ def test_variants_keep_canonical_case_and_ignore_al_case(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ("  - {name: Al-X Y, type: person, variants: [al-X  Y]}", "is the name itself"),
-        ("  - {name: X Y, type: robot, variants: [X Z]}", "type must be one of"),
-        ("  - {name: X Y, variants: []}", "non-empty list"),
-        ("  - {name: X Y, variants: [X Z], colour: red}", "unknown entity field"),
+        ("  - {name: Al-X Y, type: person, errors: [al-X  Y]}", "is the name itself"),
+        ("  - {name: X Y, type: robot, errors: [X Z]}", "type must be one of"),
+        ("  - {name: X Y, errors: []}", "needs 'spellings' or 'errors'"),
+        ("  - {name: X Y, spellings: X Z}", "must be a list of names"),
+        ("  - {name: X Y, spellings: [X Z], errors: [X  Z]}", "both a spelling and an error"),
+        ("  - {name: X Y, variants: [X Z]}", "'variants' is split in two: 'errors'"),
+        ("  - {name: X Y, errors: [X Z], colour: red}", "unknown entity field"),
         (
-            "  - {name: X Y, variants: [X Z], context: {require: [{words: [a]}]}}",
+            "  - {name: X Y, errors: [X Z], context: {require: [{words: [a]}]}}",
             "its own examples",
+        ),
+        (
+            "  - {name: X Y, spellings: [X Z]}\n  - {name: X W, spellings: [X Z]}",
+            "'X Z' also names en.entity-x-y",
         ),
     ],
 )

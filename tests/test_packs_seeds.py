@@ -33,10 +33,8 @@ APPROVED_FIXES = {
     ("002", "repair.repeated-title", None),
     ("002", "en.from-ar.truth-truce", "truth"),
     ("002", "en.from-ar.facts-factions", "facts"),
-    ("002", "en.entity-kataib-hezbollah", "Iraqi Hezbollah Brigades"),
     ("002", "en.space-before-comma", "\u00a0"),
     ("002", "en.entity-higher-military-commission", "Iraqi-American Military Committee"),
-    ("002", "en.entity-al-araby-al-jadeed", "Al-Arabi Al-Jadeed"),
     ("002", "en.stray-full-stop", " ."),
     ("002", "en.entity-tracey-ann-jacobson", "Tracy Ann Jacobson"),
     ("002", "en.entity-tracey-jacobson", "Anne Jacobson"),
@@ -45,16 +43,22 @@ APPROVED_FIXES = {
     ("002", "en.blog-comment-footer", "Post a Comment"),
     ("003", "en.entity-higher-military-commission", "Supreme Military Committee"),
     ("003", "en.entity-alina-romanowski", "Elena Romanski"),
-    ("003", "en.entity-mohammed-shia-al-sudani", "Muhammad Shia al-Sudani"),
     ("003", "en.from-ar.sudanese-government-al-sudani", "the Sudanese government"),
     ("003", "en.trailing-link-anchor", " link"),
     ("003", "en.blog-comment-footer", "No comments:"),
     ("003", "en.blog-comment-footer", "Post a Comment"),
-    ("004", "en.entity-mohammed-shia-al-sudani", "Muhammad Shiaa Al-Sudani"),
     ("004", "en.from-ar.transliterated-weekday", "Al-Khanis"),
     ("004", "en.entity-adrienne-watson", "Adrian Watson"),
     ("004", "en.entity-erbil-international-airport", "Erbil Civil Airport"),
     ("004", "en.blog-comment-footer", "Leave a comment"),
+}
+
+# (article, entity, spelling) of acceptable spellings that the text keeps and the corpus records.
+RECORDED_SPELLINGS = {
+    ("002", "en.entity-kataib-hezbollah", "Iraqi Hezbollah Brigades"),
+    ("002", "en.entity-al-araby-al-jadeed", "Al-Arabi Al-Jadeed"),
+    ("003", "en.entity-mohammed-shia-al-sudani", "Muhammad Shia al-Sudani"),
+    ("004", "en.entity-mohammed-shia-al-sudani", "Muhammad Shiaa Al-Sudani"),
 }
 
 # (article, rule, flagged text) that editors must be shown.
@@ -104,6 +108,19 @@ def test_every_fix_on_the_seeds_is_approved(corpus) -> None:
 def test_every_approved_fix_happens(corpus) -> None:
     made = {(k, e["rule"]) for k, r in corpus.items() for e in r["edits"] if e["action"] == "fix"}
     assert {(a, r) for a, r, _ in APPROVED_FIXES} <= made
+
+
+def test_spellings_are_kept_and_recorded(corpus) -> None:
+    recorded = {
+        (k, m["entity"], r["text"][m["start"] : m["end"]])
+        for k, r in corpus.items()
+        for m in r["entities"]
+    }
+    assert recorded >= RECORDED_SPELLINGS, RECORDED_SPELLINGS - recorded
+    for key, entity, _ in RECORDED_SPELLINGS:
+        assert not [e for e in corpus[key]["edits"] if e["rule"] == entity]
+    names = {m["name"] for r in corpus.values() for m in r["entities"]}
+    assert {"Higher Military Commission", "Alina Romanowski", "Kataib Hezbollah"} <= names
 
 
 def test_required_flags_are_raised(corpus) -> None:

@@ -45,14 +45,24 @@ ENTITY_ERRORS = [
         "The High Military Committee will assess the coalition mission.",
         "Higher Military Commission",
     ),
-    ("Prime Minister Muhammad Shiaa al-Sudani received the envoy.", "Mohammed Shia al-Sudani"),
-    ("A statement by Kata'ib Hezbollah claimed the drone attack.", "Kataib Hezbollah"),
     ("Ambassador Elena Romanski met the foreign minister, Fouad Hussein.", "Alina Romanowski"),
+    ("The Popular Crowd Forces deployed around the city overnight.", "Popular Mobilization Forces"),
 ]
 ENTITY_KEEP = [
     "A higher military committee of the African Union met in Addis Ababa.",
     "The supreme court rejected the appeal on Monday.",
     "Sudan's army chief met the Sudanese government delegation in Port Sudan.",
+    # acceptable spellings: kept as they are, and recorded as the entity
+    "Prime Minister Muhammad Shiaa al-Sudani received the envoy.",
+    "A statement by Kata\u2019ib Hezbollah claimed the drone attack.",
+    "Prime Minister Mohammed Shia Al-Sudani chaired the meeting.",
+    "The killing of Qasem Soleimani was recalled by Kataeb Hezbollah.",
+]
+ENTITY_SPELLINGS = [
+    (ENTITY_KEEP[3], "Muhammad Shiaa al-Sudani", "en.entity-mohammed-shia-al-sudani"),
+    (ENTITY_KEEP[4], "Kata\u2019ib Hezbollah", "en.entity-kataib-hezbollah"),
+    (ENTITY_KEEP[5], "Mohammed Shia Al-Sudani", "en.entity-mohammed-shia-al-sudani"),
+    (ENTITY_KEEP[6], "Qasem Soleimani", "en.entity-qassem-soleimani"),
 ]
 SUDANI_ERRORS = [
     "Protesters in Baghdad demanded that the Sudanese government resign over power cuts.",
@@ -152,6 +162,14 @@ def test_precision_and_recall_on_unseen_sentences(errors, keeps, prefix) -> None
 def test_entities_become_their_canonical_name() -> None:
     for sentence, name in ENTITY_ERRORS:
         assert name in clean_text(clean(sentence)), sentence
+
+
+def test_spellings_stay_and_are_recorded_as_their_entity() -> None:
+    for sentence, spelling, entity in ENTITY_SPELLINGS:
+        article = clean(sentence)
+        text = clean_text(article)
+        assert text == sentence
+        assert (spelling, entity) in [(text[m.start : m.end], m.entity) for m in article.entities]
 
 
 def test_debris_is_removed_exactly() -> None:

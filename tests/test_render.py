@@ -48,6 +48,7 @@ KEYS = [
     "cluster",
     "detected_language",
     "language_confidence",
+    "entities",
 ]
 
 
@@ -262,11 +263,14 @@ def test_schema_is_documented() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     assert SCHEMA["$id"] and SCHEMA["title"] and SCHEMA["additionalProperties"] is False
     assert list(SCHEMA["properties"]) == KEYS
-    assert SCHEMA["required"] == KEYS[:-2]  # the keys added in corpus-record-2 are optional
+    assert SCHEMA["required"] == KEYS[:-3]  # the keys added since corpus-record-2 are optional
     edit = SCHEMA["properties"]["edits"]["items"]
     cluster = SCHEMA["properties"]["cluster"]
+    mention = SCHEMA["properties"]["entities"]["items"]
     assert edit["additionalProperties"] is False and cluster["additionalProperties"] is False
-    for props in (SCHEMA["properties"], edit["properties"], cluster["properties"]):
+    assert mention["additionalProperties"] is False
+    props_of = (SCHEMA["properties"], edit["properties"], cluster["properties"])
+    for props in (*props_of, mention["properties"]):
         assert all(p.get("description") for p in props.values())
 
 

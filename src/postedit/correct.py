@@ -27,6 +27,8 @@ from .rules import (
     fold,
     name_form,
     normalise_line,
+    tokens,
+    word_key,
 )
 
 SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
@@ -86,7 +88,7 @@ class Tokens:
         self.text = text
         self.starts = [m.start() for m in found]
         self.ends = [m.end() for m in found]
-        self.words = [m.group().casefold() for m in found]
+        self.words = [word_key(m.group()) for m in found]
         ends = [m.end() for m in SENTENCE_END.finditer(text)]
         # sentence number of each token
         self.sentence = [bisect.bisect_right(ends, s) for s in self.starts]
@@ -94,7 +96,7 @@ class Tokens:
     @functools.cached_property
     def before(self) -> list[str]:
         """The words of the paragraphs before (read only by rules with ``within: before``)."""
-        return [m.group().casefold() for m in TOKEN_RE.finditer(self._before_text)]
+        return tokens(self._before_text)
 
     @functools.cached_property
     def index(self) -> WordIndex:
@@ -144,7 +146,7 @@ class LiteralIndex:
         self.longest = 0
         for rule in rules:
             for phrase in rule.phrases:
-                key = tuple(m.group().casefold() for m in TOKEN_RE.finditer(phrase))
+                key = tuple(tokens(phrase))
                 suffix = m.group() if (m := _TRAILING.search(phrase)) else ""
                 self.entries.setdefault(key, []).append((rule, phrase, suffix))
                 self.longest = max(self.longest, len(key))
@@ -348,7 +350,9 @@ class Matcher:
         for rule, start, end in self.literals.find(toks):
             if _placed(rule, title) and context_allows(rule.context, toks, start, end):
                 after = rule.replace if rule.replace is not None else ""
-                if rule.case == "preserve":
+                if rule.unchanged and name_form(para.text[start:end]) in rule.unchanged:
+                    after = para.text[start:end]  # a form the rule shields and leaves alone
+                elif rule.case == "preserve":
                     after = preserve_case(para.text[start:end], after)
                 out.append(Hit(rule, start, end, after))
         for rule in self.patterns:

@@ -1,24 +1,51 @@
-"""Gazetteers: packs of names (people, bodies, places) whose variants become one canonical form.
+"""Gazetteers: packs of names (people, bodies, places), each with its acceptable spellings and
+the error forms MT makes of it.
 
 A gazetteer pack has an ``entities`` list instead of (or besides) ``rules``; each entity is one
 line of data::
 
-    - {name: Higher Military Commission, type: body, variants: [Supreme Military Committee]}
+    - {name: Alina Romanowski, type: person, errors: [Elena Romanski, Alina Romanovsky]}
 
-and becomes one ``substitution`` rule ``<prefix>entity-<slug of name>`` whose examples are made
-from the entity itself: each variant in a neutral sentence must become ``name``, and ``name``
-must be left alone. An entity with a ``context`` guard gives its own ``examples``.
+- ``errors`` are forms an editor would change because they are wrong: a broken or misheard name,
+  a mistranslation, other words for an official name. They become one ``substitution`` rule
+  ``<prefix>entity-<slug of name>`` that fixes them to ``name``; its examples are made from the
+  entity itself (each error in a neutral sentence must become ``name``; ``name`` and every
+  spelling must be left alone). An entity with a ``context`` guard gives its own ``examples``.
+- ``spellings`` are forms a careful publication prints: another transliteration, the case of a
+  particle, an apostrophe style, a fuller form. The text keeps them; each mention of the entity
+  (by its name or a spelling) is *recorded* in the corpus record's ``entities`` list, with the
+  entity's id and name, so that downstream tools see one entity without the text being churned.
+  A pack that wants one spelling in its text says ``rewrite_spellings: true``: its spellings are
+  then fixed like errors.
+
+Names compare exactly but for white space, the case of al-/el- particles and the apostrophe's
+typographic forms (`postedit.rules.name_form`); a possessive "’s" after a name is not part of it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ENTITY_FIELDS = ("name", "type", "variants", "notes", "action", "confidence", "context", "examples")
+from .model import Mention
+
+ENTITY_FIELDS = (
+    "name",
+    "type",
+    "spellings",
+    "errors",
+    "notes",
+    "action",
+    "confidence",
+    "context",
+    "examples",
+)
 TYPES = ("person", "body", "group", "place", "media", "event", "other")
 _SLUG = re.compile(r"[^a-z0-9]+")
+_WORD = re.compile(r"\w+")
+MAX_GAP = 3  # characters between two words of one mention (" - ", "' ")
 TEMPLATE = "Officials said that {} was mentioned in the statement."
 
 
@@ -26,12 +53,30 @@ def slug(name: str) -> str:
     return _SLUG.sub("-", name.casefold()).strip("-") or "entity"
 
 
-def entity_rules(pack: dict[str, Any], path: Path) -> list[dict[str, Any]]:
-    """Rule entries (as a pack would spell them) for every entity of a gazetteer pack."""
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One named thing of a gazetteer, and the forms whose mentions are recorded as it."""
+
+    id: str  # "<language>[.from-<source>].entity-<slug>", the id its rule has too
+    name: str
+    type: str
+    forms: tuple[str, ...]  # name and spellings (and errors, where they need no context)
+    language: str
+    source_language: str | None
+    path: str = ""  # the pack it is in
+
+
+def _names(entity: dict[str, Any], key: str, fail: Any) -> list[str]:
+    value = entity.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise fail(f"'{key}' must be a list of names")
+    return value
+
+
+def _checked(pack: dict[str, Any], path: Path) -> list[tuple[dict[str, Any], list, list]]:
+    """The entities of a pack, validated: (entity, spellings, errors)."""
     from .rules import RuleError, name_form
 
-    action = pack.get("action", "fix")
-    confidence = pack.get("confidence", 0.97)
     out = []
     for number, entity in enumerate(pack["entities"], start=1):
         if not isinstance(entity, dict) or not isinstance(entity.get("name"), str):
@@ -42,40 +87,64 @@ def entity_rules(pack: dict[str, Any], path: Path) -> list[dict[str, Any]]:
         def fail(reason: str, rid: str = rid) -> RuleError:
             return RuleError(path, rid, reason)
 
+        if "variants" in entity:
+            raise fail(
+                "'variants' is split in two: 'errors' (wrong forms, fixed to the name) and "
+                "'spellings' (acceptable forms, kept in the text and recorded as the entity)"
+            )
         unknown = sorted(set(entity) - set(ENTITY_FIELDS))
         if unknown:
             raise fail(f"unknown entity field(s) {unknown}; known: {list(ENTITY_FIELDS)}")
-        kind = entity.get("type", "other")
-        if kind not in TYPES:
+        if entity.get("type", "other") not in TYPES:
             raise fail(f"type must be one of {list(TYPES)}")
-        variants = entity.get("variants")
-        if (
-            not isinstance(variants, list)
-            or not variants
-            or not all(isinstance(v, str) and v.strip() for v in variants)
-        ):
-            raise fail("'variants' must be a non-empty list of names")
-        same = [v for v in variants if name_form(v) == name_form(name)]
+        spellings, errors = _names(entity, "spellings", fail), _names(entity, "errors", fail)
+        if not spellings and not errors:
+            raise fail("an entity needs 'spellings' or 'errors' (a non-empty list of names)")
+        same = [v for v in spellings + errors if name_form(v) == name_form(name)]
         if same:
-            raise fail(f"variant {same[0]!r} is the name itself")
+            raise fail(f"{same[0]!r} is the name itself")
+        both = {name_form(v) for v in spellings} & {name_form(v) for v in errors}
+        if both:
+            raise fail(f"{sorted(both)[0]!r} is both a spelling and an error")
         if "context" in entity and "examples" not in entity:
             raise fail("an entity with a context guard needs its own examples")
+        out.append((entity, spellings, errors))
+    return out
+
+
+def entity_rules(pack: dict[str, Any], path: Path) -> list[dict[str, Any]]:
+    """Rule entries (as a pack would spell them) for the entities that have forms to fix."""
+    action = pack.get("action", "fix")
+    confidence = pack.get("confidence", 0.97)
+    rewrite = pack.get("rewrite_spellings", False)
+    if not isinstance(rewrite, bool):
+        from .rules import RuleError
+
+        raise RuleError(path, None, "'rewrite_spellings' is true or false")
+    out = []
+    for entity, spellings, errors in _checked(pack, path):
+        fixed = errors + spellings if rewrite else errors
+        if not fixed:
+            continue  # spellings only: recorded, never rewritten
+        name, kind = entity["name"], entity.get("type", "other")
+        kept = [] if rewrite else spellings
         examples = entity.get("examples") or [
-            *({"fix": TEMPLATE.format(f"[[{v}]]"), "to": name} for v in variants),
-            {"keep": TEMPLATE.format(name)},
+            *({"fix": TEMPLATE.format(f"[[{v}]]"), "to": name} for v in fixed),
+            *({"keep": TEMPLATE.format(v)} for v in (name, *kept)),
         ]
         notes = f" {entity['notes']}" if entity.get("notes") else ""
         rule = {
-            "id": rid,
+            "id": f"entity-{slug(name)}",
             "kind": "substitution",
             "description": f"{kind}: {name}.{notes}",
-            "message": f"One spelling for {name} ({kind}) across the corpus: {{match}} → {name}.",
+            "message": f"{{match}} is not a form of {name} ({kind}): {{match}} → {name}.",
             "action": entity.get("action", action),
             "confidence": entity.get("confidence", confidence),
-            # the name itself matches too, as a change to itself (which makes no edit): so a
-            # variant of another entity inside it ("Ann Jacobson" in "Tracey Ann Jacobson")
-            # loses to it, being shorter and later
-            "match": [*variants, name],
+            "match": fixed,
+            # the name and its spellings match too, and are left as they are: so an error form
+            # of another entity inside one ("Ann Jacobson" in "Tracey Ann Jacobson") loses to
+            # it, being shorter and later
+            "unchanged": [name, *kept],
             "replace": name,
             "case": "canonical",
             "examples": examples,
@@ -84,3 +153,85 @@ def entity_rules(pack: dict[str, Any], path: Path) -> list[dict[str, Any]]:
             rule["context"] = entity["context"]
         out.append(rule)
     return out
+
+
+def entity_records(
+    pack: dict[str, Any], path: Path, prefix: str, language: str, source: str | None
+) -> list[Entity]:
+    """The entities of a pack, with the forms whose mentions are recorded as each."""
+    out = []
+    for entity, spellings, errors in _checked(pack, path):
+        name = entity["name"]
+        # an error form that needs a context to be this entity is not recorded without it
+        wrong = [] if "context" in entity else errors
+        forms = tuple(dict.fromkeys([name, *spellings, *wrong]))
+        kind = entity.get("type", "other")
+        eid = f"{prefix}entity-{slug(name)}"
+        out.append(Entity(eid, name, kind, forms, language, source, str(path)))
+    return out
+
+
+def name_words(pack: dict[str, Any]) -> set[str]:
+    """The words of the names and spellings of a pack's entities (for the spelling checker's
+    dictionary: a recorded spelling is not a misspelling)."""
+    from .rules import TOKEN_RE
+
+    words = set()
+    for entity in pack["entities"]:
+        if not isinstance(entity, dict) or not isinstance(entity.get("name"), str):
+            continue
+        spellings = entity.get("spellings") if isinstance(entity.get("spellings"), list) else []
+        for name in [entity["name"], *(s for s in spellings if isinstance(s, str))]:
+            for token in TOKEN_RE.findall(name):
+                words.update(w.casefold() for w in (token, *token.split("-")))
+    return words
+
+
+class EntityIndex:
+    """Finds the mentions of a set of entities in a text: leftmost, longest, not overlapping."""
+
+    def __init__(self, entities: tuple[Entity, ...]) -> None:
+        from .rules import name_form, word_key
+
+        self.entries: dict[tuple[str, ...], list[tuple[Entity, str]]] = {}
+        self.prefixes: set[tuple[str, ...]] = set()
+        self.longest = 0
+        for entity in entities:
+            for form in entity.forms:
+                key = tuple(word_key(w) for w in _WORD.findall(form))
+                self.entries.setdefault(key, []).append((entity, name_form(form)))
+                self.longest = max(self.longest, len(key))
+                self.prefixes.update(key[:n] for n in range(1, len(key)))
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def find(self, text: str) -> list[Mention]:
+        from .rules import name_form, word_key
+
+        if not self.entries:
+            return []
+        found = list(_WORD.finditer(text))
+        words = [word_key(m.group()) for m in found]
+        out: list[Mention] = []
+        i = 0
+        while i < len(found):
+            best: tuple[int, Entity] | None = None
+            key: tuple[str, ...] = ()
+            for j in range(i, min(i + self.longest, len(found))):
+                if j > i and found[j].start() - found[j - 1].end() > MAX_GAP:
+                    break
+                key += (words[j],)
+                for entity, form in self.entries.get(key, ()):
+                    if name_form(text[found[i].start() : found[j].end()]) == form:
+                        best = (j, entity)
+                        break
+                if key not in self.prefixes:
+                    break
+            if best is None:
+                i += 1
+                continue
+            j, entity = best
+            out.append(Mention(found[i].start(), found[j].end(), entity.id, entity.name))
+            i = j + 1
+        return out

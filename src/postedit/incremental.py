@@ -55,6 +55,7 @@ def input_fingerprint(article: Article) -> str:
     """A hash of everything reading gave for ``article`` (its edits excluded)."""
     data = article_to_dict(article)
     data.pop("edits")
+    data.pop("entities")
     data.pop("raw")  # raw_sha256 stands for it
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

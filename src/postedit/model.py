@@ -67,6 +67,24 @@ class Edit:
 
 
 @dataclass(frozen=True, slots=True)
+class Mention:
+    """A mention of an entity in the clean text: ``text[start:end]`` (code points)."""
+
+    start: int
+    end: int
+    entity: str
+    name: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"start": self.start, "end": self.end, "entity": self.entity, "name": self.name}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Mention:
+        start, end = int(data["start"]), int(data["end"])  # type: ignore[call-overload]
+        return cls(start, end, str(data["entity"]), str(data["name"]))
+
+
+@dataclass(frozen=True, slots=True)
 class Span:
     start: int
     end: int
@@ -97,6 +115,7 @@ class Article:
     edits: tuple[Edit, ...] = ()
     detected_language: str | None = None  # what language identification said of the text
     language_confidence: float | None = None  # ... and how sure it was (0-1)
+    entities: tuple[Mention, ...] = ()  # the gazetteers' entities named in the clean body text
     meta: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def with_edits(self, edits: Iterable[Edit]) -> Article:
@@ -254,6 +273,7 @@ def article_to_dict(article: Article) -> dict[str, object]:
         "meta": article.meta,
         "detected_language": article.detected_language,
         "language_confidence": article.language_confidence,
+        "entities": [e.to_dict() for e in article.entities],
     }
 
 
@@ -279,4 +299,5 @@ def article_from_dict(data: dict) -> Article:
         meta=dict(data.get("meta") or {}),
         detected_language=data.get("detected_language"),
         language_confidence=data.get("language_confidence"),
+        entities=tuple(Mention.from_dict(e) for e in data.get("entities", ())),
     )

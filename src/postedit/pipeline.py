@@ -19,8 +19,10 @@ from rapidfuzz import fuzz
 
 from .correct import Hit, Matcher, Paragraph, resolve
 from .decisions import Decisions
+from .gazetteer import EntityIndex
 from .grammar import FAILED, MAX_PARAGRAPH, CheckerError, Grammar, finding_change
 from .model import Article, Edit, OffsetMap, apply_edits
+from .render import clean_text
 from .repair import (
     Change,
     arabic_changes,
@@ -461,12 +463,19 @@ class Engine:
     grammar: Grammar | None = None
     warnings: list[str] = field(default_factory=list)  # of the article being cleaned
     _matchers: dict[tuple[str | None, str | None], Matcher] = field(default_factory=dict)
+    _entities: dict[tuple[str | None, str | None], EntityIndex] = field(default_factory=dict)
 
     def matcher(self, language: str | None, source_language: str | None) -> Matcher:
         key = (language, source_language)
         if key not in self._matchers:
             self._matchers[key] = Matcher(self.rules.for_language(language, source_language))
         return self._matchers[key]
+
+    def entity_index(self, language: str | None, source_language: str | None) -> EntityIndex:
+        key = (language, source_language)
+        if key not in self._entities:
+            self._entities[key] = EntityIndex(self.rules.entities_for(language, source_language))
+        return self._entities[key]
 
 
 def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Finder, bool]]:
@@ -511,7 +520,15 @@ def run_stages(
                 timings[name] += time.perf_counter() - started
     if engine.warnings:
         article = replace(article, warnings=article.warnings + tuple(engine.warnings))
-    return article
+    return record_entities(article, engine)
+
+
+def record_entities(article: Article, engine: Engine) -> Article:
+    """The article with the gazetteers' entities its clean body text names (`Article.entities`):
+    the spellings the text keeps are recorded, not rewritten."""
+    index = engine.entity_index(article.language, article.source_language)
+    mentions = tuple(index.find(clean_text(article))) if index else ()
+    return article if mentions == article.entities else replace(article, entities=mentions)
 
 
 STAGES = ("repair", "correct", "grammar")

@@ -158,6 +158,7 @@ def corpus_record(article: Article, cluster: dict[str, Any] | None = None) -> di
         "cluster": default_cluster(article) if cluster is None else dict(cluster),
         "detected_language": article.detected_language,  # since corpus-record-2
         "language_confidence": article.language_confidence,
+        "entities": [m.to_dict() for m in article.entities],  # since corpus-record-3
     }
 
 

@@ -57,9 +57,18 @@ class RuleError(ValueError):
         self.path, self.rule, self.reason = str(path), rule, reason
 
 
+APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
+
+
+def word_key(word: str) -> str:
+    """How words compare: casefolded, with the apostrophe's typographic forms as ``'``
+    ("Kata’ib" is "kata'ib")."""
+    return word.casefold().translate(APOSTROPHES)
+
+
 def tokens(text: str) -> list[str]:
-    """The casefolded word tokens of ``text``."""
-    return [m.group().casefold() for m in TOKEN_RE.finditer(text)]
+    """The word tokens of ``text`` as they compare (`word_key`)."""
+    return [word_key(m.group()) for m in TOKEN_RE.finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,8 @@ class Rule:
     pattern: regex.Pattern[str] | None = None
     replace: str | None = None
     case: str = "preserve"
+    # (canonical case) name forms a substitution matches and leaves as they are
+    unchanged: frozenset[str] = frozenset()
     paragraphs: tuple[str, ...] = ()
     last: int | None = None  # boilerplate: only in the last N paragraphs
     pairs: tuple[str, ...] = ()  # balance: opening and closing marks
@@ -136,6 +147,8 @@ class Rules:
     # (path relative to root, language, source language, sha256 of the file): what changed
     packs: tuple[tuple[str, str, str | None, str], ...] = ()
     grammar: dict[str, GrammarConfig] = field(default_factory=dict)  # per language
+    # the gazetteers' `postedit.gazetteer.Entity` records (placed before ``trust``: positional)
+    entities: tuple[Any, ...] = ()
     trust: Any = None  # the `postedit.trust.Trust` a run measured and applied, if any
 
     def grammar_for(self, language: str | None) -> GrammarConfig:
@@ -147,6 +160,17 @@ class Rules:
 
     def for_language(self, language: str | None, source_language: str | None) -> tuple[Rule, ...]:
         return _select(self, language, source_language)
+
+    def entities_for(self, language: str | None, source_language: str | None) -> tuple[Any, ...]:
+        """The entities whose mentions are recorded in articles of ``language`` translated from
+        ``source_language`` (their packs apply to those articles)."""
+        base = (language or "").split("-")[0].lower()
+        src = (source_language or "").split("-")[0].lower() or None
+        return tuple(
+            e
+            for e in self.entities
+            if e.language == base and (e.source_language is None or e.source_language == src)
+        )
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -207,6 +231,7 @@ RULE_FIELDS = {
     "last": False,
     "context": False,
     "pairs": False,
+    "unchanged": False,
     "where": False,
     "touches": False,
 }
@@ -228,6 +253,7 @@ PACK_FIELDS = (
     "confidence",
     "stopwords",
     "grammar",
+    "rewrite_spellings",
     "exceptions",
     "touches",
 )
@@ -286,6 +312,8 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
     stopwords: dict[str, set[str]] = {}
     grammar: dict[str, dict[str, Any]] = {}
     packs = []
+    entities: list[Any] = []
+    forms: dict[tuple[str, str | None, str], Any] = {}
     for path in pack_files(root):
         language, source = pack_scope(root, path)
         try:
@@ -294,6 +322,13 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
             raise RuleError(path, None, f"cannot read: {exc}") from exc
         packs.append((path.relative_to(root).as_posix(), language, source, sha))
         pack_rules, words, checks = load_pack(root, path, start=len(rules))
+        for entity in checks.pop("entities", ()):
+            for form in entity.forms:
+                key = (entity.language, entity.source_language, name_form(form))
+                if key in forms and forms[key].id != entity.id:
+                    raise RuleError(path, entity.id, f"{form!r} also names {forms[key].id}")
+                forms[key] = entity
+            entities.append(entity)
         stopwords.setdefault(language, set()).update(words)
         _merge_grammar(grammar.setdefault(language, {}), checks, path, source)
         for rule in pack_rules:
@@ -316,7 +351,7 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
         for lang, g in grammar.items()
         if g
     }
-    return Rules(str(root), tuple(rules), frozen, tuple(packs), configs)
+    return Rules(str(root), tuple(rules), frozen, tuple(packs), configs, tuple(entities))
 
 
 def load_exceptions(path: Path) -> list[dict[str, str]]:
@@ -426,17 +461,14 @@ def load_pack(
     if "grammar" in data:
         checks = parse_config(data["grammar"], lambda reason: RuleError(path, None, reason))
     if "entities" in data:
-        from .gazetteer import entity_rules
+        from .gazetteer import entity_records, entity_rules, name_words
 
+        if not isinstance(data["entities"], list):
+            raise RuleError(path, None, "'entities' must be a list")
         entries += entity_rules(data, path)
-        names = {
-            w.casefold()
-            for e in data["entities"]
-            if isinstance(e, dict) and isinstance(e.get("name"), str)
-            for token in TOKEN_RE.findall(e["name"])
-            for w in (token, *token.split("-"))
-        }
-        checks["dictionary"] = frozenset(checks.get("dictionary", frozenset()) | names)
+        checks["entities"] = entity_records(data, path, prefix, language, source)
+        words = frozenset(checks.get("dictionary", frozenset()) | name_words(data))
+        checks["dictionary"] = words
     if "touches" in data:  # the pack's default for its rules (a rule's own wins)
         entries = [{"touches": data["touches"], **e} if isinstance(e, dict) else e for e in entries]
     rules = [
@@ -501,10 +533,21 @@ def parse_rule(
         phrases = _strings(entry.get("match"), "match", fail)
         if not isinstance(entry.get("replace"), str) and action == "fix":
             raise fail("a substitution that fixes needs 'replace'")
-        for phrase in phrases:
+        kept = _strings(entry["unchanged"], "unchanged", fail) if "unchanged" in entry else []
+        if kept and case != "canonical":
+            raise fail("'unchanged' is for names (case: canonical)")
+        for phrase in phrases + kept:
             if not TOKEN_RE.search(phrase):
                 raise fail(f"match {phrase!r} has no word in it")
-        fields.update(phrases=tuple(phrases), replace=entry.get("replace"), case=case)
+        unchanged = {name_form(p) for p in kept}
+        if case == "canonical" and isinstance(entry.get("replace"), str):
+            unchanged.add(name_form(entry["replace"]))  # the name itself, in any particle case
+        fields.update(
+            phrases=tuple(phrases + kept),
+            replace=entry.get("replace"),
+            case=case,
+            unchanged=frozenset(unchanged),
+        )
     elif kind == "regex":
         fields.update(
             pattern=_compile(entry.get("pattern"), "pattern", fail, entry.get("ignore_case")),
@@ -561,8 +604,9 @@ _PARTICLE = re.compile(r"\b(?:Al|El|AL|EL)(?=[- ])")
 
 
 def name_form(text: str) -> str:
-    """How names compare: exact, but for white space and the case of al-/el- particles."""
-    return _PARTICLE.sub(lambda m: m.group().lower(), " ".join(text.split()))
+    """How names compare: exact, but for white space, the case of al-/el- particles and the
+    apostrophe's typographic forms."""
+    return _PARTICLE.sub(lambda m: m.group().lower(), " ".join(text.split())).translate(APOSTROPHES)
 
 
 def normalise_line(text: str) -> str:

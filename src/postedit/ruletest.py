@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from .gazetteer import TEMPLATE, Entity
 from .model import Article, Span
 from .pipeline import Engine, clean_article
 from .read import split_paragraphs
+from .render import clean_text
 from .rules import Example, Rule, Rules
 
 
@@ -75,6 +77,30 @@ def check_example(rule: Rule, example: Example, engine: Engine) -> str | None:
     return None
 
 
+def check_entity(entity: Entity, form: str, engine: Engine) -> tuple[str, str | None]:
+    """(example, the reason it fails or None): ``form`` in a neutral sentence, in the clean
+    text, is recorded as one mention of ``entity``, spanning the name (a possessive after it
+    not included), whatever the apostrophe style."""
+    text = TEMPLATE.format(form.replace("'", "\u2019") + "\u2019s")
+    article = Article(
+        id="example",
+        source="example",
+        raw=text,
+        raw_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        title="",
+        paragraphs=split_paragraphs(text),
+        language=entity.language,
+        source_language=entity.source_language,
+    )
+    cleaned = clean_article(article, engine)
+    body = clean_text(cleaned)
+    found = [(body[m.start : m.end], m.entity) for m in cleaned.entities]
+    want = [(form.replace("'", "\u2019"), entity.id)]
+    if entity.name in body and form not in body:
+        want = [(entity.name, entity.id)]  # an error form, fixed to the name
+    return text, None if found == want else f"expected the mention {want}, found {found}"
+
+
 def check_rules(rules: Rules) -> list[Failure]:
     engine = Engine(rules)
     failures = []
@@ -83,4 +109,9 @@ def check_rules(rules: Rules) -> list[Failure]:
             reason = check_example(rule, example, engine)
             if reason:
                 failures.append(Failure(rule.id, rule.path, example.text, reason))
+    for entity in rules.entities:
+        for form in entity.forms:
+            text, reason = check_entity(entity, form, engine)
+            if reason:
+                failures.append(Failure(entity.id, entity.path, text, reason))
     return failures

@@ -16,7 +16,7 @@ def made_up_name(rng: random.Random) -> str:
 
 
 def gazetteer_yaml(count: int, seed: int = 7) -> str:
-    """A gazetteer pack of ``count`` made-up people, two variants each, one line per entity."""
+    """A gazetteer pack of ``count`` made-up people, two error forms each, one line per entity."""
     rng = random.Random(seed)
     lines = ["description: synthetic names for scale tests", "entities:"]
     seen: set[str] = set()
@@ -27,7 +27,7 @@ def gazetteer_yaml(count: int, seed: int = 7) -> str:
         seen.add(name)
         first, middle, last = name.split(" ")
         variants = [f"{first}e {middle} {last}", f"{first} {middle}h {last}"]
-        lines.append(f"  - {{name: {name}, type: person, variants: [{', '.join(variants)}]}}")
+        lines.append(f"  - {{name: {name}, type: person, errors: [{', '.join(variants)}]}}")
     return "\n".join(lines) + "\n"
 
 
