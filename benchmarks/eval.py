@@ -36,6 +36,7 @@ from postedit.grammar import GrammarSettings, grammar_for
 from postedit.model import Article
 from postedit.pipeline import Engine, clean_article, paragraph_texts
 from postedit.read import Found, ReadDefaults, ReadError, make_article, read_file
+from postedit.render import clean_text
 from postedit.rules import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,19 +280,38 @@ def mlqe(folder: Path, engine: Engine) -> dict:
 # --- real articles -----------------------------------------------------------------------------
 
 
-def reposts(folder: Path, engine: Engine) -> dict[str, list[Segment]]:
+def reposts(
+    folder: Path, engine: Engine
+) -> tuple[dict[str, list[Segment]], list[tuple[str, str, str]]]:
+    """The segments of each kind of article, and every entity mention recorded: (file, the
+    text as written, the entity's name)."""
     with (folder / "manifest.tsv").open(encoding="utf-8") as handle:
         manifest = list(csv.DictReader(handle, delimiter="\t"))
     out: dict[str, list[Segment]] = defaultdict(list)
+    mentions: list[tuple[str, str, str]] = []
     for row in manifest:
         source = row["source_language_guess"] if row["is_machine_translated"] == "yes" else None
         defaults = ReadDefaults("en", source or None)
         for found in read_file(folder / "articles" / row["file"], folder / "articles", defaults):
             if isinstance(found, ReadError):
                 continue
-            segs = article_segments(clean_article(found, engine))
-            out[row["is_machine_translated"]].extend(segs)
-    return out
+            article = clean_article(found, engine)
+            out[row["is_machine_translated"]].extend(article_segments(article))
+            body = clean_text(article)
+            mentions += [(row["file"], body[m.start : m.end], m.name) for m in article.entities]
+    return out, mentions
+
+
+def mention_figures(mentions: list[tuple[str, str, str]]) -> dict:
+    """How many mentions, of how many entities, and how many keep a spelling of their own."""
+    kept = Counter((text, name) for _, text, name in mentions if text != name)
+    return {
+        "mentions": len(mentions),
+        "entities": len({name for *_, name in mentions}),
+        "articles": len({file for file, *_ in mentions}),
+        "spellings_kept": sum(kept.values()),
+        "spellings": [f"{text} = {name} ({n})" for (text, name), n in kept.most_common()],
+    }
 
 
 def reuters(folder: Path, engine: Engine, limit: int) -> list[Segment]:
@@ -423,7 +443,15 @@ def main() -> int:
 
     folder = args.data / "mt-reposts"
     if folder.is_dir() and "reposts" in sets:
-        found = reposts(folder, engine)
+        found, mentions = reposts(folder, engine)
+        summary["reposts_entities"] = m = mention_figures(mentions)
+        lines += [
+            "",
+            f"Entity mentions recorded on the reposts: {m['mentions']} of {m['entities']} "
+            f"entities in {m['articles']} articles; {m['spellings_kept']} keep a spelling of "
+            "their own (kept in the text, recorded as the entity):",
+            *(f"  {line}" for line in m["spellings"]),
+        ]
         for kind in ("yes", "unsure", "no"):
             summary[f"reposts_mt_{kind}"] = rates(found[kind])
             lines += table(f"MT reposts, machine-translated: {kind}", summary[f"reposts_mt_{kind}"])

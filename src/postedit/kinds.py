@@ -2,7 +2,8 @@
 copied and edited per language. Each is written in a pack like any rule (with its own examples,
 in that language) and becomes a ``regex`` rule when the pack is loaded.
 
-- ``doubled-word``: the same lower-case word twice in a row, neither part of a hyphenated word;
+- ``doubled-word``: the same lower-case word twice (or more) in a row, none of them part of a
+  hyphenated word, the repeats removed in one fix;
   ``except``: the words a language legitimately doubles (German "die die", English "had had"), as
   a list or space-separated.
 - ``space-before``: the space a language wants before some punctuation; ``marks``: the marks
@@ -35,7 +36,8 @@ def expand(entry: Any, fail: Any) -> Any:
         keep = "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
         guard = f"(?!(?:{keep})\\b)" if keep else ""
         # a word of a hyphenated compound is not doubled ("a break-in in 1999", "in in-fighting")
-        pattern = f"(?<!-)\\b{guard}(\\p{{Ll}}[\\p{{Ll}}\\p{{M}}]+)\\K[{SPACES}]+\\1\\b(?!-)"
+        # a run of three or more is one word ("will will will be"): the repeats go in one fix
+        pattern = f"(?<!-)\\b{guard}(\\p{{Ll}}[\\p{{Ll}}\\p{{M}}]+)\\K(?:[{SPACES}]+\\1\\b(?!-))+"
         return {**entry, "kind": "regex", "pattern": pattern, "replace": ""}
     marks, space = entry.pop("marks", None), entry.pop("space", None)
     if not isinstance(marks, str) or not marks or not isinstance(space, str):
