@@ -28,7 +28,15 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from postedit.dedup import DedupConfig, deduplicate_items, item_of
+from postedit.dedup import (
+    DedupConfig,
+    boilerplate,
+    candidate_pairs,
+    compare,
+    deduplicate_items,
+    item_of,
+    without,
+)
 from postedit.model import Article
 from postedit.pipeline import Engine, clean_article
 from postedit.read import Found, ReadDefaults, ReadError, make_article, read_file
@@ -77,9 +85,42 @@ def pairs_in(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
 
 def run(articles: list[Article], rules, config: DedupConfig):
     started = time.perf_counter()
-    items = {a.id: item_of(a, rules.stopwords_for(a.language), config) for a in articles}
+    items = {
+        a.id: item_of(
+            a, rules.stopwords_for(a.language), config, None, rules.number_words_for(a.language)
+        )
+        for a in articles
+    }
     result, _ = deduplicate_items(items, None, config)
     return result, time.perf_counter() - started
+
+
+def candidate_recall(articles: list[Article], rules, config: DedupConfig) -> dict:
+    """Of the pairs that exhaustive comparison (every pair, boilerplate left out) finds to
+    overlap, the share the candidate step proposes."""
+    items = sorted(
+        (
+            item_of(
+                a, rules.stopwords_for(a.language), config, None, rules.number_words_for(a.language)
+            )
+            for a in articles
+        ),
+        key=lambda i: i.id,
+    )
+    learned = boilerplate(items, config)
+    items = [without(i, learned) for i in items]
+    proposed = candidate_pairs(items, config)
+    found = {
+        (x, y)
+        for x, y in itertools.combinations(range(len(items)), 2)
+        if compare(items[x], items[y], config) is not None
+    }
+    return {
+        "articles": len(items),
+        "overlapping_pairs": len(found),
+        "proposed": len(proposed),
+        "recall": round(len(found & proposed) / len(found), 3) if found else None,
+    }
 
 
 def reuters(folder: Path, rules, engine: Engine, limit: int, out: Path) -> tuple[dict, list[str]]:
@@ -110,7 +151,15 @@ def reuters(folder: Path, rules, engine: Engine, limit: int, out: Path) -> tuple
             f"[{a}] {by_id[a].title} | {bodies[a][:400]!r}",
             f"[{b}] {by_id[b].title} | {bodies[b][:400]!r}",
         ]
+    for a, b in templates:
+        listing += [
+            f"=== template {a} ~ {b}",
+            f"[{a}] {by_id[a].title} | {bodies[a][:400]!r}",
+            f"[{b}] {by_id[b].title} | {bodies[b][:400]!r}",
+        ]
     (out / "dedup-reuters-sample.txt").write_text("\n".join(listing) + "\n", encoding="utf-8")
+    every = [f"{a}\t{b}\t{by_id[a].title}\t{by_id[b].title}" for a, b in other]
+    (out / "dedup-reuters-merged.tsv").write_text("\n".join(every) + "\n", encoding="utf-8")
     figures = {
         "articles": len(articles),
         "seconds": round(seconds, 1),
@@ -134,10 +183,16 @@ def reuters(folder: Path, rules, engine: Engine, limit: int, out: Path) -> tuple
         f"{figures['recall']}",
         f"merged pairs not in the list: {len(other)}: identical bodies (short) {len(exact)}, "
         f"templates (differ only in figures) {len(templates)}, others {len(rest)} (a sample of "
-        f"{len(sample)} in {out.name}/dedup-reuters-sample.txt)",
+        f"{len(sample)} in {out.name}/dedup-reuters-sample.txt, all in dedup-reuters-merged.tsv)",
         f"largest duplicate group {figures['largest_group']}, largest story "
         f"{figures['largest_story']}",
     ]
+    figures["candidates"] = c = candidate_recall(articles[:400], rules, DedupConfig())
+    lines.append(
+        f"candidate step, first {c['articles']} articles against all their pairs: "
+        f"{c['overlapping_pairs']} pairs overlap, recall {c['recall']} "
+        f"({c['proposed']} proposed)"
+    )
     return figures, lines
 
 
@@ -152,7 +207,7 @@ def reposts(folder: Path, rules, engine: Engine, out: Path) -> tuple[dict, list[
             if not isinstance(found, ReadError):
                 articles.append(clean_article(found, engine))
                 event[found.id] = row["event"]
-    result, seconds = run(articles, rules, DedupConfig())
+    result, _ = run(articles, rules, DedupConfig())
     groups, stories = groups_of(result.clusters)
     same = pairs_in(stories)
     by_event: dict[str, list[str]] = defaultdict(list)
@@ -163,7 +218,9 @@ def reposts(folder: Path, rules, engine: Engine, out: Path) -> tuple[dict, list[
     wrong = sorted(same - gold)
     missed = sorted(gold - same)
     dups = sorted(pairs_in(groups))
+    c = candidate_recall(articles, rules, DedupConfig())
     figures = {
+        "candidates": c,
         "articles": len(articles),
         "story_pairs": len(same),
         "event_pairs": len(gold),
@@ -177,6 +234,8 @@ def reposts(folder: Path, rules, engine: Engine, out: Path) -> tuple[dict, list[
         f"## Story clusters, MT reposts: {len(articles)} articles, {len(by_event)} events",
         f"same-story pairs {len(same)}, same-event pairs {len(gold)}: precision "
         f"{figures['precision']}, recall {figures['recall']}",
+        f"candidate step against all pairs: {c['overlapping_pairs']} pairs overlap, recall "
+        f"{c['recall']} ({c['proposed']} proposed)",
         f"duplicate pairs {len(dups)}, of one event "
         f"{sum(1 for a, b in dups if event[a] == event[b])}",
         *(f"  wrong: {a} ~ {b}" for a, b in wrong),

@@ -141,14 +141,17 @@ def item(article_id: str, sentences: list[str], length: int = 100) -> Item:
 
 
 def test_canonical_choice_is_deterministic() -> None:
+    """The most complete (most passages), then the earliest, then the longest text."""
     words = ["alpha bravo charlie delta echo foxtrot golf", "hotel india juliet kilo lima mike"]
     a = item("b", words, 100)
     b = Item("a", 100, 0, "2024-01-01", a.passages)
     c = Item("c", 120, 3, None, a.passages)
     result = cluster([a, b, c])
-    assert result.clusters["c"]["role"] == "canonical"  # most complete
-    assert result.clusters["a"] == {"id": "c", "role": "duplicate", "of": "c", "score": 100.0}
+    assert result.clusters["a"]["role"] == "canonical"  # as complete as the others, earliest
+    assert result.clusters["c"] == {"id": "a", "role": "duplicate", "of": "a", "score": 100.0}
     assert cluster([c, b, a]).clusters == result.clusters
+    more = Item("d", 90, 0, "2024-02-01", (*a.passages, Passage(1, 0, 1, "november oscar papa")))
+    assert cluster([a, b, c, more]).clusters["d"]["role"] == "canonical"  # most complete
 
 
 def test_candidates_are_not_all_pairs() -> None:

@@ -126,6 +126,7 @@ def test_write_corpus_layout(tmp_path: Path) -> None:
         "review/articles/a1.html",
         "review/articles/b2.html",
         "review/articles/c3.html",
+        "review/boilerplate.html",
         "review/index-date.html",
         "review/index-fixes.html",
         "review/index-flags.html",
@@ -243,7 +244,7 @@ def test_corpus_after_the_article_files_and_report_last(
     assert order[:2] == ["articles/a1.txt", "diffs/a1.diff"]
     assert order.index("articles/b2.txt") < order.index("corpus.dedup.jsonl")
     assert order.index("corpus.jsonl") > order.index("corpus.dedup.jsonl") > 3
-    assert order[-1] == "report.json" and len(order) == len(set(order)) == 16
+    assert order[-1] == "report.json" and len(order) == len(set(order)) == 17
     order.clear()
     write_corpus(tmp_path, [article("b2"), article("a1")], {"run": 2}, None, {"stories": []}, {})
     assert order == ["report.json"]

@@ -1,37 +1,52 @@
 """De-duplication of overlapping reports: reposts (duplicates) and reports of one story (related).
 
 Each article is cut into passages (sentences of its cleaned paragraphs) reduced to their content
-words. Candidate pairs come from MinHash-LSH over the passages (a pair of articles is a candidate
-when one passage of each falls in the same bucket), never from all pairs; rapidfuzz then scores
-every passage of one candidate against every passage of the other and decides:
+words, with the numbers each holds. Candidate pairs come from MinHash-LSH over the passages (a
+pair of articles is a candidate when passages of each fall in the same buckets), never from all
+pairs; rapidfuzz then scores every passage of one candidate against every passage of the other.
 
-- **duplicate**: most passages of the shorter article are near-copies of passages of the other;
-- **related**: at least two passages are close paraphrases (the same quote, the same background).
+- **Boilerplate is learned from the corpus first**: a passage that recurs word for word in three
+  or more articles that share nothing else (a site footer, a stock background paragraph, a wire's
+  recap sentence) is left out of every comparison (`boilerplate`).
+- **Numbers must agree**: two passages whose words match but whose figures differ (a dividend
+  notice, a weekly rate, an attack on another day) are not a match at all.
+- **duplicate** (the same report, reposted): near-copies cover most of the shorter article
+  (``duplicate_coverage``) and either most of the longer one too, or its top (a repost cut after
+  its first paragraphs). An article that shares one section of a longer roundup covers neither:
+  it is related. Articles with few passages must also share their titles' words; articles whose
+  text is identical (white space and case aside) are duplicates whatever their length.
+- **related** (another report of one story): at least two matching passages, and dates (where
+  both have one) within ``story_days``.
 
-Duplicates form groups with one canonical article; related articles and the groups form story
-clusters. Thresholds live in `DedupConfig`; their defaults are measured by the tests on labelled
-reposts and hard negatives built from the seeds.
+Groups and stories are stars, never chains: the best-ranked article (`Item.rank`: the most
+complete, then the earliest) is a group's canonical, and only articles linked to it directly
+join it; a story is the canonical's group and the groups linked directly to it.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import re
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from .model import Article
-from .render import clean_paragraphs
+from .render import clean_paragraphs, clean_title
 from .rules import TOKEN_RE, Rules
 
-SENTENCE = re.compile(r"[^.!?…]+(?:[.!?…]+[\"'”’»)\]]*|$)")
+# a sentence ends at . ! ? … (and closing marks) before white space or the end: not inside a
+# figure ("7.1 cts") or an abbreviation ("U.S.")
+SENTENCE = re.compile(r"(?:[^.!?…]|[.!?…]+(?![\"'”’»)\]]*(?:\s|$)))+(?:[.!?…]+[\"'”’»)\]]*|$)")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+EXACT_MIN = 200  # characters of text below which identical texts must share their title too
 
 
 @dataclass(frozen=True)
@@ -43,18 +58,28 @@ class DedupConfig:
     duplicate_coverage: share of the shorter article's passages that must be near-copies.
     related_passages: overlapping passages two reports of one story share at least.
     min_words: content words a passage needs to be compared at all.
+    The others are described where they are declared.
     """
 
     passage_cutoff: float = 64.0
     duplicate_passage: float = 85.0
-    duplicate_coverage: float = 0.6
+    duplicate_coverage: float = 0.8
+    longer_coverage: float = 0.5  # ... of the longer article, unless the shorter is its top
+    top_passages: int = 2  # a cut repost's first passage is within the longer's first ones
+    few_passages: int = 3  # below this many passages, a duplicate's title must agree too
+    title_agreement: float = 0.85  # share of title words two such duplicates have in common
     related_passages: int = 2
+    story_days: int = 3  # reports of one story are dated at most this many days apart
+    topic_words: int = 12  # an article's most distinctive words (TF-IDF) that find its story
+    topic_shared: int = 3  # ... of which two reports of one story share at least this many
+    topic_cosine: float = 0.4  # ... and the TF-IDF cosine of their words reaches this
+    boilerplate_articles: int = 3  # a passage in this many different reports is boilerplate
     min_words: int = 6
     stem: int = 5  # content words are compared by their first `stem` letters
     num_perm: int = 32
     bands: int = 16
     min_collisions: int = 2  # bucket collisions an article pair needs to be a candidate
-    min_similarity: float = 0.4  # estimated word overlap of a colliding passage pair
+    min_similarity: float = 0.3  # estimated word overlap of a colliding passage pair
     max_bucket: int = 50  # a bucket shared by more passages than this is boilerplate: skipped
     max_df: float = 0.01  # words in more than this share of passages are left out of candidates
     df_floor: int = 50  # ... but only words in more passages than this
@@ -84,6 +109,7 @@ class Passage:
     start: int
     end: int
     words: str  # content words, stemmed, space-separated
+    numbers: str = ""  # the figures it holds, in order, space-separated ("" if none)
 
 
 @dataclass(frozen=True)  # not slotted: `digest` is a cached property
@@ -96,52 +122,251 @@ class Item:
     date: str | None
     passages: tuple[Passage, ...]
     archived: bool = False
+    title: str = ""  # the title's content words and numbers, space-separated
+    exact: str = ""  # a hash of the whole text (and of the title, for a short text); "" if empty
+    # the boilerplate passages left out of comparing (words -> figures): a template's figures
+    ignored: tuple[tuple[str, str], ...] = ()
 
     @functools.cached_property
     def digest(self) -> str:
-        """A hash of the passages: two items with one digest compare the same with anything."""
-        text = "\n".join(p.words for p in self.passages)
+        """A hash of what comparing reads: two items with one digest compare the same."""
+        text = "\n".join(f"{p.words}|{p.numbers}" for p in self.passages) + f"\n{self.title}"
+        text += "".join(f"\n-{w}|{n}" for w, n in self.ignored)
         return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
-    def rank(self) -> tuple[int, int, str, str]:
-        """Canonical choice: most complete text, fewest flags, earliest date, then id."""
-        return (-self.length, self.flags, self.date or "9999", self.id)
+    @functools.cached_property
+    def day(self) -> int | None:
+        """The date as a day number, where it reads as one (ISO 8601 or 26-FEB-1987)."""
+        return _day(self.date)
+
+    def rank(self) -> tuple[int, str, int, int, str]:
+        """Canonical choice: the most complete (the most passages, boilerplate left out), then
+        the earliest, then the longest text, the fewest flags, the id."""
+        return (-len(self.passages), self.date or "9999", -self.length, self.flags, self.id)
 
     def to_state(self) -> dict[str, object]:
         return {
             "length": self.length,
             "flags": self.flags,
             "date": self.date,
-            "passages": [[p.paragraph, p.start, p.end, p.words] for p in self.passages],
+            "title": self.title,
+            "exact": self.exact,
+            "passages": [[p.paragraph, p.start, p.end, p.words, p.numbers] for p in self.passages],
         }
 
     @classmethod
     def from_state(cls, article_id: str, data: dict) -> Item:
-        passages = tuple(Passage(int(a), int(b), int(c), str(d)) for a, b, c, d in data["passages"])
+        passages = tuple(
+            Passage(int(p[0]), int(p[1]), int(p[2]), str(p[3]), str(p[4]) if len(p) > 4 else "")
+            for p in data["passages"]
+        )
         return cls(
-            article_id, int(data["length"]), int(data["flags"]), data["date"], passages, True
+            article_id,
+            int(data["length"]),
+            int(data["flags"]),
+            data["date"],
+            passages,
+            True,
+            str(data.get("title") or ""),
+            str(data.get("exact") or ""),
         )
 
 
-def content_words(text: str, stopwords: frozenset[str], stem: int) -> list[str]:
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1
+    )
+}
+
+
+def _day(value: str | None) -> int | None:
+    import datetime as dt
+
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return dt.date.fromisoformat(text[:10]).toordinal()
+    except ValueError:
+        pass
+    m = re.match(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})", text)
+    if m and m.group(2).upper() in _MONTHS:
+        try:
+            return dt.date(
+                int(m.group(3)), _MONTHS[m.group(2).upper()], int(m.group(1))
+            ).toordinal()
+        except ValueError:
+            return None
+    return None
+
+
+def content_words(
+    text: str, stopwords: frozenset[str], stem: int, numbers: Mapping[str, str] = {}
+) -> list[str]:
     return [
         w[:stem]
         for w in TOKEN_RE.findall(text.casefold())
-        if w not in stopwords and not w.isdigit()
+        if w not in stopwords and not w.isdigit() and w not in numbers
     ]
 
 
+def numbers_of(text: str, words: Mapping[str, str] = {}) -> str:
+    """The figures of ``text`` as they compare: "1,000" is "1000", and a number word of the
+    language ("two") is its figure."""
+    found = [(m.start(), m.group().replace(",", "")) for m in NUMBER.finditer(text)]
+    if words:
+        found += [
+            (m.start(), words[w])
+            for m in TOKEN_RE.finditer(text)
+            if (w := m.group().casefold()) in words
+        ]
+        found.sort()
+    return " ".join(n for _, n in found)
+
+
+_ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
+_GOES_ON = re.compile(r"(?:\b[^\W\d_A-Z][\w'’-]*|,)\s*$")  # a lower-case word or a comma
+_CONTINUES = re.compile(r"^\s*[^\W_A-Z]")  # a lower-case letter or a digit (not a capital)
+
+
+def _runs_on(text: str, following: str | None) -> bool:
+    """Does a paragraph ending in ``text`` run on into the next one? Not if it ends a sentence;
+    yes if it stops on a lower-case word or a comma ("to arrange one billion dlrs of") or the
+    next starts in lower case: a hard-wrapped line, or a line break lost in a repost; a
+    heading or a header line ("Posted on 12 March") does not."""
+    if _ENDS.search(text):
+        return False
+    return bool(_GOES_ON.search(text)) or bool(following and _CONTINUES.match(following))
+
+
+def _sentences(paragraphs: Sequence[str]) -> Iterator[tuple[int, int, int, str]]:
+    """(paragraph, start, end, text) of each sentence. A paragraph that does not end a sentence
+    runs on into the next (hard-wrapped lines, a line break lost in a repost): the sentence
+    starts in the first and its span is clipped to it."""
+    carry: tuple[int, int, str] | None = None  # paragraph, start, text so far
+    for index, paragraph in enumerate(paragraphs):
+        following = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
+        found = list(SENTENCE.finditer(paragraph))
+        for k, m in enumerate(found):
+            text = m.group()
+            runs_on = k == len(found) - 1 and _runs_on(text, following)
+            if carry is not None:
+                where, start, before = carry
+                carry = None
+                if runs_on:
+                    carry = (where, start, before + " " + text)
+                    continue
+                yield where, start, len(paragraphs[where]), before + " " + text
+                continue
+            start = m.start() + len(text) - len(text.lstrip())
+            if runs_on:
+                carry = (index, start, text)
+                continue
+            yield index, start, m.end(), text
+    if carry is not None:
+        where, start, text = carry
+        yield where, start, len(paragraphs[where]), text
+
+
 def passages_of(
-    paragraphs: Sequence[str], stopwords: frozenset[str], config: DedupConfig
+    paragraphs: Sequence[str],
+    stopwords: frozenset[str],
+    config: DedupConfig,
+    numbers: Mapping[str, str] = {},
 ) -> tuple[Passage, ...]:
     out = []
-    for index, paragraph in enumerate(paragraphs):
-        for m in SENTENCE.finditer(paragraph):
-            words = content_words(m.group(), stopwords, config.stem)
-            if len(words) >= config.min_words:
-                start = m.start() + len(m.group()) - len(m.group().lstrip())
-                out.append(Passage(index, start, m.end(), " ".join(words)))
+    for index, start, end, text in _sentences(paragraphs):
+        words = content_words(text, stopwords, config.stem, numbers)
+        if len(words) >= config.min_words:
+            out.append(Passage(index, start, end, " ".join(words), numbers_of(text, numbers)))
     return tuple(out)
+
+
+def numbers_agree(a: str, b: str) -> bool:
+    """Two passages' figures agree where both have some: the same figures (a translation may
+    write one out in words, so a passage without figures agrees with any)."""
+    return not a or not b or sorted(a.split()) == sorted(b.split())
+
+
+def exact_key(title: str, text: str) -> str:
+    """What identical articles share: their text (white space and case aside), and their title
+    too where the text is short (two dividend notices can be word for word the same)."""
+    body = " ".join(text.split()).casefold()
+    if not body:
+        return ""
+    key = body if len(body) >= EXACT_MIN else " ".join(title.split()).casefold() + "\n" + body
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
+    """Passages learned to be boilerplate, with the number of articles each is in: a passage
+    found word for word in articles of ``boilerplate_articles`` or more different reports (an
+    article and its reposts, which share at least half their words, are one report). A
+    site footer, a stock background paragraph, a wire's recap sentence; not a quote that two
+    reports of one story share, however often each is reposted."""
+    holders: dict[str, list[int]] = defaultdict(list)
+    for i, item in enumerate(items):
+        for words in {p.words for p in item.passages}:
+            holders[words].append(i)
+    found: dict[str, int] = {}
+    sets: dict[int, set[str]] = {}
+    for words, who in holders.items():
+        if len(who) < config.boilerplate_articles:
+            continue
+        sample = who[:: max(1, len(who) // 12)][:12]
+        for i in sample:
+            if i not in sets:
+                sets[i] = {w for p in items[i].passages for w in p.words.split()}
+        # the holders as reports: an article and its reposts share most passages, and are one
+        reports: list[int] = []
+        for i in sample:
+            if not any(_share_most(sets[i], sets[r]) for r in reports):
+                reports.append(i)
+        if len(reports) >= config.boilerplate_articles:
+            found[words] = len(who)
+    return found
+
+
+def _examples(items: Sequence[Item], learned: dict[str, int]) -> list[dict[str, object]]:
+    """Each learned boilerplate passage with where it was first seen (for editors to read),
+    the most widespread first."""
+    out: dict[str, dict[str, object]] = {}
+    for item in items:
+        for p in item.passages:
+            if p.words in learned and p.words not in out:
+                out[p.words] = {
+                    "words": p.words,
+                    "articles": learned[p.words],
+                    "example": {"id": item.id, "paragraph": p.paragraph, "span": [p.start, p.end]},
+                }
+    return sorted(out.values(), key=lambda e: (-int(e["articles"]), str(e["words"])))  # type: ignore[call-overload]
+
+
+def _share_most(a: set[str], b: set[str]) -> bool:
+    """Are two articles one report: do they share at least half their words (Jaccard)? A
+    repost does, even reworded or cut; two reports under one footer or one background
+    paragraph do not."""
+    return len(a & b) * 2 >= len(a | b)
+
+
+def without(item: Item, ignored: dict[str, int] | set[str]) -> Item:
+    """``item`` without its boilerplate passages (the same item if it has none)."""
+    kept = tuple(p for p in item.passages if p.words not in ignored)
+    if len(kept) == len(item.passages):
+        return item
+    left = tuple((p.words, p.numbers) for p in item.passages if p.words in ignored)
+    return Item(
+        item.id,
+        item.length,
+        item.flags,
+        item.date,
+        kept,
+        item.archived,
+        item.title,
+        item.exact,
+        left,
+    )
 
 
 def signatures(codes: np.ndarray, starts: np.ndarray, config: DedupConfig) -> np.ndarray:
@@ -192,11 +417,16 @@ def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
 CHUNK = 65_536  # passage pairs whose signatures are compared at once (memory: 256 bytes a pair)
 
 
-def candidate_pairs(items: Sequence[Item], config: DedupConfig) -> set[tuple[int, int]]:
+WordIds = tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]
+
+
+def candidate_pairs(
+    items: Sequence[Item], config: DedupConfig, ids: WordIds | None = None
+) -> set[tuple[int, int]]:
     """Pairs of item indices whose passages share a bucket in at least ``min_collisions`` (passage
     pair, band) events: one shared common word makes one collision by chance, a shared passage
-    makes several."""
-    flat, starts, owners, vocab = word_ids(items)
+    makes several. ``ids``: `word_ids` of ``items``, if already made."""
+    flat, starts, owners, vocab = ids or word_ids(items)
     if len(starts) < 2:
         return set()
     # words in a large share of all passages ("Iraq" in an Iraq corpus) make buckets huge and
@@ -268,6 +498,7 @@ class Overlap:
     score: float
     duplicate: bool
     pairs: tuple[tuple[int, int, float], ...]  # (passage of a, passage of b, score)
+    why: str = ""  # how the decision was made, in words
 
 
 def passage_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.ndarray | None:
@@ -288,14 +519,61 @@ def passage_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> n
     rows, cols = np.nonzero(sets)  # the mean reaches the cutoff only where token-set does
     if not len(rows):
         return None
-    scores = np.zeros_like(sets)
-    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        scores[i, j] = (sets[i, j] + fuzz.token_sort_ratio(a[i], b[j])) / 2
-    return scores
+    if len(rows) * 4 < sets.size:  # few pairs reach the cutoff: score only those
+        scores = np.zeros_like(sets)
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+            scores[i, j] = (sets[i, j] + fuzz.token_sort_ratio(a[i], b[j])) / 2
+        return scores
+    sorts = process.cdist(
+        a, b, scorer=fuzz.token_sort_ratio, workers=config.workers, dtype=np.float32
+    )
+    return np.where(sets > 0, (sets + sorts) / 2, 0).astype(np.float32)
+
+
+def _titles_agree(a: Item, b: Item, config: DedupConfig) -> bool:
+    """Do two short articles' titles name the same thing (Jaccard of their words)? Two notices
+    of one template differ in their titles' names: "Franklin Ohio Insured" is not "Franklin
+    Insured"."""
+    x, y = set(a.title.split()), set(b.title.split())
+    if not x or not y:
+        return True
+    return len(x & y) / len(x | y) >= config.title_agreement
+
+
+def _template_conflicts(a: Item, b: Item, config: DedupConfig) -> int:
+    """Boilerplate passages (left out of comparing) that have a near-copy on the other side
+    whose figures differ: two notices of one template ("Qtly div 18 cts vs 16 cts", "to arrange
+    two billion dlrs of repurchases") are different reports."""
+    if not a.ignored and not b.ignored:
+        return 0
+    mine = [*((p.words, p.numbers) for p in a.passages), *a.ignored]
+    theirs = [*((p.words, p.numbers) for p in b.passages), *b.ignored]
+    rows = [k for k, (w, n) in enumerate(mine) if n and (k >= len(a.passages) or b.ignored)]
+    if not rows:
+        return 0
+    matrix = process.cdist(
+        [mine[k][0] for k in rows],
+        [w for w, _ in theirs],
+        scorer=fuzz.token_sort_ratio,
+        score_cutoff=config.duplicate_passage,
+        dtype=np.float32,
+    )
+    found = 0
+    for r, k in enumerate(rows):
+        close = [theirs[j][1] for j in np.flatnonzero(matrix[r]).tolist()]
+        if close and not any(numbers_agree(mine[k][1], n) for n in close):
+            found += 1
+    return found
 
 
 def compare(a: Item, b: Item, config: DedupConfig) -> Overlap | None:
-    """Score every passage of ``a`` against every passage of ``b``; None if they do not overlap."""
+    """Score every passage of ``a`` against every passage of ``b``; None if they do not overlap.
+
+    Passages whose figures disagree do not match, however alike their words (`numbers_agree`).
+    A duplicate's near-copies cover ``duplicate_coverage`` of the shorter article and either
+    ``longer_coverage`` of the longer one or its top (a repost cut short); a short pair must
+    share its titles' words. Otherwise two matching passages make the articles related.
+    """
     if not a.passages or not b.passages:
         return None
     matrix = passage_scores([p.words for p in a.passages], [p.words for p in b.passages], config)
@@ -303,53 +581,69 @@ def compare(a: Item, b: Item, config: DedupConfig) -> Overlap | None:
         return None
     pairs = []
     used: set[int] = set()
-    for i in range(matrix.shape[0]):
-        j = int(matrix[i].argmax())
-        score = float(matrix[i, j])
-        if score >= config.passage_cutoff and j not in used:
+    conflicts = _template_conflicts(a, b, config)
+    cutoff = config.passage_cutoff
+    for i, row in enumerate(matrix.tolist()):  # small matrices: plain lists are faster
+        close = sorted((j for j, v in enumerate(row) if v >= cutoff), key=lambda j: -row[j])
+        for j in close:
+            score = row[j]
+            if j in used:
+                continue
+            if not numbers_agree(a.passages[i].numbers, b.passages[j].numbers):
+                conflicts += score >= config.duplicate_passage
+                continue
             used.add(j)
             pairs.append((i, j, score))
+            break
     if not pairs:
         return None
-    shorter = min(len(a.passages), len(b.passages))
-    near = [s for _, _, s in pairs if s >= config.duplicate_passage]
-    coverage = len(near) / shorter
-    duplicate = coverage >= config.duplicate_coverage
-    if not duplicate and len(pairs) < config.related_passages:
-        return None
-    score = 100.0 * coverage if duplicate else max(s for _, _, s in pairs)
-    return Overlap(0, 0, round(score, 1), duplicate, tuple(pairs))
+    near = [(i, j) for i, j, s in pairs if s >= config.duplicate_passage]
+    na, nb = len(a.passages), len(b.passages)
+    short, long = (na, nb) if na <= nb else (nb, na)
+    cover_short = len(near) / short
+    cover_long = len(near) / long
+    top = min(((j if na <= nb else i) for i, j in near), default=long)
+    duplicate = (
+        not conflicts
+        and cover_short >= config.duplicate_coverage
+        and (cover_long >= config.longer_coverage or top < config.top_passages)
+        and (short >= config.few_passages or _titles_agree(a, b, config))
+    )
+    if duplicate:
+        how = (
+            f"near-copies cover {cover_short:.0%} of the shorter and {cover_long:.0%} of the "
+            "longer"
+            + ("" if cover_long >= config.longer_coverage else ", from its top (a cut repost)")
+        )
+        return Overlap(0, 0, round(100.0 * cover_short, 1), True, tuple(pairs), how)
+    if len(pairs) < config.related_passages or len(pairs) <= conflicts:
+        return None  # too little in common, or as much that disagrees in its figures
+    how = f"{len(pairs)} matching passages" + (
+        f"; {conflicts} more alike in words but not in figures" if conflicts else ""
+    )
+    if near and not conflicts and cover_short >= config.duplicate_coverage:
+        how += "; the shorter is one section of the longer"
+    return Overlap(0, 0, round(max(s for _, _, s in pairs), 1), False, tuple(pairs), how)
 
 
 def _memo_of(found: Overlap | None) -> object:
     if found is None:
         return 0
-    return [found.score, found.duplicate, [list(p) for p in found.pairs]]
+    return [found.score, found.duplicate, [list(p) for p in found.pairs], found.why]
 
 
 def _overlap_of(value: object) -> Overlap | None:
     if not value:
         return None
-    score, duplicate, pairs = value  # type: ignore[misc]
+    score, duplicate, pairs, why = value  # type: ignore[misc]
     return Overlap(
-        0, 0, float(score), bool(duplicate), tuple((int(i), int(j), float(s)) for i, j, s in pairs)
+        0,
+        0,
+        float(score),
+        bool(duplicate),
+        tuple((int(i), int(j), float(s)) for i, j, s in pairs),
+        str(why),
     )
-
-
-class _Union:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def join(self, x: int, y: int) -> None:
-        rx, ry = self.find(x), self.find(y)
-        if rx != ry:
-            self.parent[max(rx, ry)] = min(rx, ry)
 
 
 @dataclass
@@ -361,6 +655,87 @@ class Result:
     candidates: int = 0
     compared: int = 0  # candidate pairs scored by this run (the others were remembered)
     memo: dict[str, object] = field(default_factory=dict)
+    # passages learned to be boilerplate: words, the number of articles, and where one is
+    boilerplate: list[dict[str, object]] = field(default_factory=list)
+
+
+TOPIC_BUCKET = 20  # a top word of more articles than this finds no pairs (it is common)
+
+
+def topic_links(
+    items: Sequence[Item], config: DedupConfig, ids: WordIds | None = None
+) -> dict[tuple[int, int], float]:
+    """Reports of one story in other words (independent translations of one statement): pairs
+    whose most distinctive words (TF-IDF over the corpus, boilerplate left out) overlap and
+    whose word vectors are close, dated within ``story_days``, and whose figures do not
+    disagree. Candidates come from an index of each article's ``topic_words`` top words (a
+    word at the top of more than ``TOPIC_BUCKET`` articles is left out), never from all pairs.
+    Returns (i, j) -> cosine. Vectorised: a word is counted once per passage."""
+    flat, starts, owners, vocab = ids or word_ids(items)
+    n, size = len(items), len(vocab)
+    if not len(flat) or n < 2:
+        return {}
+    passage = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(flat))))
+    codes, tf = np.unique(owners[passage] * size + flat, return_counts=True)
+    item, word = codes // size, codes % size
+    df = np.bincount(word, minlength=size)
+    shared_word = df[word] > 1
+    item, word, tf = item[shared_word], word[shared_word], tf[shared_word]
+    weight = tf * np.log(n / df[word])
+    norm = np.sqrt(np.bincount(item, weights=weight**2, minlength=n))
+    weight = weight / np.where(norm[item] > 0, norm[item], 1.0)
+    order = np.lexsort((word, -weight, item))
+    item, word, weight = item[order], word[order], weight[order]
+    first = np.searchsorted(item, np.arange(n + 1))  # each item's slice
+    rank = np.arange(len(item)) - first[item]
+    top = rank < config.topic_words
+    t_item, t_word = item[top], word[top]
+    by_word = np.lexsort((t_item, t_word))
+    t_item, t_word = t_item[by_word], t_word[by_word]
+    edges = np.flatnonzero(np.diff(t_word)) + 1
+    pieces = []
+    for members in np.split(t_item, edges):
+        if 2 <= len(members) <= TOPIC_BUCKET:
+            i, j = _pairs_of(len(members))
+            pieces.append(members[i] * n + members[j])
+    if not pieces:
+        return {}
+    pairs, counts = np.unique(np.concatenate(pieces), return_counts=True)
+    pairs = pairs[counts >= config.topic_shared]
+
+    def vector(k: int) -> dict[int, float]:
+        a, b = first[k], first[k + 1]
+        return dict(zip(word[a:b].tolist(), weight[a:b].tolist(), strict=True))
+
+    @functools.cache
+    def figures(k: int) -> set[str]:
+        return {x for p in items[k].passages for x in p.numbers.split()}
+
+    out = {}
+    for code in pairs.tolist():
+        i, j = divmod(code, n)
+        if not _close_in_time(items[i], items[j], config):
+            continue
+        fa, fb = figures(i), figures(j)
+        if len(fa) >= 2 and len(fb) >= 2 and len(fa & fb) * 2 < min(len(fa), len(fb)):
+            continue  # a template's other notice: its figures are not these
+        va, vb = vector(i), vector(j)
+        cosine = sum(v * vb.get(w, 0.0) for w, v in va.items())
+        if cosine >= config.topic_cosine:
+            out[(min(i, j), max(i, j))] = cosine
+    return out
+
+
+def _close_in_time(a: Item, b: Item, config: DedupConfig) -> bool:
+    return a.day is None or b.day is None or abs(a.day - b.day) <= config.story_days
+
+
+def _why_canonical(item: Item) -> str:
+    date = f", dated {item.date}" if item.date else ""
+    return (
+        f"the most complete: {len(item.passages)} passages of content{date}, "
+        f"{item.length} characters (the most passages, then the earliest, then the longest)"
+    )
 
 
 def cluster(
@@ -374,11 +749,25 @@ def cluster(
     unchanged articles is not scored again. The result's ``memo`` holds this run's candidates.
     """
     items = sorted(items, key=lambda i: i.id)
-    candidates = candidate_pairs(items, config)
+    learned = boilerplate(items, config)
+    found = _examples(items, learned)
+    items = [without(i, learned) for i in items]
+    ids = word_ids(items)
+    candidates = candidate_pairs(items, config, ids)
     memo = memo or {}
-    result = Result(candidates=len(candidates))
-    overlaps: list[Overlap] = []
+    result = Result(candidates=len(candidates), boilerplate=found)
+    overlaps: dict[tuple[int, int], Overlap] = {}
+    # identical texts: duplicates whatever their passages (a table, a two-line notice)
+    same: dict[str, list[int]] = defaultdict(list)
+    for k, item in enumerate(items):
+        if item.exact:
+            same[item.exact].append(k)
+    for members in same.values():
+        for x, y in itertools.combinations(members, 2):
+            overlaps[(x, y)] = Overlap(x, y, 100.0, True, (), "identical text")
     for x, y in sorted(candidates):
+        if (x, y) in overlaps:
+            continue
         key = items[x].digest + items[y].digest
         if key in memo:
             found = _overlap_of(memo[key])
@@ -386,66 +775,99 @@ def cluster(
             found = compare(items[x], items[y], config)
             result.compared += 1
         result.memo[key] = _memo_of(found)
-        if found:
-            overlaps.append(Overlap(x, y, found.score, found.duplicate, found.pairs))
-    dup, story = _Union(len(items)), _Union(len(items))
-    for o in overlaps:
-        story.join(o.a, o.b)
-        if o.duplicate:
-            dup.join(o.a, o.b)
-    best: dict[tuple[int, int], float] = {}
-    for o in overlaps:
-        best[(o.a, o.b)] = best[(o.b, o.a)] = o.score
+        if found and (found.duplicate or _close_in_time(items[x], items[y], config)):
+            overlaps[(x, y)] = Overlap(x, y, found.score, found.duplicate, found.pairs, found.why)
+    for (x, y), cosine in topic_links(items, config, ids).items():
+        if (x, y) not in overlaps:
+            why = f"the same story in other words: distinctive words agree (cosine {cosine:.2f})"
+            overlaps[(x, y)] = Overlap(x, y, round(100 * cosine, 1), False, (), why)
+    linked: dict[int, dict[int, Overlap]] = defaultdict(dict)
+    for o in overlaps.values():
+        linked[o.a][o.b] = linked[o.b][o.a] = o
 
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(items)):
-        groups[dup.find(i)].append(i)
-    group_canon = {root: min(m, key=lambda i: items[i].rank()) for root, m in groups.items()}
-    stories: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(items)):
-        stories[story.find(i)].append(i)
-
-    by_story: dict[int, list[Overlap]] = defaultdict(list)
-    for o in overlaps:
-        by_story[story.find(o.a)].append(o)
-    for root, members in stories.items():
-        canon = min(members, key=lambda i: items[i].rank())
-        story_id = items[canon].id
-        for i in members:
-            g = group_canon[dup.find(i)]
-            if i == canon:
+    order = sorted(range(len(items)), key=lambda k: items[k].rank())
+    # duplicate groups: stars around the best-ranked article; only direct links join
+    group_of: dict[int, int] = {}
+    groups: dict[int, list[int]] = {}
+    for k in order:
+        if k in group_of:
+            continue
+        group_of[k] = k
+        groups[k] = [k]
+        for other, o in linked[k].items():
+            if o.duplicate and other not in group_of:
+                group_of[other] = k
+                groups[k].append(other)
+    # stories: stars of groups around the best-ranked group; a group joins if one of its
+    # members is linked directly to a member of the centre's group
+    story_of: dict[int, int] = {}
+    stories: dict[int, list[int]] = {}
+    for k in order:
+        if k not in groups or k in story_of:
+            continue
+        story_of[k] = k
+        stories[k] = [k]
+        for member in groups[k]:
+            for other in linked[member]:
+                g = group_of[other]
+                if g not in story_of:
+                    story_of[g] = k
+                    stories[k].append(g)
+    story_links: dict[int, list[Overlap]] = defaultdict(list)
+    for o in overlaps.values():
+        if story_of[group_of[o.a]] == story_of[group_of[o.b]]:
+            story_links[story_of[group_of[o.a]]].append(o)
+    for centre, heads in stories.items():
+        canon = items[centre]
+        members = [m for g in heads for m in groups[g]]
+        for m in members:
+            g = group_of[m]
+            if m == centre:
                 role, of, score = "canonical", None, None
-            elif g != i:
-                role, of, score = "duplicate", items[g].id, best.get((i, g))
+            elif g != m:
+                o = linked[m][g]
+                role, of, score = "duplicate", items[g].id, o.score
             else:
-                role, of, score = "related", items[canon].id, best.get((i, canon))
-            result.clusters[items[i].id] = {"id": story_id, "role": role, "of": of, "score": score}
+                o = linked[m].get(centre) or max(
+                    (linked[m][x] for x in groups[centre] if x in linked[m]),
+                    key=lambda o: o.score,
+                    default=None,
+                )
+                role, of = "related", canon.id
+                score = o.score if o else None
+            result.clusters[items[m].id] = {"id": canon.id, "role": role, "of": of, "score": score}
         if len(members) > 1:
-            result.report[story_id] = _evidence(items, members, by_story[root], result.clusters)
+            evidence = story_links[centre]
+            result.report[canon.id] = _evidence(items, members, evidence, result.clusters)
+            result.report[canon.id]["canonical"] = {"id": canon.id, "why": _why_canonical(canon)}
     return result
 
 
 def _evidence(
     items: Sequence[Item], members: list[int], overlaps: Iterable[Overlap], clusters: dict
 ) -> dict[str, object]:
-    inside = set(members)
+    """The members of a story and what links them: each link (two articles, duplicate or not,
+    and why) and its matching passages."""
     passages = []
-    for o in overlaps:
-        if o.a in inside and o.b in inside:
-            a, b = items[o.a], items[o.b]
-            for i, j, score in o.pairs:
-                pa, pb = a.passages[i], b.passages[j]
-                passages.append(
-                    {
-                        "a": a.id,
-                        "a_paragraph": pa.paragraph,
-                        "a_span": [pa.start, pa.end],
-                        "b": b.id,
-                        "b_paragraph": pb.paragraph,
-                        "b_span": [pb.start, pb.end],
-                        "score": round(score, 1),
-                    }
-                )
+    links = []
+    for o in sorted(overlaps, key=lambda o: (items[o.a].id, items[o.b].id)):
+        a, b = items[o.a], items[o.b]
+        links.append(
+            {"a": a.id, "b": b.id, "duplicate": o.duplicate, "score": o.score, "why": o.why}
+        )
+        for i, j, score in o.pairs:
+            pa, pb = a.passages[i], b.passages[j]
+            passages.append(
+                {
+                    "a": a.id,
+                    "a_paragraph": pa.paragraph,
+                    "a_span": [pa.start, pa.end],
+                    "b": b.id,
+                    "b_paragraph": pb.paragraph,
+                    "b_span": [pb.start, pb.end],
+                    "score": round(score, 1),
+                }
+            )
     return {
         "members": [
             {
@@ -455,6 +877,7 @@ def _evidence(
             }
             for i in sorted(members, key=lambda i: items[i].id)
         ],
+        "links": links,
         "passages": passages,
     }
 
@@ -464,14 +887,19 @@ def item_of(
     stopwords: frozenset[str],
     config: DedupConfig,
     paragraphs: list[str] | None = None,  # the article's clean paragraphs, if already made
+    numbers: Mapping[str, str] = {},  # the language's number words (`Rules.number_words_for`)
 ) -> Item:
     paragraphs = clean_paragraphs(article) if paragraphs is None else paragraphs
+    title = clean_title(article)
+    title_words = content_words(title, stopwords, config.stem, numbers)
     return Item(
         id=article.id,
         length=sum(len(p) for p in paragraphs),
         flags=sum(1 for e in article.edits if e.action == "flag"),
         date=article.date,
-        passages=passages_of(paragraphs, stopwords, config),
+        passages=passages_of(paragraphs, stopwords, config, numbers),
+        title=" ".join([*title_words, *numbers_of(title, numbers).split()]),
+        exact=exact_key(title, "\n".join(paragraphs)),
     )
 
 
@@ -486,7 +914,7 @@ def state_of(
     """What the next run needs to match new articles against these (``dedup-state.json``): the
     articles' passages and the comparisons already made."""
     state: dict[str, object] = {
-        "version": 1,
+        "version": 2,
         "articles": {i.id: i.to_state() for i in sorted(items, key=lambda i: i.id)},
     }
     if memo is not None and config is not None:
@@ -522,7 +950,12 @@ def deduplicate(
     the state (archived), so a repost arriving later still finds its canonical. ``memo``: the
     comparisons an earlier run made (`memo_from_state`).
     """
-    current = {a.id: item_of(a, rules.stopwords_for(a.language), config) for a in articles}
+    current = {
+        a.id: item_of(
+            a, rules.stopwords_for(a.language), config, None, rules.number_words_for(a.language)
+        )
+        for a in articles
+    }
     return deduplicate_items(current, earlier, config, memo)
 
 

@@ -251,6 +251,29 @@ def stats_page(stats: dict[str, Any]) -> str:
     return _page("postedit rule precision", body)
 
 
+def boilerplate_page(entries: Sequence[dict[str, Any]], total: int) -> str:
+    """The passages de-duplication learned to ignore (site footers, stock background, a wire's
+    recap), each with the number of articles it is in and its text where first seen."""
+    rows = "".join(
+        f'<tr><td>{e["articles"]}</td><td dir="auto">{escape(e.get("text") or e["words"])}</td>'
+        f'<td><a href="articles/{escape(safe_name(e["example"]["id"]))}.html">'
+        f"{escape(e['example']['id'])}</a></td></tr>"
+        for e in entries
+    )
+    shown = f" (the {len(entries)} most widespread shown)" if total > len(entries) else ""
+    body = (
+        '<p class="noprint"><a href="index.html">← all articles</a></p>'
+        "<h1>Boilerplate ignored by de-duplication</h1>"
+        f'<p class="meta">{total} passages{shown} recur word for word in three or more articles '
+        "that share little else: a site's footer, a stock background paragraph, a wire's recap "
+        "sentence. They are not evidence that two articles are one report or one story, and "
+        "are left out when articles are compared (the text keeps them).</p>"
+        "<table><thead><tr><th>articles</th><th>passage</th><th>first seen in</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    return _page("postedit boilerplate", body)
+
+
 def _counts(record: dict[str, Any]) -> dict[str, int]:
     if "counts" in record:
         return record["counts"]
@@ -323,7 +346,8 @@ def index_page(
         "<h1>postedit review</h1>"
         f'<p class="meta">{len(records)} articles. Each page shows every change (struck and '
         "inserted text) and every flag (highlighted), with its rule, message and confidence.</p>"
-        f'<p class="noprint">Sort by: {orders} · <a href="stats.html">rule precision</a></p>'
+        f'<p class="noprint">Sort by: {orders} · <a href="stats.html">rule precision</a> · '
+        '<a href="boilerplate.html">boilerplate ignored by de-duplication</a></p>'
         + _demoted(demoted)
         + "<table><thead><tr><th>id</th><th>title</th><th>language</th><th>date</th><th>fixes</th>"
         "<th>flags</th><th>story</th><th>status</th></tr></thead><tbody>"

@@ -149,6 +149,8 @@ class Rules:
     grammar: dict[str, GrammarConfig] = field(default_factory=dict)  # per language
     # the gazetteers' `postedit.gazetteer.Entity` records (placed before ``trust``: positional)
     entities: tuple[Any, ...] = ()
+    # per language, words that are numbers ("two" -> "2"): figures, for de-duplication
+    number_words: dict[str, dict[str, str]] = field(default_factory=dict)
     trust: Any = None  # the `postedit.trust.Trust` a run measured and applied, if any
 
     def grammar_for(self, language: str | None) -> GrammarConfig:
@@ -157,6 +159,9 @@ class Rules:
 
     def stopwords_for(self, language: str | None) -> frozenset[str]:
         return self.stopwords.get((language or "").split("-")[0].lower(), frozenset())
+
+    def number_words_for(self, language: str | None) -> dict[str, str]:
+        return self.number_words.get((language or "").split("-")[0].lower(), {})
 
     def for_language(self, language: str | None, source_language: str | None) -> tuple[Rule, ...]:
         return _select(self, language, source_language)
@@ -252,6 +257,7 @@ PACK_FIELDS = (
     "action",
     "confidence",
     "stopwords",
+    "number_words",
     "grammar",
     "rewrite_spellings",
     "exceptions",
@@ -313,6 +319,7 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
     grammar: dict[str, dict[str, Any]] = {}
     packs = []
     entities: list[Any] = []
+    numbers: dict[str, dict[str, str]] = {}
     forms: dict[tuple[str, str | None, str], Any] = {}
     for path in pack_files(root):
         language, source = pack_scope(root, path)
@@ -322,6 +329,7 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
             raise RuleError(path, None, f"cannot read: {exc}") from exc
         packs.append((path.relative_to(root).as_posix(), language, source, sha))
         pack_rules, words, checks = load_pack(root, path, start=len(rules))
+        numbers.setdefault(language, {}).update(checks.pop("number_words", {}))
         for entity in checks.pop("entities", ()):
             for form in entity.forms:
                 key = (entity.language, entity.source_language, name_form(form))
@@ -351,7 +359,10 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
         for lang, g in grammar.items()
         if g
     }
-    return Rules(str(root), tuple(rules), frozen, tuple(packs), configs, tuple(entities))
+    number_words = {lang: words for lang, words in numbers.items() if words}
+    return Rules(
+        str(root), tuple(rules), frozen, tuple(packs), configs, tuple(entities), number_words
+    )
 
 
 def load_exceptions(path: Path) -> list[dict[str, str]]:
@@ -443,7 +454,7 @@ def load_pack(
         raise RuleError(path, None, f"invalid YAML: {exc}") from exc
     if not isinstance(data, dict) or not any(
         isinstance(data.get(k), (list, str, dict))
-        for k in ("rules", "entities", "stopwords", "grammar", "exceptions")
+        for k in ("rules", "entities", "stopwords", "number_words", "grammar", "exceptions")
     ):
         raise RuleError(path, None, "a pack is a mapping with a 'rules' (or 'entities') list")
     words = data.get("stopwords", [])
@@ -455,6 +466,12 @@ def load_pack(
         raise RuleError(path, None, f"unknown pack field(s) {unknown}; known: {list(PACK_FIELDS)}")
     if "exceptions" in data and path.name != EXCEPTIONS_FILE:
         raise RuleError(path, None, f"exceptions belong in {EXCEPTIONS_FILE} of the pack's folder")
+    number_words = data.get("number_words", {})
+    if not isinstance(number_words, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+        for k, v in number_words.items()
+    ):
+        raise RuleError(path, None, "'number_words' maps words to whole numbers ('two: 2')")
     prefix = f"{language}." + (f"from-{source}." if source else "")
     entries = list(data.get("rules") or [])
     checks: dict[str, Any] = {}
@@ -469,6 +486,8 @@ def load_pack(
         checks["entities"] = entity_records(data, path, prefix, language, source)
         words = frozenset(checks.get("dictionary", frozenset()) | name_words(data))
         checks["dictionary"] = words
+    if number_words:
+        checks["number_words"] = {word_key(k): str(v) for k, v in number_words.items()}
     if "touches" in data:  # the pack's default for its rules (a rule's own wins)
         entries = [{"touches": data["touches"], **e} if isinstance(e, dict) else e for e in entries]
     rules = [

@@ -254,7 +254,10 @@ def run_warnings(report: Mapping[str, object]) -> list[str]:
     return out
 
 
-def dedup_summary(result: Result | None, current: set[str]) -> dict[str, int]:
+BOILERPLATE_SHOWN = 200  # learned boilerplate passages listed in the report and review site
+
+
+def dedup_summary(result: Result | None, current: set[str]) -> dict[str, object]:
     if result is None:
         return {}
     roles = Counter(c["role"] for i, c in result.clusters.items() if i in current)
@@ -264,6 +267,8 @@ def dedup_summary(result: Result | None, current: set[str]) -> dict[str, int]:
         "stories": len(result.report),
         "duplicates": roles["duplicate"],
         "related": roles["related"],
+        "boilerplate_passages": len(result.boilerplate),
+        "boilerplate": result.boilerplate[:BOILERPLATE_SHOWN],
     }
 
 
@@ -426,7 +431,10 @@ class Run:
     def _keep(self, article: Article) -> None:
         stopwords = self.rules.stopwords_for(article.language)
         paragraphs = clean_paragraphs(article)
-        self.items[article.id] = item_of(article, stopwords, self.settings.dedup, paragraphs)
+        numbers = self.rules.number_words_for(article.language)
+        self.items[article.id] = item_of(
+            article, stopwords, self.settings.dedup, paragraphs, numbers
+        )
         self.summaries[article.id] = Summary.of(article)
         self.audit.add(article, sum(len(p.split()) for p in paragraphs))
 

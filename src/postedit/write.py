@@ -32,7 +32,7 @@ from .render import (
     safe_name,
     to_json_line,
 )
-from .review import article_page, index_pages, index_row
+from .review import article_page, boilerplate_page, index_pages, index_row
 
 __all__ = [
     "STATE_FILE",
@@ -218,6 +218,13 @@ class _Streamed:
             os.unlink(self.tmp)
 
 
+def _passage_text(texts: _Texts, where: dict[str, Any]) -> str:
+    """The clean text of a passage (``where``: article id, paragraph, span), or ""."""
+    paragraphs = texts.get(str(where["id"])).split("\n\n")
+    number, (start, end) = int(where["paragraph"]), where["span"]
+    return paragraphs[number][start:end] if number < len(paragraphs) else ""
+
+
 def _sha256(path: Path) -> str | None:
     digest = hashlib.sha256()
     try:
@@ -313,6 +320,12 @@ def write_corpus(
         if dedup_state is not None:
             state = json.dumps(dedup_state, ensure_ascii=False) + "\n"
             write_if_changed(output_dir / STATE_FILE, state, False)
+        dedup = report.get("dedup") or {}
+        entries = [
+            {**e, "text": _passage_text(texts, e["example"])} for e in dedup.get("boilerplate", [])
+        ]
+        page = boilerplate_page(entries, int(dedup.get("boilerplate_passages", len(entries))))
+        write_if_changed(output_dir / "review" / "boilerplate.html", page, False)
         demoted = (report.get("trust") or {}).get("demoted") or []
         for page_name, page in index_pages(rows, demoted).items():
             write_if_changed(output_dir / "review" / page_name, page, False)
