@@ -78,11 +78,13 @@ bench-gazetteer: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_gazetteer.py $(BENCH_ARGS)
 
 # postedit on the public real-world data in ../shared/eval (EVAL=...): rates per data set and rule,
-# every fix on human text, precision against expert error spans, closer/farther from post-edits.
+# every fix on human text, precision against expert error spans, closer/farther from post-edits;
+# then de-duplication on Reuters and the MT reposts.
 EVAL ?= ../shared/eval
 eval: $(RUN_STAMP)
 	$(PIP) install --no-build-isolation -c constraints.txt -e '.[eval]'
 	$(BIN)/python benchmarks/eval.py --data $(EVAL) $(EVAL_ARGS)
+	$(BIN)/python benchmarks/eval_dedup.py --data $(EVAL)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src flows tests
