@@ -152,3 +152,12 @@ def test_a_group_is_a_star_never_a_chain() -> None:
     result = cluster([a, b, c])
     assert result.clusters["b"] == {"id": "c", "role": "duplicate", "of": "c", "score": 100.0}
     assert result.clusters["a"]["role"] == "related" and result.clusters["a"]["of"] == "c"
+
+
+def test_articles_naming_other_entities_are_not_one_report() -> None:
+    same = [(w, "") for w in WORDS[:4]]
+    a = Item("a", 400, 0, None, item("x", same).passages, entities="en.entity-alina-romanowski")
+    b = Item("b", 400, 0, None, a.passages, entities="en.entity-tracey-ann-jacobson")
+    c = Item("c", 400, 0, None, a.passages, entities="en.entity-alina-romanowski en.entity-x")
+    assert not compare(a, b, DedupConfig()).duplicate
+    assert compare(a, c, DedupConfig()).duplicate

@@ -126,12 +126,13 @@ class Item:
     exact: str = ""  # a hash of the whole text (and of the title, for a short text); "" if empty
     # the boilerplate passages left out of comparing (words -> figures): a template's figures
     ignored: tuple[tuple[str, str], ...] = ()
+    entities: str = ""  # the gazetteer entities the text names (ids, space-separated)
 
     @functools.cached_property
     def digest(self) -> str:
         """A hash of what comparing reads: two items with one digest compare the same."""
         text = "\n".join(f"{p.words}|{p.numbers}" for p in self.passages) + f"\n{self.title}"
-        text += "".join(f"\n-{w}|{n}" for w, n in self.ignored)
+        text += "".join(f"\n-{w}|{n}" for w, n in self.ignored) + f"\n@{self.entities}"
         return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
     @functools.cached_property
@@ -151,6 +152,7 @@ class Item:
             "date": self.date,
             "title": self.title,
             "exact": self.exact,
+            "entities": self.entities,
             "passages": [[p.paragraph, p.start, p.end, p.words, p.numbers] for p in self.passages],
         }
 
@@ -169,6 +171,8 @@ class Item:
             True,
             str(data.get("title") or ""),
             str(data.get("exact") or ""),
+            (),
+            str(data.get("entities") or ""),
         )
 
 
@@ -366,6 +370,7 @@ def without(item: Item, ignored: dict[str, int] | set[str]) -> Item:
         item.title,
         item.exact,
         left,
+        item.entities,
     )
 
 
@@ -530,6 +535,12 @@ def passage_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> n
     return np.where(sets > 0, (sets + sorts) / 2, 0).astype(np.float32)
 
 
+def entities_disagree(a: Item, b: Item) -> bool:
+    """Do two articles name gazetteer entities, but none in common? Then they are not one
+    report, nor (for a link in other words) one story."""
+    return bool(a.entities and b.entities) and not set(a.entities.split()) & set(b.entities.split())
+
+
 def _titles_agree(a: Item, b: Item, config: DedupConfig) -> bool:
     """Do two short articles' titles name the same thing (Jaccard of their words)? Two notices
     of one template differ in their titles' names: "Franklin Ohio Insured" is not "Franklin
@@ -605,6 +616,7 @@ def compare(a: Item, b: Item, config: DedupConfig) -> Overlap | None:
     top = min(((j if na <= nb else i) for i, j in near), default=long)
     duplicate = (
         not conflicts
+        and not entities_disagree(a, b)
         and cover_short >= config.duplicate_coverage
         and (cover_long >= config.longer_coverage or top < config.top_passages)
         and (short >= config.few_passages or _titles_agree(a, b, config))
@@ -714,7 +726,7 @@ def topic_links(
     out = {}
     for code in pairs.tolist():
         i, j = divmod(code, n)
-        if not _close_in_time(items[i], items[j], config):
+        if not _close_in_time(items[i], items[j], config) or entities_disagree(items[i], items[j]):
             continue
         fa, fb = figures(i), figures(j)
         if len(fa) >= 2 and len(fb) >= 2 and len(fa & fb) * 2 < min(len(fa), len(fb)):
@@ -899,6 +911,7 @@ def item_of(
         date=article.date,
         passages=passages_of(paragraphs, stopwords, config, numbers),
         title=" ".join([*title_words, *numbers_of(title, numbers).split()]),
+        entities=" ".join(sorted({m.entity for m in article.entities})),
         exact=exact_key(title, "\n".join(paragraphs)),
     )
 
@@ -909,7 +922,10 @@ def config_digest(config: DedupConfig) -> str:
 
 
 def state_of(
-    items: Iterable[Item], memo: dict[str, object] | None = None, config: DedupConfig | None = None
+    items: Iterable[Item],
+    memo: dict[str, object] | None = None,
+    config: DedupConfig | None = None,
+    learned: Sequence[dict[str, object]] = (),
 ) -> dict[str, object]:
     """What the next run needs to match new articles against these (``dedup-state.json``): the
     articles' passages and the comparisons already made."""
@@ -917,6 +933,8 @@ def state_of(
         "version": 2,
         "articles": {i.id: i.to_state() for i in sorted(items, key=lambda i: i.id)},
     }
+    # the boilerplate learned from these articles (learned again by each run, from them)
+    state["boilerplate"] = {str(e["words"]): e["articles"] for e in learned}
     if memo is not None and config is not None:
         state["comparisons"] = {
             "config": config_digest(config),
@@ -968,4 +986,4 @@ def deduplicate_items(
     """`deduplicate` from the articles' items (`item_of`): what a run keeps of each article."""
     merged = {**(earlier or {}), **current}
     result = cluster(list(merged.values()), config, memo)
-    return result, state_of(merged.values(), result.memo, config)
+    return result, state_of(merged.values(), result.memo, config, result.boilerplate)
