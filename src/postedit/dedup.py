@@ -32,7 +32,7 @@ import re
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -675,14 +675,18 @@ TOPIC_BUCKET = 20  # a top word of more articles than this finds no pairs (it is
 
 
 def topic_links(
-    items: Sequence[Item], config: DedupConfig, ids: WordIds | None = None
+    items: Sequence[Item],
+    config: DedupConfig,
+    ids: WordIds | None = None,
+    known: Container[tuple[int, int]] = (),
 ) -> dict[tuple[int, int], float]:
     """Reports of one story in other words (independent translations of one statement): pairs
     whose most distinctive words (TF-IDF over the corpus, boilerplate left out) overlap and
     whose word vectors are close, dated within ``story_days``, and whose figures do not
     disagree. Candidates come from an index of each article's ``topic_words`` top words (a
     word at the top of more than ``TOPIC_BUCKET`` articles is left out), never from all pairs.
-    Returns (i, j) -> cosine. Vectorised: a word is counted once per passage."""
+    Returns (i, j) -> cosine, for pairs not ``known`` (linked already). Vectorised: a word is
+    counted once per passage."""
     flat, starts, owners, vocab = ids or word_ids(items)
     n, size = len(items), len(vocab)
     if not len(flat) or n < 2:
@@ -726,6 +730,8 @@ def topic_links(
     out = {}
     for code in pairs.tolist():
         i, j = divmod(code, n)
+        if (min(i, j), max(i, j)) in known:
+            continue
         if not _close_in_time(items[i], items[j], config) or entities_disagree(items[i], items[j]):
             continue
         fa, fb = figures(i), figures(j)
@@ -789,7 +795,7 @@ def cluster(
         result.memo[key] = _memo_of(found)
         if found and (found.duplicate or _close_in_time(items[x], items[y], config)):
             overlaps[(x, y)] = Overlap(x, y, found.score, found.duplicate, found.pairs, found.why)
-    for (x, y), cosine in topic_links(items, config, ids).items():
+    for (x, y), cosine in topic_links(items, config, ids, overlaps).items():
         if (x, y) not in overlaps:
             why = f"the same story in other words: distinctive words agree (cosine {cosine:.2f})"
             overlaps[(x, y)] = Overlap(x, y, round(100 * cosine, 1), False, (), why)
