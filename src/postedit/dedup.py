@@ -25,6 +25,7 @@ join it; a story is the canonical's group and the groups linked directly to it.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -360,18 +361,7 @@ def without(item: Item, ignored: dict[str, int] | set[str]) -> Item:
     if len(kept) == len(item.passages):
         return item
     left = tuple((p.words, p.numbers) for p in item.passages if p.words in ignored)
-    return Item(
-        item.id,
-        item.length,
-        item.flags,
-        item.date,
-        kept,
-        item.archived,
-        item.title,
-        item.exact,
-        left,
-        item.entities,
-    )
+    return dataclasses.replace(item, passages=kept, ignored=left)
 
 
 def signatures(codes: np.ndarray, starts: np.ndarray, config: DedupConfig) -> np.ndarray:
