@@ -18,7 +18,7 @@ INPUT  ?= seeds
 OUTPUT ?= output
 RULES  ?= rules
 
-.PHONY: setup setup-test browser run test lint format rules-test review screenshot bench bench-dedup bench-gazetteer bench-incremental bench-paragraph eval lock clean
+.PHONY: setup setup-test browser run test lint format rules-test review screenshot bench bench-dedup bench-gazetteer bench-incremental bench-paragraph bench-reposts eval lock clean
 
 setup: $(RUN_STAMP)
 setup-test: $(TEST_STAMP)
@@ -71,6 +71,10 @@ bench-incremental: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_incremental.py $(BENCH_ARGS)
 
 # seconds per MB of one long paragraph at 10 kB, 100 kB and 1 MB (flat: the checks are linear)
+# the cleanup on a repost-heavy corpus built from real text, against read + ftfy + write
+bench-reposts: $(RUN_STAMP)
+	$(BIN)/python benchmarks/bench_reposts.py --data $(EVAL) $(BENCH_ARGS)
+
 bench-paragraph: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_paragraph.py $(BENCH_ARGS)
 

@@ -1,0 +1,190 @@
+"""The cleanup on a repost-heavy corpus built from real text, against read + ftfy + write.
+
+    python benchmarks/bench_reposts.py [--sizes 2000,8000] [--data ../shared/eval] [--grammar off]
+
+Real feeds carry each story many times: a blog reposts it cut after a few paragraphs, another
+pads it with its own header and footer, a third changes a few words. This builds such a corpus
+from real text (the seeds, the MT reposts, the WMT21 reference documents and Reuters stories of
+``../shared/eval``; the parts that are absent are skipped), and measures, in one run and at each
+size:
+
+- the yardstick: a script that reads each file, runs ``ftfy.fix_text`` and writes the result
+  (CPU seconds);
+- ``postedit run --no-prefect`` (grammar checker off unless ``--grammar``) in a fresh process:
+  CPU seconds, its ratio to the yardstick as throughput (yardstick / postedit: 1.0 would be as
+  fast; the target is 0.5 or more), and its peak memory;
+- output bytes per article;
+- the second run on unchanged input, and a run with 100 articles added, as shares of the first.
+
+A benchmark, not a test: it prints figures (and JSON) and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import ftfy
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADERS = [
+    "Home » News » Middle East",
+    "Posted by admin | Leave a comment",
+    "Breaking | World | Politics",
+    "Skip to content",
+]
+FOOTERS = [
+    "Share this: Facebook, X, WhatsApp, Telegram",
+    "Related posts will be shown here. Subscribe to our newsletter for the latest stories.",
+    "Copyright reserved. Reproduction without permission is prohibited.",
+    "Follow us on social media for more news from the region and the world.",
+]
+SWAPS = [("said", "stated"), ("forces", "troops"), ("announced", "declared"), ("attack", "strike")]
+
+
+def stories(data: Path) -> list[tuple[str, list[str]]]:
+    """(title, paragraphs) of real articles: the seeds, then what of ``data`` is present."""
+    out = []
+    for path in sorted((ROOT.parent / "shared" / "seeds").glob("*.txt")):
+        lines = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        if len(lines) > 2:
+            out.append((lines[0], lines[1:]))
+    for path in sorted((data / "mt-reposts" / "articles").glob("*.txt")):
+        parts = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        if len(parts) > 2:
+            out.append((parts[0], parts[1:]))
+    segments = data / "wmt21-mqm-zhen" / "segments.jsonl"
+    if segments.exists():
+        docs: dict[str, list[str]] = {}
+        for line in segments.open(encoding="utf-8"):
+            row = json.loads(line)
+            if row["system"] == "ref.A":
+                docs.setdefault(row["doc"], []).append(row["target"])
+        out += [(seg[0], seg[1:]) for seg in docs.values() if len(seg) > 3]
+    reuters = data / "reuters-21578" / "articles.jsonl"
+    if reuters.exists():
+        for line in reuters.open(encoding="utf-8"):
+            row = json.loads(line)
+            body = " ".join((row.get("body") or "").split())
+            if len(body) > 1500 and row.get("title"):
+                sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", body)
+                paragraphs = [" ".join(sentences[k : k + 2]) for k in range(0, len(sentences), 2)]
+                out.append((row["title"].title(), paragraphs))
+    return out
+
+
+def repost(title: str, paragraphs: list[str], rng: random.Random) -> str:
+    """One repost: cut, padded, a few words changed, or as it was."""
+    body = list(paragraphs)
+    shape = rng.random()
+    if shape < 0.3:  # cut after its first paragraphs
+        body = body[: max(2, int(len(body) * rng.uniform(0.4, 0.8)))]
+    elif shape < 0.6:  # padded with a site's header and footer
+        body = [rng.choice(HEADERS), *body, rng.choice(FOOTERS)]
+    if rng.random() < 0.5:  # a few words changed
+        old, new = rng.choice(SWAPS)
+        body = [p.replace(f" {old} ", f" {new} ", 1) for p in body]
+    return title + "\n\n" + "\n\n".join(body) + "\n"
+
+
+def corpus(folder: Path, size: int, sources: list[tuple[str, list[str]]], seed: int = 3) -> None:
+    """``size`` files: each story as first written, then reposted (about four copies each)."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    n = 0
+    while n < size:
+        title, paragraphs = sources[n % len(sources)] if n < len(sources) else rng.choice(sources)
+        copies = [title + "\n\n" + "\n\n".join(paragraphs) + "\n"]
+        copies += [repost(title, paragraphs, rng) for _ in range(rng.randint(1, 6))]
+        for text in copies[: size - n]:
+            (folder / f"a{n:06d}.txt").write_text(text, encoding="utf-8")
+            n += 1
+
+
+def yardstick(inbox: Path, out: Path) -> float:
+    """CPU seconds to read each file, run ftfy.fix_text, write the result."""
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.process_time()
+    for path in sorted(inbox.iterdir()):
+        (out / path.name).write_text(ftfy.fix_text(path.read_text(encoding="utf-8")), "utf-8")
+    return time.process_time() - started
+
+
+def postedit(inbox: Path, out: Path, grammar: str) -> tuple[float, float, int]:
+    """(CPU seconds, wall seconds, peak RSS in MB) of ``postedit run --no-prefect``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    command = [
+        str(Path(sys.executable).parent / "postedit"), "run", str(inbox), "--no-prefect", "-q",
+        "--output", str(out), "--rules", str(ROOT / "rules"), "--grammar", grammar,
+        "--language", "en", "--max-removal", "1",
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, after.ru_maxrss // 1024  # peak of any child so far (grows only)
+
+
+def size_of(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="2000,8000")
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "eval")
+    parser.add_argument("--grammar", default="off")
+    args = parser.parse_args()
+    sources = stories(args.data)
+    print(f"{len(sources)} real articles to repost")
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        work = Path(tempfile.mkdtemp(prefix="bench-reposts-"))
+        try:
+            inbox, out = work / "in", work / "out"
+            corpus(inbox, size, sources)
+            yard = yardstick(inbox, work / "ftfy")
+            cpu, wall, rss = postedit(inbox, out, args.grammar)
+            written = size_of(out)
+            again, _, _ = postedit(inbox, out, args.grammar)
+            corpus(work / "more", size + 100, sources)
+            for path in sorted((work / "more").iterdir())[size:]:
+                shutil.move(str(path), inbox / path.name)
+            more, _, _ = postedit(inbox, out, args.grammar)
+            row = {
+                "articles": size,
+                "input_mb": round(size_of(inbox) / 1e6, 1),
+                "yardstick_cpu_s": round(yard, 1),
+                "postedit_cpu_s": round(cpu, 1),
+                "postedit_wall_s": round(wall, 1),
+                "throughput_ratio": round(yard / cpu, 3),
+                "peak_rss_mb": rss,
+                "output_bytes_per_article": written // size,
+                "unchanged_rerun_share": round(again / cpu, 3),
+                "plus_100_share": round(more / cpu, 3),
+            }
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        rows.append(row)
+        print(json.dumps(row))
+    keys = list(rows[0])
+    print("\n| " + " | ".join(keys) + " |\n|" + "---:|" * len(keys))
+    for row in rows:
+        print("| " + " | ".join(str(row[k]) for k in keys) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())
