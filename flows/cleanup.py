@@ -25,6 +25,7 @@ from typing import Annotated, Literal
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.logging.handlers import APILogHandler
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -236,6 +237,9 @@ def cleanup(
         report["removed"],
         report["status"],
     )
+    # logs go to the API in the background: send them now, or a run process that exits on a
+    # loaded machine loses the run's last lines (its summary) before the operator sees them
+    APILogHandler().flush()
     return report
 
 
