@@ -221,13 +221,17 @@ def numbers_of(text: str, words: Mapping[str, str] = {}) -> str:
     language ("two") is its figure."""
     found = [(m.start(), m.group().replace(",", "")) for m in NUMBER.finditer(text)]
     if words:
-        found += [
-            (m.start(), words[w])
-            for m in TOKEN_RE.finditer(text)
-            if (w := m.group().casefold()) in words
-        ]
+        pattern = _number_words(tuple(words))
+        found += [(m.start(), words[m.group().casefold()]) for m in pattern.finditer(text)]
         found.sort()
     return " ".join(n for _, n in found)
+
+
+@functools.lru_cache(maxsize=16)
+def _number_words(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern that finds any of a language's number words, as whole words."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])", re.IGNORECASE)
 
 
 _ENDS = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")

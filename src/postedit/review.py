@@ -161,13 +161,16 @@ def _story(article_id: str, story: dict[str, Any] | None, texts: dict[str, str])
     if not story:
         return ""
     pairs = []
+    split: dict[str, list[str]] = {}  # each article's paragraphs, split once
     for p in story["passages"]:
         if article_id not in (p["a"], p["b"]):
             continue
         mine, other = ("a", "b") if p["a"] == article_id else ("b", "a")
 
         def quote(side: str, p: dict[str, Any] = p) -> str:
-            paragraphs = texts.get(p[side], "").split("\n\n")
+            if p[side] not in split:
+                split[p[side]] = texts.get(p[side], "").split("\n\n")
+            paragraphs = split[p[side]]
             para = (
                 paragraphs[p[f"{side}_paragraph"]]
                 if p[f"{side}_paragraph"] < len(paragraphs)

@@ -106,6 +106,17 @@ def json_text(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def stories_json(stories: dict[str, Any]) -> str:
+    """``clusters.json``: a JSON object with one story per line, sorted by id (compact lines:
+    the C encoder, many times faster than indenting a file of thousands of stories)."""
+    lines = (
+        f"{json.dumps(k, ensure_ascii=False)}: "
+        f"{json.dumps(stories[k], ensure_ascii=False, sort_keys=True, separators=(',', ':'))}"
+        for k in sorted(stories)
+    )
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json_text(obj))
 
@@ -316,7 +327,7 @@ def write_corpus(
         if progress:
             progress(len(ids), len(ids))
         if cluster_report is not None:
-            write_if_changed(output_dir / "clusters.json", json_text(cluster_report), False)
+            write_if_changed(output_dir / "clusters.json", stories_json(cluster_report), False)
         if dedup_state is not None:
             state = json.dumps(dedup_state, ensure_ascii=False) + "\n"
             write_if_changed(output_dir / STATE_FILE, state, False)
