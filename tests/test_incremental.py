@@ -185,34 +185,6 @@ def test_remembered_comparisons_give_the_same_clusters(inbox: Path, tmp_path: Pa
     assert (out / "clusters.json").read_bytes() == clusters
 
 
-def test_unchanged_articles_take_their_dedup_items_from_the_state(
-    inbox: Path, tmp_path: Path, monkeypatch
-) -> None:
-    """An unchanged article's passages are not cut again: the last run's state holds them. A
-    different de-duplication setting makes them again."""
-    from postedit import runner
-
-    out = tmp_path / "out"
-    run(inbox, out)
-    made: list[str] = []
-    real = runner.item_of
-
-    def counting(article, *args, **kwargs):
-        made.append(article.id)
-        return real(article, *args, **kwargs)
-
-    monkeypatch.setattr(runner, "item_of", counting)
-    before = snapshot(out)
-    edited = seed_file(inbox, "004")
-    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
-    run(inbox, out)
-    assert [m[:3] for m in made] == ["004"]  # only the edited article's item is made
-    assert (out / "clusters.json").read_bytes() == before["clusters.json"]
-    made.clear()
-    cleanup(Settings(inbox, RULES, out, "en", "ar", dedup=runner.DedupConfig(min_words=5)))
-    assert len(made) == 5
-
-
 def test_one_article_that_cannot_be_cleaned_does_not_sink_the_run(
     inbox: Path, tmp_path: Path, monkeypatch
 ) -> None:

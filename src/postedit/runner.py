@@ -10,10 +10,10 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from . import __version__, trust
 from .audit import Audit
@@ -22,7 +22,6 @@ from .dedup import (
     DedupConfig,
     Item,
     Result,
-    config_digest,
     deduplicate_items,
     item_of,
     items_from_state,
@@ -338,7 +337,6 @@ class Run:
         self.held: dict[str, Article] = {}  # cleaned, not cached: its grammar check failed
         self.skipped = 0
         self.timings: Counter[str] = Counter()
-        self._earlier: dict[str, Any] | None = None  # the last run's de-duplication state
 
     def chunks(self, size: int = READ_CHUNK) -> Iterator[list[Article]]:
         """The articles to clean, ``size`` input files at a time (unchanged ones are taken from
@@ -402,7 +400,7 @@ class Run:
         self.errors += errors
         self.skipped += len(hits)
         for hit in hits:
-            self._keep(hit, unchanged=True)
+            self._keep(hit)
         self.timings["read"] += time.perf_counter() - started
         return todo
 
@@ -430,37 +428,15 @@ class Run:
                     ReadError(article.source, f"cannot keep the cleaned article: {exc!r}"[:500])
                 )
 
-    @property
-    def earlier(self) -> dict[str, Any]:
-        """The de-duplication state the last run left (read once)."""
-        if self._earlier is None:
-            self._earlier = read_json(self.settings.output_dir / STATE_FILE)
-        return self._earlier
-
-    def _keep(self, article: Article, unchanged: bool = False) -> None:
+    def _keep(self, article: Article) -> None:
+        stopwords = self.rules.stopwords_for(article.language)
         paragraphs = clean_paragraphs(article)
-        item = self._remembered(article.id) if unchanged else None
-        if item is None:
-            stopwords = self.rules.stopwords_for(article.language)
-            numbers = self.rules.number_words_for(article.language)
-            item = item_of(article, stopwords, self.settings.dedup, paragraphs, numbers)
-        self.items[article.id] = item
+        numbers = self.rules.number_words_for(article.language)
+        self.items[article.id] = item_of(
+            article, stopwords, self.settings.dedup, paragraphs, numbers
+        )
         self.summaries[article.id] = Summary.of(article)
         self.audit.add(article, sum(len(p.split()) for p in paragraphs))
-
-    def _remembered(self, article_id: str) -> Item | None:
-        """An unchanged article's de-duplication item as the last run made it (the same text,
-        rules, code and settings make the same item), or None."""
-        comparisons = self.earlier.get("comparisons") or {}
-        if comparisons.get("config") != config_digest(self.settings.dedup):
-            return None
-        data = (self.earlier.get("articles") or {}).get(article_id)
-        try:
-            return (
-                None if data is None else replace(Item.from_state(article_id, data), archived=False)
-            )
-        except (KeyError, TypeError, ValueError, IndexError):
-            return None  # a damaged entry: the item is made again
 
     @property
     def ids(self) -> list[str]:
@@ -481,7 +457,7 @@ class Run:
         self.timings.update(timings)
         removed = self.check_removals()
         mark = time.perf_counter()
-        earlier = self.earlier
+        earlier = read_json(self.settings.output_dir / STATE_FILE)
         result, state = deduplicate_items(
             {i: self.items[i] for i in self.ids},
             items_from_state(earlier),
