@@ -26,6 +26,7 @@ join it; a story is the canonical's group and the groups linked directly to it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import itertools
@@ -177,33 +178,17 @@ class Item:
         )
 
 
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1
-    )
-}
-
-
 def _day(value: str | None) -> int | None:
-    import datetime as dt
+    """A date as a day number, where it reads as one: ISO 8601 ("2024-03-02", with a time or
+    not) or a date the reader knows ("26-FEB-1987 15:01", "20 June 2024")."""
+    from .read import parse_dateline
 
-    if not value:
+    text = (value or "").strip()
+    if not text:
         return None
-    text = value.strip()
-    try:
-        return dt.date.fromisoformat(text[:10]).toordinal()
-    except ValueError:
-        pass
-    m = re.match(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})", text)
-    if m and m.group(2).upper() in _MONTHS:
-        try:
-            return dt.date(
-                int(m.group(3)), _MONTHS[m.group(2).upper()], int(m.group(1))
-            ).toordinal()
-        except ValueError:
-            return None
-    return None
+    first = text.split()[0].replace("-", " ")
+    iso = parse_dateline(text) or parse_dateline(text[:10]) or parse_dateline(first)
+    return dt.date.fromisoformat(iso).toordinal() if iso else None
 
 
 def content_words(

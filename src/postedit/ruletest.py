@@ -34,16 +34,23 @@ class Failure:
 def example_article(text: str, rule: Rule) -> Article:
     """An article whose body is the example (paragraphs split by blank lines), or whose title is
     the example for a rule that only reads titles."""
+    return article_of(text, rule.language, rule.source_language, rule.where == "title")
+
+
+def article_of(
+    text: str, language: str, source_language: str | None, as_title: bool = False
+) -> Article:
+    """An article of ``text``: its body, or its title alone."""
     return Article(
         id="example",
         source="example",
         raw=text,
         raw_sha256=hashlib.sha256(text.encode()).hexdigest(),
-        title="" if rule.where != "title" else text,
-        title_span=Span(0, len(text)) if rule.where == "title" else None,
-        paragraphs=split_paragraphs(text) if rule.where != "title" else (),
-        language=rule.language,
-        source_language=rule.source_language,
+        title=text if as_title else "",
+        title_span=Span(0, len(text)) if as_title else None,
+        paragraphs=() if as_title else split_paragraphs(text),
+        language=language,
+        source_language=source_language,
     )
 
 
@@ -82,17 +89,7 @@ def check_entity(entity: Entity, form: str, engine: Engine) -> tuple[str, str | 
     text, is recorded as one mention of ``entity``, spanning the name (a possessive after it
     not included), whatever the apostrophe style."""
     text = TEMPLATE.format(form.replace("'", "\u2019") + "\u2019s")
-    article = Article(
-        id="example",
-        source="example",
-        raw=text,
-        raw_sha256=hashlib.sha256(text.encode()).hexdigest(),
-        title="",
-        paragraphs=split_paragraphs(text),
-        language=entity.language,
-        source_language=entity.source_language,
-    )
-    cleaned = clean_article(article, engine)
+    cleaned = clean_article(article_of(text, entity.language, entity.source_language), engine)
     body = clean_text(cleaned)
     found = [(body[m.start : m.end], m.entity) for m in cleaned.entities]
     want = [(form.replace("'", "\u2019"), entity.id)]
