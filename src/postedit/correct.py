@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import regex
 
+from .memo import content_key
 from .rules import (
     REGEX_TIMEOUT,
     TOKEN_RE,
@@ -328,6 +329,23 @@ class Matcher:
         self.boilerplate = [r for r in rules if r.kind == "boilerplate"]
         self.balance = [r for r in rules if r.kind == "balance"]
         self.timed_out: list[str] = []  # rules that gave up on a paragraph (read and cleared)
+        # what of a paragraph's surroundings the rules read (`context_of`)
+        groups = [g for r in self.rules for g in (*r.context.require, *r.context.forbid)]
+        self.reads_before = bool(self.balance) or any(g.within == "before" for g in groups)
+        self.reads_after = bool(self.balance)
+        self.digest = content_key(*(repr(r) for r in self.rules))
+
+    def context_of(self, para: Paragraph) -> tuple[object, ...]:
+        """Everything `hits` reads of ``para``: two paragraphs with the same context get the
+        same hits (the key of `postedit.memo`). Its place in the article counts only as title or
+        body (the boilerplate rules, which read more of it, are not run by `hits`)."""
+        return (
+            self.digest,
+            para.text,
+            para.index < 0,
+            para.before if self.reads_before else None,
+            para.after if self.reads_after else None,
+        )
 
     def boilerplate_hits(self, para: Paragraph) -> list[Hit]:
         hits = []

@@ -485,6 +485,37 @@ class Overlap:
     why: str = ""  # how the decision was made, in words
 
 
+def passage_matrix(
+    a: Sequence[str], b: Sequence[str], config: DedupConfig
+) -> tuple[np.ndarray, set[int]] | None:
+    """`passage_scores`, with the passages ``a`` and ``b`` share word for word (reposts share
+    most) scored 100 without rapidfuzz: such a pair is scored against each other only, and the
+    other passages among themselves. Returns the matrix and the rows of ``a`` with an equal
+    (the caller scores one in full, `passage_scores`, if its equals are taken), or None if no
+    pair reaches the cutoff."""
+    equals: dict[str, list[int]] = defaultdict(list)
+    for j, words in enumerate(b):
+        equals[words].append(j)
+    exact = {i for i, words in enumerate(a) if words in equals}
+    if not exact:
+        found = passage_scores(a, b, config)
+        return None if found is None else (found, exact)
+    matrix = np.zeros((len(a), len(b)), dtype=np.float32)
+    for i in exact:
+        matrix[i, equals[a[i]]] = 100.0
+    rest = [i for i in range(len(a)) if i not in exact]
+    taken = {a[i] for i in exact}
+    others = [j for j, words in enumerate(b) if words not in taken]
+    scored = (
+        passage_scores([a[i] for i in rest], [b[j] for j in others], config)
+        if rest and others
+        else None
+    )
+    if scored is not None:
+        matrix[np.ix_(rest, others)] = scored
+    return matrix, exact
+
+
 def passage_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.ndarray | None:
     """The mean of rapidfuzz's token-set and token-sort ratios for every pair of passages.
 
@@ -566,15 +597,21 @@ def compare(a: Item, b: Item, config: DedupConfig) -> Overlap | None:
     """
     if not a.passages or not b.passages:
         return None
-    matrix = passage_scores([p.words for p in a.passages], [p.words for p in b.passages], config)
-    if matrix is None:
+    words_b = [p.words for p in b.passages]
+    found = passage_matrix([p.words for p in a.passages], words_b, config)
+    if found is None:
         return None
+    matrix, exact = found
     pairs = []
     used: set[int] = set()
     conflicts = _template_conflicts(a, b, config)
     cutoff = config.passage_cutoff
     for i, row in enumerate(matrix.tolist()):  # small matrices: plain lists are faster
         close = sorted((j for j, v in enumerate(row) if v >= cutoff), key=lambda j: -row[j])
+        if i in exact and all(j in used for j in close):  # its equals are taken: all of it
+            full = passage_scores([a.passages[i].words], words_b, config)
+            row = [] if full is None else full[0].tolist()
+            close = sorted((j for j, v in enumerate(row) if v >= cutoff), key=lambda j: -row[j])
         for j in close:
             score = row[j]
             if j in used:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .memo import content_key
 from .model import Mention
 
 ENTITY_FIELDS = (
@@ -196,6 +197,7 @@ class EntityIndex:
         self.entries: dict[tuple[str, ...], list[tuple[Entity, str]]] = {}
         self.prefixes: set[tuple[str, ...]] = set()
         self.longest = 0
+        self.key = content_key(repr(entities))  # what `find` depends on (`postedit.memo`)
         for entity in entities:
             for form in entity.forms:
                 key = tuple(word_key(w) for w in _WORD.findall(form))

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .memo import Memo, content_key
+
 BACKENDS = ("auto", "harper", "languagetool", "off")
 MAX_FAILURES = 3
 FIX_CONFIDENCE = 0.9
@@ -276,6 +278,9 @@ class Grammar:
         self.settings = settings
         self._languagetool = LanguageTool(settings) if settings.languagetool else None
         self._failures = 0
+        # findings by paragraph text: a paragraph checked once is not sent again
+        self.memo = Memo()
+        self._configs: dict[int, tuple[GrammarConfig, bytes]] = {}
 
     def check(
         self, paragraphs: Sequence[str], language: str | None, config: GrammarConfig
@@ -287,15 +292,21 @@ class Grammar:
         name = self.settings.checker_name(language)
         if name is None:
             return None
+        keys = [content_key("grammar", name, language, self._key_of(config), p) for p in paragraphs]
+        kept = [self.memo.get(k) for k in keys]
+        todo = [i for i, found in enumerate(kept) if found is None]
+        if not todo:
+            return name, [list(found) for found in kept]  # type: ignore[arg-type]
         if self._failures >= MAX_FAILURES:
             raise CheckerError(f"{name} failed {self._failures} times in a row: not asked again")
+        asked = [paragraphs[i] for i in todo]
         try:
             if name == "harper":
-                found = harper_check(paragraphs, config)
+                found = harper_check(asked, config)
             else:
                 assert self._languagetool is not None
                 code = config.languagetool or (language or "en")
-                found = self._languagetool.check(paragraphs, code, config)
+                found = self._languagetool.check(asked, code, config)
         except CheckerError:
             self._failures += 1
             raise
@@ -303,7 +314,16 @@ class Grammar:
             self._failures += 1
             raise CheckerError(f"{name}: {type(exc).__name__}: {exc}") from exc
         self._failures = 0
-        return name, found
+        for i, findings in zip(todo, found, strict=True):
+            kept[i] = tuple(findings)
+            self.memo.put(keys[i], kept[i])
+        return name, [list(found) for found in kept]  # type: ignore[arg-type]
+
+    def _key_of(self, config: GrammarConfig) -> bytes:
+        """A hash of what a pack lets the checker do (kept with the config it hashes)."""
+        if id(config) not in self._configs:
+            self._configs[id(config)] = (config, content_key(repr(config)))
+        return self._configs[id(config)][1]
 
 
 _GRAMMARS: dict[GrammarSettings, Grammar] = {}

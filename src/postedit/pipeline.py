@@ -21,8 +21,9 @@ from .correct import Hit, Matcher, Paragraph, resolve
 from .decisions import Decisions
 from .gazetteer import EntityIndex
 from .grammar import FAILED, MAX_PARAGRAPH, CheckerError, Grammar, finding_change
-from .model import Article, Edit, OffsetMap, apply_edits
-from .render import clean_text
+from .memo import PARAGRAPHS, Memo, content_key
+from .model import Article, Edit, Mention, OffsetMap, apply_edits
+from .render import clean_paragraphs
 from .repair import (
     Change,
     arabic_changes,
@@ -239,18 +240,32 @@ def repeated_paragraphs(paragraphs: list[str]) -> dict[int, tuple[int, float]]:
     return found
 
 
-def rules_finder(matcher: Matcher, warnings: list[str] | None = None) -> Finder:
-    def find(para: Paragraph) -> list[Change]:
+def rules_finder(
+    matcher: Matcher, warnings: list[str] | None = None, memo: Memo | None = None
+) -> Finder:
+    """The packs' substitution, pattern and balance rules, guarded. With a ``memo``, a
+    paragraph whose text and context (`Matcher.context_of`) were seen before is not read again."""
+
+    def compute(para: Paragraph) -> tuple[tuple[Change, ...], tuple[str, ...]]:
         hits = resolve(matcher.hits(para))
-        if matcher.timed_out and warnings is not None:
+        timed_out = tuple(sorted(set(matcher.timed_out)))
+        matcher.timed_out.clear()
+        return tuple(guarded(hits, para, matcher)), timed_out
+
+    def find(para: Paragraph) -> list[Change]:
+        if memo is None:
+            changes, timed_out = compute(para)
+        else:
+            key = content_key("rules", *matcher.context_of(para))
+            changes, timed_out = memo.get_or_make(key, lambda: compute(para))
+        if timed_out and warnings is not None:
             where = "the title" if para.index < 0 else f"paragraph {para.index + 1}"
-            for rule in sorted(set(matcher.timed_out)):
+            for rule in timed_out:
                 warnings.append(
                     f"rule {rule} gave up on {where} after {REGEX_TIMEOUT} s: "
                     "no change from it there"
                 )
-        matcher.timed_out.clear()
-        return guarded(hits, para, matcher)
+        return list(changes)
 
     return find
 
@@ -370,20 +385,15 @@ def _unapplied(change: Change, reason: str) -> Change:
     return change._replace(action="flag", message=change.message + note, fixable=True)
 
 
-def _ftfy(para: Paragraph) -> list[Change]:
-    return ftfy_changes(para.text)
+def text_finder(name: str, changes: Callable[[str], list[Change]], memo: Memo | None) -> Finder:
+    """A repair that reads the paragraph's text and nothing else, its results kept by text."""
 
+    def find(para: Paragraph) -> list[Change]:
+        if memo is None:
+            return changes(para.text)
+        return list(memo.get_or_make(content_key(name, para.text), lambda: changes(para.text)))
 
-def _invisible(para: Paragraph) -> list[Change]:
-    return invisible_changes(para.text)
-
-
-def _whitespace(para: Paragraph) -> list[Change]:
-    return whitespace_changes(para.text)
-
-
-def _arabic(para: Paragraph) -> list[Change]:
-    return arabic_changes(para.text)
+    return find
 
 
 def paragraph_texts(article: Article) -> list[str]:
@@ -462,6 +472,7 @@ class Engine:
     decisions: Decisions | None = None
     grammar: Grammar | None = None
     warnings: list[str] = field(default_factory=list)  # of the article being cleaned
+    memo: Memo | None = PARAGRAPHS  # paragraph results by content (None: find everything anew)
     _matchers: dict[tuple[str | None, str | None], Matcher] = field(default_factory=dict)
     _entities: dict[tuple[str | None, str | None], EntityIndex] = field(default_factory=dict)
 
@@ -481,17 +492,18 @@ class Engine:
 def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Finder, bool]]:
     """The steps of a stage: (timing name, finder, whether it reads the title too)."""
     matcher = engine.matcher(article.language, article.source_language)
+    memo = engine.memo
     if stage == "repair":
         return [
             ("structure", structure_finder(article, matcher), False),
-            ("ftfy", _ftfy, True),
-            ("arabic", _arabic, True),
-            ("invisible", _invisible, True),
-            ("whitespace", _whitespace, True),
+            ("ftfy", text_finder("ftfy", ftfy_changes, memo), True),
+            ("arabic", text_finder("arabic", arabic_changes, memo), True),
+            ("invisible", text_finder("invisible", invisible_changes, memo), True),
+            ("whitespace", text_finder("whitespace", whitespace_changes, memo), True),
         ]
     if stage == "grammar":
         return []  # built when the stage starts: it checks the text the earlier stages left
-    return [("rules", rules_finder(matcher, engine.warnings), True)]
+    return [("rules", rules_finder(matcher, engine.warnings, memo), True)]
 
 
 def run_stages(
@@ -527,7 +539,17 @@ def record_entities(article: Article, engine: Engine) -> Article:
     """The article with the gazetteers' entities its clean body text names (`Article.entities`):
     the spellings the text keeps are recorded, not rewritten."""
     index = engine.entity_index(article.language, article.source_language)
-    mentions = tuple(index.find(clean_text(article))) if index else ()
+    found: list[Mention] = []
+    at = 0  # offset of the paragraph in the clean text (paragraphs joined by a blank line)
+    for text in clean_paragraphs(article) if index else ():
+        if engine.memo is None:
+            mentions = index.find(text)
+        else:
+            key = content_key("entities", index.key, text)
+            mentions = engine.memo.get_or_make(key, lambda text=text: tuple(index.find(text)))
+        found += [replace(m, start=m.start + at, end=m.end + at) for m in mentions]
+        at += len(text) + 2
+    mentions = tuple(found)
     return article if mentions == article.entities else replace(article, entities=mentions)
 
 

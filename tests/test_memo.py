@@ -1,0 +1,86 @@
+"""Paragraph results kept by content (`postedit.memo`): the same edits as finding everything
+anew, and a paragraph read again only when what its rules see differs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from postedit import grammar
+from postedit.grammar import GrammarConfig, GrammarSettings
+from postedit.memo import Memo, content_key
+from postedit.pipeline import Engine, clean_article
+from postedit.read import ReadDefaults, read_file
+from postedit.ruletest import article_of
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+def _seeds() -> list:
+    defaults = ReadDefaults(language="en", source_language="ar")
+    return [a for p in sorted(SEEDS.glob("*.txt")) for a in read_file(p, SEEDS, defaults)]
+
+
+def test_content_keys_tell_their_parts_apart() -> None:
+    assert content_key("ab", "c") != content_key("a", "bc")
+    assert content_key("a", True) != content_key("a", False)
+    assert content_key("x") == content_key("x")
+
+
+def test_a_memo_drops_the_least_recently_used() -> None:
+    memo = Memo(size=2)
+    memo.put(b"a", 1)
+    memo.put(b"b", 2)
+    assert memo.get(b"a") == 1  # a is now the most recent
+    memo.put(b"c", 3)
+    assert memo.get(b"b") is None and memo.get(b"a") == 1 and memo.get(b"c") == 3
+
+
+def test_the_seeds_with_a_warm_memo_get_the_edits_they_get_without_one(rules) -> None:
+    articles = _seeds()
+    plain = [clean_article(a, Engine(rules, memo=None)) for a in articles]
+    memo = Memo()
+    engine = Engine(rules, memo=memo)
+    first = [clean_article(a, engine) for a in articles]
+    misses = memo.misses
+    second = [clean_article(a, Engine(rules, memo=memo)) for a in articles]
+    assert first == plain and second == plain
+    assert memo.misses == misses  # the second pass found nothing anew
+    assert memo.hits > 0 and any(a.edits for a in plain)
+
+
+def test_a_paragraph_is_read_again_when_the_context_its_rules_see_differs(rules) -> None:
+    """The same paragraph after one that opens a quotation and after one that does not: the
+    quotation rule reads the paragraphs around it, so the memo must not hand one's result to
+    the other."""
+    tail = "The talks will go on,” the minister said."
+    closed = article_of(f"Officials spoke on Monday.\n\n{tail}", "en", None)
+    opened = article_of(f"“We will not stop here.\n\n{tail}", "en", None)
+    memo = Memo()
+    found = []
+    for article in (closed, opened, closed):
+        with_memo = clean_article(article, Engine(rules, memo=memo))
+        assert with_memo == clean_article(article, Engine(rules, memo=None))
+        found.append({e.rule for e in with_memo.edits if e.start > article.raw.index(tail)})
+    assert found[0] == found[2] and "en.unbalanced-quotes" in found[0] - found[1]
+
+
+def test_a_paragraph_checked_once_is_not_sent_to_the_checker_again(monkeypatch) -> None:
+    sent: list[str] = []
+    real = grammar.harper_check
+
+    def counting(paragraphs, config):
+        sent.extend(paragraphs)
+        return real(paragraphs, config)
+
+    monkeypatch.setattr(grammar, "harper_check", counting)
+    checker = grammar.Grammar(GrammarSettings("harper"))
+    config = GrammarConfig(language="en")
+    first = checker.check(["Ths is wrong.", "A fine sentence."], "en", config)
+    again = checker.check(["A fine sentence.", "Ths is wrong.", "Anothr one."], "en", config)
+    assert sent == ["Ths is wrong.", "A fine sentence.", "Anothr one."]
+    assert first is not None and again is not None
+    assert again[1][1] == first[1][0] and again[1][0] == first[1][1]
+    assert first[1][0]  # the misspelling was found, and handed out again from the memo
+    other = GrammarConfig(language="en", dictionary=frozenset({"ths"}))
+    checker.check(["Ths is wrong."], "en", other)  # another pack's settings: checked anew
+    assert sent[-1] == "Ths is wrong." and len(sent) == 4
