@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -180,9 +181,56 @@ def test_remembered_comparisons_give_the_same_clusters(inbox: Path, tmp_path: Pa
     out = tmp_path / "out"
     first = run(inbox, out)
     clusters = (out / "clusters.json").read_bytes()
+    (out / "clusters.json").unlink()  # the corpus must be written again: de-duplicated again
     second = run(inbox, out)
     assert second["dedup"]["compared"] == 0 and first["dedup"]["compared"] > 0
     assert (out / "clusters.json").read_bytes() == clusters
+
+
+def test_an_unchanged_run_reads_renders_and_compares_nothing_again(
+    inbox: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """What the last run read and wrote is in its manifest: an input file with the same bytes
+    is not parsed, and an article whose outputs would not change is not rendered again."""
+    from postedit import runner, write
+
+    out = tmp_path / "out"
+    run(inbox, out)
+    before, times = snapshot(out), mtimes(out)
+    calls: Counter[str] = Counter()
+
+    def counted(module, name):
+        real = getattr(module, name)
+
+        def spy(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+
+    counted(runner, "read_file")
+    counted(runner, "deduplicate_items")
+    counted(write, "article_page")
+    report = run(inbox, out)
+    assert calls == Counter() and report["skipped"] == report["articles"] > 0
+    assert snapshot(out) == before and report["outputs"]["written"] == 0
+    assert {k: t for k, t in mtimes(out).items() if k != "report.json"} == {
+        k: t for k, t in times.items() if k != "report.json"
+    }
+
+    added = inbox / "zz-new.txt"
+    added.write_text(
+        "Talks resume in Baghdad\n\nThe two delegations met on Sunday to resume the talks "
+        "on the future of the coalition, officials said.\n",
+        encoding="utf-8",
+    )
+    report = run(inbox, out)
+    assert calls["read_file"] == 1 and calls["deduplicate_items"] == 1
+    assert report["processed"] == 1 and calls["article_page"] < report["articles"]
+    assert json.loads((out / "report.json").read_text())["articles"] == report["articles"]
+    fresh = tmp_path / "fresh"
+    run(inbox, fresh)  # the same corpus as a run from nothing
+    assert snapshot(out) == snapshot(fresh)
 
 
 def test_one_article_that_cannot_be_cleaned_does_not_sink_the_run(

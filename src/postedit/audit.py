@@ -14,12 +14,24 @@ from __future__ import annotations
 import random
 import zlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Article
 
 PER_RULE = 3
+
+Fix = tuple[str, int, int, str, str]  # rule, start, end, before, after
+
+
+def fixes_of(article: Article) -> tuple[Fix, ...]:
+    """The fixes of ``article`` as the audit draws from them, in text order."""
+    return tuple(
+        (e.rule, e.start, e.end, e.before, e.after)
+        for e in sorted(article.edits, key=lambda e: (e.start, e.end, e.rule))
+        if e.action == "fix"
+    )
 
 
 @dataclass
@@ -30,28 +42,27 @@ class Audit:
     words: int = 0
     _drawn: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def add(self, article: Article, words: int) -> None:
-        """Count ``article``'s fixes and draw from them (call in input order)."""
+    def add(self, article_id: str, fixes: Iterable[Fix], words: int) -> None:
+        """Count an article's fixes and draw from them (call in input order, the fixes in text
+        order: `fixes_of`)."""
         self.words += words
-        for edit in sorted(article.edits, key=lambda e: (e.start, e.end, e.rule)):
-            if edit.action != "fix":
-                continue
-            self.fixes[edit.rule] += 1
-            seen = self.fixes[edit.rule]
-            drawn = self._drawn.setdefault(edit.rule, [])
+        for rule, start, end, before, after in fixes:
+            self.fixes[rule] += 1
+            seen = self.fixes[rule]
+            drawn = self._drawn.setdefault(rule, [])
             item = {
-                "article": article.id,
-                "rule": edit.rule,
-                "start": edit.start,
-                "end": edit.end,
-                "before": edit.before,
-                "after": edit.after,
+                "article": article_id,
+                "rule": rule,
+                "start": start,
+                "end": end,
+                "before": before,
+                "after": after,
             }
             if len(drawn) < self.per_rule:
                 drawn.append(item)
                 continue
             # reservoir sampling, seeded by the rule and the count: the same run, the same draw
-            rng = random.Random(zlib.crc32(f"{self.seed}:{edit.rule}:{seen}".encode()))
+            rng = random.Random(zlib.crc32(f"{self.seed}:{rule}:{seen}".encode()))
             slot = rng.randrange(seen)
             if slot < self.per_rule:
                 drawn[slot] = item

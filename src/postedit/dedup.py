@@ -129,6 +129,7 @@ class Item:
     # the boilerplate passages left out of comparing (words -> figures): a template's figures
     ignored: tuple[tuple[str, str], ...] = ()
     entities: str = ""  # the gazetteer entities the text names (ids, space-separated)
+    made_from: str = ""  # a hash of the cleaned article and settings it was made from
 
     @functools.cached_property
     def digest(self) -> str:
@@ -156,6 +157,7 @@ class Item:
             "exact": self.exact,
             "entities": self.entities,
             "passages": [[p.paragraph, p.start, p.end, p.words, p.numbers] for p in self.passages],
+            "made_from": self.made_from,
         }
 
     @classmethod
@@ -175,6 +177,7 @@ class Item:
             str(data.get("exact") or ""),
             (),
             str(data.get("entities") or ""),
+            str(data.get("made_from") or ""),
         )
 
 

@@ -23,8 +23,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .decisions import Decisions
@@ -66,16 +68,88 @@ def fingerprint(
 ) -> str:
     """What `clean_article` depends on, as one hash (see the module docstring); ``extra`` is
     the run configuration that matters too (the grammar checker)."""
+    return fingerprint_of(
+        input_fingerprint(article),
+        Known(article.id, article.source, article.language, article.source_language),
+        rules,
+        decisions,
+        extra,
+    )
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the fingerprint reads of an article besides its input fingerprint."""
+
+    id: str
+    source: str
+    language: str | None
+    source_language: str | None
+
+
+def fingerprint_of(
+    input_fp: str, known: Known, rules: Rules, decisions: Decisions | None, extra: str = ""
+) -> str:
+    """`fingerprint` from an article's input fingerprint (kept by the last run, `Manifest`)."""
     digest = hashlib.sha256()
     for part in (
         extra,
         code_fingerprint(),
-        input_fingerprint(article),
-        rules.digest_for(article.language, article.source_language),
-        json.dumps(decisions.about(article.id, article.source) if decisions else []),
+        input_fp,
+        rules.digest_for(known.language, known.source_language),
+        json.dumps(decisions.about(known.id, known.source) if decisions else []),
     ):
         digest.update(part.encode("utf-8") + b"\0")
     return digest.hexdigest()
+
+
+MANIFEST_FILE = "run-manifest.json"  # in OUTPUT: what the last completed run read and wrote
+MANIFEST_VERSION = 1
+
+
+@dataclass
+class Manifest:
+    """What the last completed run read and wrote, so that the next one does no work for what
+    is unchanged: for each input file, a hash of its bytes (and of the reading defaults) and
+    the summaries of the articles it gave (`postedit.runner.Summary`, with their input
+    fingerprints); for each article, a hash of everything its outputs were rendered from; and
+    the de-duplication summary of the report.
+
+    It is written after the corpus, and removed before a run first changes the cache: a run
+    killed half-way leaves none, and the next run reads and writes everything (safe, slower).
+    """
+
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> {key, articles}
+    rendered: dict[str, str] = field(default_factory=dict)  # id -> render key
+    dedup: dict[str, Any] = field(default_factory=dict)  # the report's "dedup" section
+    settings: str = ""  # a hash of the de-duplication settings the corpus was written with
+
+    @classmethod
+    def load(cls, output_dir: Path) -> Manifest:
+        try:
+            data = json.loads((Path(output_dir) / MANIFEST_FILE).read_text("utf-8"))
+            if data.get("version") != MANIFEST_VERSION or data.get("code") != code_fingerprint():
+                return cls()
+            files, rendered, dedup = data["files"], data["rendered"], data["dedup"]
+            return cls(dict(files), dict(rendered), dict(dedup), str(data["settings"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return cls()  # none, or damaged: everything is read and written
+
+    def save(self, output_dir: Path) -> None:
+        data = {
+            "version": MANIFEST_VERSION,
+            "code": code_fingerprint(),
+            "files": self.files,
+            "rendered": self.rendered,
+            "dedup": self.dedup,
+            "settings": self.settings,
+        }
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        atomic_write_text(Path(output_dir) / MANIFEST_FILE, text + "\n")
+
+    @staticmethod
+    def remove(output_dir: Path) -> None:
+        (Path(output_dir) / MANIFEST_FILE).unlink(missing_ok=True)
 
 
 class Cache:

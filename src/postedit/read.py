@@ -117,6 +117,25 @@ def _read_file(
     return [parse_markdown(text, found) if suffix == ".md" else make_article(text, found, {})]
 
 
+def file_key(path: Path, folder: Path, defaults: ReadDefaults = ReadDefaults()) -> str | None:
+    """A hash of all `read_file` reads of ``path``: its name in ``folder``, its bytes and the
+    defaults. None where reading it is more than reading its bytes (a link, not a regular file,
+    too large, unreadable): `read_file` then says what is wrong."""
+    try:
+        if path.is_symlink():
+            return None
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ARTICLE_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (path.relative_to(folder).as_posix().encode(), repr(defaults).encode(), data):
+        digest.update(len(part).to_bytes(8, "little") + part)
+    return digest.hexdigest()
+
+
 def _inside(path: Path, folder: Path) -> bool:
     """Does ``path``, its links followed, lie inside ``folder``? (realpath, unlike
     Path.resolve, does not raise on a link loop: reading it then says what is wrong.)"""

@@ -10,13 +10,13 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import __version__, trust
-from .audit import Audit
+from .audit import Audit, Fix, fixes_of
 from .decisions import Decisions, decisions_path, load_decisions
 from .dedup import (
     DedupConfig,
@@ -29,15 +29,23 @@ from .dedup import (
 )
 from .grammar import FAILED as GRAMMAR_FAILED
 from .grammar import GrammarSettings, grammar_for
-from .incremental import Cache, fingerprint
+from .incremental import Cache, Known, Manifest, fingerprint, fingerprint_of, input_fingerprint
 from .lock import output_lock
+from .memo import content_key
 from .model import Article
 from .pipeline import Engine, clean_article, count_edits
-from .read import ReadDefaults, ReadError, list_inputs, read_file, read_json
+from .read import ReadDefaults, ReadError, file_key, list_inputs, read_file, read_json
 from .render import clean_paragraphs, safe_name
 from .review import stats_page
 from .rules import Rules, load_rules
-from .write import STATE_FILE, write_corpus, write_if_changed
+from .write import (
+    STATE_FILE,
+    article_files,
+    render_keys,
+    write_corpus,
+    write_if_changed,
+    write_report,
+)
 
 PROCESS_BATCH = 200  # articles per job when cleaning in processes
 READ_CHUNK = 250  # input files read at a time (a run holds one chunk's texts, not the corpus)
@@ -144,7 +152,7 @@ def build_report(
     articles: Sequence[Article | Summary],
     errors: Iterable[ReadError],
     timings: dict[str, float],
-    dedup: Result | None = None,
+    dedup: dict[str, object] | None = None,
     skipped: int = 0,
     removed: int = 0,
 ) -> dict[str, object]:
@@ -181,7 +189,7 @@ def build_report(
             for w in a.warnings
         ],
         "errors": [{"source": e.source, "message": e.message} for e in errors],
-        "dedup": dedup_summary(dedup, {a.id for a in articles}),
+        "dedup": dedup or {},
         "grammar": grammar,
         "languages": language_summary(rules, articles),
         "timings": {k: round(v, 4) for k, v in sorted(timings.items())},
@@ -257,9 +265,8 @@ def run_warnings(report: Mapping[str, object]) -> list[str]:
 BOILERPLATE_SHOWN = 200  # learned boilerplate passages listed in the report and review site
 
 
-def dedup_summary(result: Result | None, current: set[str]) -> dict[str, object]:
-    if result is None:
-        return {}
+def dedup_summary(result: Result, current: set[str]) -> dict[str, object]:
+    """The report's ``dedup`` section."""
     roles = Counter(c["role"] for i, c in result.clusters.items() if i in current)
     return {
         "candidate_pairs": result.candidates,
@@ -279,7 +286,8 @@ class EditKey(NamedTuple):
 
 @dataclass(frozen=True)
 class Summary:
-    """What the report needs of an article once its text is kept on disk."""
+    """What the report and the audit need of an article once its text is kept on disk; kept in
+    the run manifest (`postedit.incremental.Manifest`) for the next run."""
 
     id: str
     source: str
@@ -287,9 +295,13 @@ class Summary:
     source_language: str | None
     warnings: tuple[str, ...]
     edits: tuple[EditKey, ...]
+    fixes: tuple[Fix, ...] = ()  # what the audit draws from (`postedit.audit.fixes_of`)
+    words: int = 0  # of the clean body text
+    input: str = ""  # the input fingerprint (`postedit.incremental.input_fingerprint`)
+    fingerprint: str = ""  # the fingerprint it was cleaned with
 
     @classmethod
-    def of(cls, article: Article) -> Summary:
+    def of(cls, article: Article, words: int = 0, fingerprint: str = "") -> Summary:
         return cls(
             article.id,
             article.source,
@@ -297,6 +309,43 @@ class Summary:
             article.source_language,
             tuple(article.warnings),
             tuple(EditKey(e.rule, e.action) for e in article.edits),
+            fixes_of(article),
+            words,
+            input_fingerprint(article),
+            fingerprint,
+        )
+
+    @property
+    def known(self) -> Known:
+        return Known(self.id, self.source, self.language, self.source_language)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "language": self.language,
+            "source_language": self.source_language,
+            "warnings": list(self.warnings),
+            "edits": [list(e) for e in self.edits],
+            "fixes": [list(f) for f in self.fixes],
+            "words": self.words,
+            "input": self.input,
+            "fingerprint": self.fingerprint,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Summary:
+        return cls(
+            str(data["id"]),
+            str(data["source"]),
+            data["language"],
+            data["source_language"],
+            tuple(str(w) for w in data["warnings"]),
+            tuple(EditKey(str(r), str(a)) for r, a in data["edits"]),
+            tuple((str(r), int(s), int(e), str(b), str(a)) for r, s, e, b, a in data["fixes"]),
+            int(data["words"]),
+            str(data["input"]),
+            str(data["fingerprint"]),
         )
 
 
@@ -327,12 +376,16 @@ class Run:
         self.rules = trust.apply(rules, self.trust)
         self.cache = Cache(settings.output_dir)
         self.extra = settings.grammar.describe() + "|" + self.trust.describe()
+        # what the last completed run read and wrote (nothing with ``force``)
+        self.manifest = Manifest() if force else Manifest.load(settings.output_dir)
+        self.manifest_gone = False  # removed before this run first changes the cache
         self.audit = Audit()
         self.sources: dict[str, str] = {}  # id -> source, in input order
         self.names: dict[str, str] = {}  # output file name (`safe_name`) -> id
         self.fingerprints: dict[str, str] = {}
+        self.files: dict[str, tuple[str, list[str]]] = {}  # source -> (file key, its ids)
         self.errors: list[ReadError] = []
-        self.items: dict[str, Item] = {}
+        self.items: dict[str, Item | None] = {}  # None: from the state (`finish`)
         self.summaries: dict[str, Summary] = {}
         self.held: dict[str, Article] = {}  # cleaned, not cached: its grammar check failed
         self.skipped = 0
@@ -351,24 +404,38 @@ class Run:
 
     def read(self, paths: Sequence[Path]) -> list[Article]:
         """The articles in ``paths`` that must be cleaned; errors and unchanged articles are
-        kept by the run. An id met before (in input order) is an error naming both files."""
+        kept by the run. An id met before (in input order) is an error naming both files.
+
+        A file whose bytes are those the last run read, giving articles whose fingerprints
+        have not changed, is not parsed again: the manifest's summaries stand for its articles.
+        """
         started = time.perf_counter()
         todo: list[Article] = []
         sources: dict[str, str] = {}  # this chunk's: kept only once it is all read (a retried
         fingerprints: dict[str, str] = {}  # read of the chunk then starts afresh)
         errors: list[ReadError] = []
-        hits: list[Article] = []
+        hits: list[Article | Summary] = []
         names: dict[str, str] = {}  # this chunk's output names -> ids
+        files: dict[str, tuple[str, list[str]]] = {}
+        folder, defaults = self.settings.input_dir, self.settings.defaults
         for path in paths:
-            for found in read_file(path, self.settings.input_dir, self.settings.defaults):
+            key = file_key(path, folder, defaults)
+            known = self._unchanged(path.relative_to(folder).as_posix(), key)
+            found_in: list[Article | ReadError | Summary] = (
+                list(known) if known is not None else read_file(path, folder, defaults)
+            )
+            ids: list[str] = []
+            for found in found_in:
                 if isinstance(found, ReadError):
                     errors.append(found)
+                    key = None  # a file with errors is read again next time
                     continue
                 first = self.sources.get(found.id) or sources.get(found.id)
                 if first:
                     errors.append(
                         ReadError(found.source, f"duplicate id {found.id!r} (first in {first})")
                     )
+                    key = None
                     continue
                 name = safe_name(found.id)
                 other = self.names.get(name) or names.get(name)
@@ -380,29 +447,69 @@ class Run:
                             f"taken by the id {other!r}",
                         )
                     )
+                    key = None
                     continue
-                try:
-                    want = fingerprint(found, self.rules, self.decisions, self.extra)
-                    hit = None if self.force else self.cache.get(found.id, want)
-                except Exception as exc:  # one article never stops the run
-                    errors.append(ReadError(found.source, f"cannot read: {exc!r}"[:500]))
-                    continue
+                if isinstance(found, Summary):
+                    want, hit = found.fingerprint, found
+                else:
+                    try:
+                        want = fingerprint(found, self.rules, self.decisions, self.extra)
+                        hit = None if self.force else self.cache.get(found.id, want)
+                    except Exception as exc:  # one article never stops the run
+                        errors.append(ReadError(found.source, f"cannot read: {exc!r}"[:500]))
+                        key = None
+                        continue
                 sources[found.id] = found.source
                 names[name] = found.id
                 fingerprints[found.id] = want
+                ids.append(found.id)
                 if hit is None:
-                    todo.append(found)
+                    todo.append(found)  # type: ignore[arg-type]
                 else:
                     hits.append(hit)
+            if key is not None:
+                files[path.relative_to(folder).as_posix()] = (key, ids)
         self.sources.update(sources)
         self.names.update(names)
         self.fingerprints.update(fingerprints)
+        self.files.update(files)
         self.errors += errors
         self.skipped += len(hits)
         for hit in hits:
-            self._keep(hit)
+            if isinstance(hit, Summary):
+                self._keep_summary(hit)
+            else:
+                self._keep(hit)
         self.timings["read"] += time.perf_counter() - started
         return todo
+
+    def _unchanged(self, source: str, key: str | None) -> list[Summary] | None:
+        """The summaries of the articles of ``source`` if the last run read these very bytes
+        and none of its articles' fingerprints has changed since (rules, decisions, code)."""
+        entry = self.manifest.files.get(source)
+        if key is None or not entry or entry.get("key") != key:
+            return None
+        try:
+            summaries = [Summary.from_dict(d) for d in entry["articles"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+        stamps = entry.get("cache") or {}
+        for summary in summaries:
+            want = fingerprint_of(
+                summary.input, summary.known, self.rules, self.decisions, self.extra
+            )
+            if want != summary.fingerprint or stamps.get(summary.id) != self._stamp(summary.id):
+                return None  # changed, or its cache entry is not the one the last run wrote
+        return summaries
+
+    def _stamp(self, article_id: str) -> int | None:
+        """The size of an article's cache entry (None: missing), which a torn or damaged entry
+        changes; its bytes are not read (a damaged entry that keeps its size is read, and
+        found damaged, when the article's outputs must be rendered again)."""
+        try:
+            return self.cache.path(article_id).stat().st_size
+        except OSError:
+            return None
 
     def take(
         self, cleaned: Iterable[Article], failed: Iterable[ReadError], timings: Mapping[str, float]
@@ -416,6 +523,7 @@ class Run:
                 if any(w.startswith(GRAMMAR_FAILED) for w in article.warnings):
                     self.held[article.id] = article
                 else:
+                    self._forget_manifest()
                     self.cache.put(article, self.fingerprints[article.id])
                 self._keep(article)
             except OSError:
@@ -428,15 +536,36 @@ class Run:
                     ReadError(article.source, f"cannot keep the cleaned article: {exc!r}"[:500])
                 )
 
+    def _forget_manifest(self) -> None:
+        """Remove the last run's manifest before the cache or the outputs change: a run killed
+        half-way must not leave one that no longer says what is on disk."""
+        if not self.manifest_gone:
+            Manifest.remove(self.settings.output_dir)
+            self.manifest_gone = True
+
     def _keep(self, article: Article) -> None:
-        stopwords = self.rules.stopwords_for(article.language)
         paragraphs = clean_paragraphs(article)
+        self.items[article.id] = self._make_item(article, paragraphs)
+        words = sum(len(p.split()) for p in paragraphs)
+        summary = Summary.of(article, words, self.fingerprints[article.id])
+        self.summaries[article.id] = summary
+        self.audit.add(article.id, summary.fixes, words)
+
+    def _make_item(self, article: Article, paragraphs: list[str] | None = None) -> Item:
+        stopwords = self.rules.stopwords_for(article.language)
         numbers = self.rules.number_words_for(article.language)
-        self.items[article.id] = item_of(
-            article, stopwords, self.settings.dedup, paragraphs, numbers
-        )
-        self.summaries[article.id] = Summary.of(article)
-        self.audit.add(article, sum(len(p.split()) for p in paragraphs))
+        item = item_of(article, stopwords, self.settings.dedup, paragraphs, numbers)
+        return replace(item, made_from=self._item_key(article.id))
+
+    def _keep_summary(self, summary: Summary) -> None:
+        """An article unchanged since the last run: its item comes from the state."""
+        self.items[summary.id] = None
+        self.summaries[summary.id] = summary
+        self.audit.add(summary.id, summary.fixes, summary.words)
+
+    def _item_key(self, article_id: str) -> str:
+        """What an article's de-duplication item is made from: the article and the settings."""
+        return content_key(self.fingerprints[article_id], repr(self.settings.dedup)).hex()
 
     @property
     def ids(self) -> list[str]:
@@ -453,18 +582,85 @@ class Run:
             yield from batches(todo, self.rules, self.decisions, size, self.settings.grammar)
 
     def finish(self, timings: Mapping[str, float] = ()) -> dict[str, object]:
-        """De-duplicate the whole corpus (unchanged and newly cleaned articles) and write it."""
+        """De-duplicate the whole corpus (unchanged and newly cleaned articles) and write it.
+
+        When nothing changed since the last run (the same articles with the same fingerprints,
+        the same settings, every output in place), neither is done again: only the report is
+        written. Otherwise the articles whose outputs would not change are not rendered again
+        (`postedit.write.write_corpus`)."""
         self.timings.update(timings)
         removed = self.check_removals()
+        ids = self.ids
+        settings_key = content_key(repr(self.settings.dedup)).hex()
+        if not removed and self._nothing_changed(ids, settings_key):
+            report = self._report({**self.manifest.dedup, "compared": 0}, removed)
+            write_report(self.settings.output_dir, report, {"unchanged": 3 * len(ids)})
+            write_if_changed(
+                self.settings.output_dir / "review" / "stats.html", self.stats_page(report), False
+            )
+            return report
         mark = time.perf_counter()
         earlier = read_json(self.settings.output_dir / STATE_FILE)
+        archived = items_from_state(earlier)
+        current = {i: self._item(i, archived) for i in ids}
         result, state = deduplicate_items(
-            {i: self.items[i] for i in self.ids},
-            items_from_state(earlier),
+            current,
+            archived,
             self.settings.dedup,
             memo_from_state(earlier, self.settings.dedup),
         )
+        del archived, earlier
         self.timings["dedup"] += time.perf_counter() - mark
+        report = self._report(dedup_summary(result, set(ids)), removed)
+        stats = self.stats_page(report)
+        rendered = render_keys(
+            {i: self.fingerprints[i] for i in ids}, result.clusters, result.report
+        )
+        self._forget_manifest()
+        write_corpus(
+            self.settings.output_dir,
+            self,
+            report,
+            result.clusters,
+            result.report,
+            state,
+            progress=(lambda done, total: self.progress("write", done, total))
+            if self.progress
+            else None,
+            rendered=rendered,
+            previous=self.manifest.rendered,
+        )
+        write_if_changed(self.settings.output_dir / "review" / "stats.html", stats, False)
+        self._save_manifest(rendered, report, settings_key)
+        return report
+
+    def _item(self, article_id: str, archived: Mapping[str, Item]) -> Item:
+        item = self.items[article_id]
+        if item is not None:
+            return item
+        kept = archived.get(article_id)
+        if kept is not None and kept.made_from == self._item_key(article_id):
+            return replace(kept, archived=False)
+        return self._make_item(self.get(article_id))  # none in the state: from the cache
+
+    def _nothing_changed(self, ids: list[str], settings_key: str) -> bool:
+        """Is the corpus the last run wrote exactly what this run would write? (The same
+        articles, each unchanged since, the same settings, and every output in place.)"""
+        manifest = self.manifest
+        if self.force or self.held or not manifest.rendered or manifest.settings != settings_key:
+            return False
+        if len(ids) != len(manifest.rendered) or any(self.items.get(i) is not None for i in ids):
+            return False  # an article cleaned by this run, or one more or less
+        out = self.settings.output_dir
+        tops = ("corpus.jsonl", "corpus.dedup.jsonl", "clusters.json", STATE_FILE, "report.json")
+        if not all((out / name).is_file() for name in tops):
+            return False
+        return all(
+            i in manifest.rendered and all(p.is_file() for p in article_files(out, safe_name(i)))
+            for i in ids
+        )
+
+    def _report(self, dedup: dict[str, object], removed: list[str]) -> dict[str, object]:
         summaries = [self.summaries[i] for i in self.ids]
         report = build_report(
             self.settings,
@@ -472,7 +668,7 @@ class Run:
             summaries,
             self.errors,
             dict(self.timings),
-            result,
+            dedup,
             self.skipped,
             len(removed),
         )
@@ -486,20 +682,26 @@ class Run:
         report["trust"] = self.trust.report()
         measured = {r: (st.precision, st.support) for r, st in self.trust.stats.items()}
         report["audit"] = self.audit.report(measured)
-        stats = self.stats_page(report)
-        write_corpus(
-            self.settings.output_dir,
-            self,
-            report,
-            result.clusters,
-            result.report,
-            state,
-            progress=(lambda done, total: self.progress("write", done, total))
-            if self.progress
-            else None,
-        )
-        write_if_changed(self.settings.output_dir / "review" / "stats.html", stats, False)
         return report
+
+    def _save_manifest(
+        self, rendered: dict[str, str], report: dict[str, object], settings_key: str
+    ) -> None:
+        """The manifest of what this run read and wrote, for the next run: each input file
+        whose articles were all written (none held back for another grammar check)."""
+        files = {}
+        for source, (key, ids) in self.files.items():
+            if all(i in rendered and i in self.summaries and i not in self.held for i in ids):
+                files[source] = {
+                    "key": key,
+                    "articles": [self.summaries[i].to_dict() for i in ids],
+                    "cache": {i: self._stamp(i) for i in ids},
+                }
+        dedup: Any = report.get("dedup")  # what this run compared is not the next run's
+        # a held article is cleaned again next run, into other outputs under the same key
+        written = {i: k for i, k in rendered.items() if i not in self.held}
+        summary = {k: v for k, v in dedup.items() if k != "compared"} if dedup else {}
+        Manifest(files, written, summary, settings_key).save(self.settings.output_dir)
 
     def check_removals(self) -> list[str]:
         """The file names of the published articles this run would remove (no longer in the

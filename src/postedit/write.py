@@ -18,11 +18,12 @@ import os
 import tempfile
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from .memo import content_key
 from .model import Article
 from .render import (
     article_diff,
@@ -257,6 +258,86 @@ def _stamp_finished(report: dict[str, Any]) -> None:
         run["seconds"] = round((now - started).total_seconds(), 3)
 
 
+def article_files(output_dir: Path, name: str) -> tuple[Path, Path, Path]:
+    """The files of one article: its clean text, its diff, its review page."""
+    return (
+        output_dir / "articles" / f"{name}.txt",
+        output_dir / "diffs" / f"{name}.diff",
+        output_dir / "review" / "articles" / f"{name}.html",
+    )
+
+
+def render_keys(
+    fingerprints: Mapping[str, str],
+    clusters: Mapping[str, Mapping[str, Any]],
+    stories: Mapping[str, Any],
+) -> dict[str, str]:
+    """For each article, a hash of everything its outputs are rendered from: the article (its
+    fingerprint), its cluster record, and its story (the evidence, and the fingerprints of the
+    members whose passages its review page quotes). An article whose key has not changed since
+    the last run has the same outputs."""
+    story_keys: dict[str, str] = {}
+    for story_id, story in stories.items():
+        members = sorted(str(m["id"]) for m in story.get("members", []))
+        evidence = json.dumps(story, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        story_keys[story_id] = content_key(
+            evidence, *(fingerprints.get(m, "archived") for m in members)
+        ).hex()
+    out = {}
+    for article_id, fp in fingerprints.items():
+        cluster = clusters.get(article_id) or {}
+        story = story_keys.get(str(cluster.get("id")), "")
+        record = json.dumps(cluster, sort_keys=True, separators=(",", ":"))
+        out[article_id] = content_key(fp, record, story).hex()
+    return out
+
+
+class _Earlier:
+    """The lines of the corpus the last run wrote, read once, in order, as the ids (sorted the
+    same way) ask for them."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.handle: Any = open(path, encoding="utf-8", newline="")  # noqa: SIM115
+        except OSError:
+            self.handle = None
+        self.current: tuple[str, str, dict[str, Any]] | None = None
+
+    def line(self, article_id: str) -> tuple[str, dict[str, Any]] | None:
+        """The line and record of ``article_id``, or None (not there, or unreadable)."""
+        while self.handle is not None:
+            if self.current is None:
+                text = self.handle.readline()
+                if not text:
+                    self.close()
+                    return None
+                try:
+                    record = json.loads(text)
+                    self.current = (str(record["id"]), text, record)
+                except (ValueError, KeyError, TypeError):
+                    continue
+            found, text, record = self.current
+            if found == article_id:
+                self.current = None
+                return text, record
+            if found > article_id:
+                return None
+            self.current = None  # an article no longer in the corpus
+        return None
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+def write_report(output_dir: Path, report: dict[str, Any], counts: Mapping[str, int]) -> None:
+    """``report.json``, last: the outputs it counts, when the run finished."""
+    report["outputs"] = {"written": 0, "unchanged": 0, "removed": 0, **counts}
+    _stamp_finished(report)
+    write_if_changed(Path(output_dir) / "report.json", json_text(report))
+
+
 def write_corpus(
     output_dir: Path,
     articles: Iterable[Article] | Source,
@@ -266,6 +347,8 @@ def write_corpus(
     dedup_state: dict[str, Any] | None = None,
     cache_entries: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    rendered: dict[str, str] | None = None,
+    previous: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     """Write ``articles/<name>.txt``, ``diffs/<name>.diff`` and a review page per article, the
     de-duplication files, ``corpus.jsonl`` (sorted by id), the cache entries of the articles
@@ -280,6 +363,11 @@ def write_corpus(
     and ``removed``; they are also the report's ``outputs``. ``progress`` is told (done, total)
     every 100 articles and at the end. Raises ValueError, before writing
     anything, if two articles would share a file name (the same id, or ids with one safe name).
+
+    ``rendered`` holds each article's render key (`render_keys`), ``previous`` the keys the
+    last run wrote: an article whose key is unchanged, and whose files are in place, is not
+    rendered again (its corpus line is taken from the corpus on disk). An article that cannot
+    be written loses its key in ``rendered``.
     """
     started = time.perf_counter()
     output_dir = Path(output_dir)
@@ -295,6 +383,7 @@ def write_corpus(
     rows: list[dict[str, Any]] = []  # what the index pages show of each article
     failed: list[dict[str, str]] = []
     sources: dict[str, str] = getattr(source, "sources", {})  # id -> input file, for errors
+    earlier = _Earlier(output_dir / "corpus.jsonl") if rendered and previous else None
     corpus = _Streamed(output_dir / "corpus.jsonl")
     kept = _Streamed(output_dir / "corpus.dedup.jsonl")
     try:
@@ -302,6 +391,22 @@ def write_corpus(
             if progress and done % 100 == 0:
                 progress(done, len(ids))
             name = names[article_id]
+            key = (rendered or {}).get(article_id)
+            if (
+                earlier is not None
+                and key is not None
+                and (previous or {}).get(article_id) == key
+                and all(p.is_file() for p in article_files(output_dir, name))
+            ):
+                found = earlier.line(article_id)
+                if found is not None:
+                    line, record = found
+                    counts["unchanged"] += 3
+                    corpus.write(line)
+                    if record["cluster"]["role"] != "duplicate":
+                        kept.write(line)
+                    rows.append(index_row(record))
+                    continue
             try:
                 article = source.get(article_id)
                 record = corpus_record(article, (clusters or {}).get(article_id))
@@ -319,6 +424,8 @@ def write_corpus(
             except Exception as exc:  # one article never stops the run: it is left out, said
                 message = f"cannot write the cleaned article: {type(exc).__name__}: {exc}"
                 failed.append({"source": sources.get(article_id, article_id), "message": message})
+                if rendered is not None:
+                    rendered.pop(article_id, None)
                 continue
             corpus.write(line)
             if record["cluster"]["role"] != "duplicate":
@@ -351,6 +458,9 @@ def write_corpus(
         kept.discard()
         corpus.discard()
         raise
+    finally:
+        if earlier is not None:
+            earlier.close()
     kept_names = set(names.values())
     for folder, suffix in (("articles", ".txt"), ("diffs", ".diff"), ("review/articles", ".html")):
         keep = {f"{n}{suffix}" for n in kept_names}
@@ -361,8 +471,6 @@ def write_corpus(
         report["failed"] = report.get("failed", 0) + len(failed)
         report["articles"] = report.get("articles", len(ids)) - len(failed)
         report["status"] = "partial"
-    report["outputs"] = dict(counts)
     report.setdefault("timings", {})["write"] = round(time.perf_counter() - started, 4)
-    _stamp_finished(report)
-    write_if_changed(output_dir / "report.json", json_text(report))
+    write_report(output_dir, report, counts)
     return counts
