@@ -415,7 +415,7 @@ def test_the_run_audit_samples_fixes_and_estimates_precision(tmp_path: Path) -> 
     assert n == 7 and audit["fixes_measured"] == n
     assert audit["estimated_precision"] == 0.75
     assert audit["harm_per_10k_words"] == round(n * 0.25 * 10_000 / audit["words"], 3)
-    assert "## Audit" in __import__("postedit.runner").runner.summary_markdown(
+    assert "## Audit" in __import__("postedit.report").report.summary_markdown(
         json.loads((out / "report.json").read_text())
     )
 

@@ -16,8 +16,9 @@ from . import __version__
 from .decisions import decisions_path
 from .dedup import dedup_config
 from .grammar import BACKENDS, GrammarSettings
+from .report import run_warnings
 from .rules import RuleError, Rules, describe, load_rules
-from .runner import MAX_REMOVAL, RemovalRefused, run_warnings
+from .runner import MAX_REMOVAL, RemovalRefused
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_BUSY, EXIT_REFUSED = 0, 1, 2, 3, 4, 5
 
@@ -367,7 +368,9 @@ def _flow_params(args: argparse.Namespace) -> dict[str, object] | int:
 def _flow(args: argparse.Namespace):  # a Prefect Flow
     # a first run migrates a new database, which a busy machine may take longer than 20 s to do
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    from flows.cleanup import cleanup, task_runner
+    from flows.cleanup import cleanup
+
+    from .orchestration import task_runner
 
     runner = task_runner(args.dask_address, args.workers)
     return cleanup if runner is None else cleanup.with_options(task_runner=runner)
@@ -421,17 +424,11 @@ def _run_plain(args: argparse.Namespace, params: dict[str, object]) -> dict:
     """``run --no-prefect``: the library's cleanup, with a progress display on a terminal."""
     from .runner import Settings, cleanup
 
-    dedup = dedup_config(params.pop("dedup"))  # type: ignore[arg-type]
-    params.pop("batch_size")
-    grammar = GrammarSettings(
-        str(params.pop("grammar")),
-        params.pop("languagetool_url"),  # type: ignore[arg-type]
-        bool(params.pop("languagetool_local")),
-    )
-    settings = Settings(**params, dedup=dedup, grammar=grammar)  # type: ignore[arg-type]
+    batch_size = int(params.pop("batch_size"))  # type: ignore[call-overload]
+    settings = Settings.of(**params)  # type: ignore[arg-type]
     workers = args.workers or 1
     if args.quiet or not sys.stderr.isatty():
-        return cleanup(settings, force=args.force, workers=workers)
+        return cleanup(settings, force=args.force, workers=workers, batch_size=batch_size)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -450,7 +447,7 @@ def _run_plain(args: argparse.Namespace, params: dict[str, object]) -> dict:
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(stages[stage], completed=done, total=total, visible=True)
 
-        return cleanup(settings, force=args.force, workers=workers, progress=progress)
+        return cleanup(settings, args.force, workers, progress, batch_size=batch_size)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

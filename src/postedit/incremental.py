@@ -111,7 +111,7 @@ MANIFEST_VERSION = 1
 class Manifest:
     """What the last completed run read and wrote, so that the next one does no work for what
     is unchanged: for each input file, a hash of its bytes (and of the reading defaults) and
-    the summaries of the articles it gave (`postedit.runner.Summary`, with their input
+    the summaries of the articles it gave (`postedit.report.Summary`, with their input
     fingerprints); for each article, a hash of everything its outputs were rendered from; and
     the de-duplication summary of the report.
 

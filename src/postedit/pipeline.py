@@ -493,17 +493,23 @@ def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Find
     """The steps of a stage: (timing name, finder, whether it reads the title too)."""
     matcher = engine.matcher(article.language, article.source_language)
     memo = engine.memo
+    finders: dict[str, tuple[Finder, bool]] = {}
     if stage == "repair":
-        return [
-            ("structure", structure_finder(article, matcher), False),
-            ("ftfy", text_finder("ftfy", ftfy_changes, memo), True),
-            ("arabic", text_finder("arabic", arabic_changes, memo), True),
-            ("invisible", text_finder("invisible", invisible_changes, memo), True),
-            ("whitespace", text_finder("whitespace", whitespace_changes, memo), True),
-        ]
-    if stage == "grammar":
-        return []  # built when the stage starts: it checks the text the earlier stages left
-    return [("rules", rules_finder(matcher, engine.warnings, memo), True)]
+        finders["structure"] = (structure_finder(article, matcher), False)
+        for name, changes in REPAIRS.items():
+            finders[name] = (text_finder(name, changes, memo), True)
+    elif stage == "correct":
+        finders["rules"] = (rules_finder(matcher, engine.warnings, memo), True)
+    # grammar: built when the stage starts, as it checks the text the earlier stages left
+    return [(name, *finders[name]) for name in STEPS[stage] if name in finders]
+
+
+REPAIRS: dict[str, Callable[[str], list[Change]]] = {  # repairs that read a paragraph's text only
+    "ftfy": ftfy_changes,
+    "arabic": arabic_changes,
+    "invisible": invisible_changes,
+    "whitespace": whitespace_changes,
+}
 
 
 def run_stages(
@@ -553,7 +559,13 @@ def record_entities(article: Article, engine: Engine) -> Article:
     return article if mentions == article.entities else replace(article, entities=mentions)
 
 
-STAGES = ("repair", "correct", "grammar")
+# the one stage table: each stage and its steps, in order (the names of `run_stages` timings)
+STEPS = {
+    "repair": ("structure", "ftfy", "arabic", "invisible", "whitespace"),
+    "correct": ("rules",),
+    "grammar": ("grammar",),
+}
+STAGES = tuple(STEPS)
 
 
 def _grammar_guard(article: Article) -> Article:

@@ -6,6 +6,7 @@ tests, the benchmarks and ``postedit run --no-prefect`` call.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections import Counter, deque
@@ -13,15 +14,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Protocol
 
-from . import __version__, trust
-from .audit import Audit, Fix, fixes_of
+from . import trust
+from .audit import Audit
 from .decisions import Decisions, decisions_path, load_decisions
 from .dedup import (
     DedupConfig,
     Item,
-    Result,
+    dedup_config,
     deduplicate_items,
     item_of,
     items_from_state,
@@ -29,13 +30,14 @@ from .dedup import (
 )
 from .grammar import FAILED as GRAMMAR_FAILED
 from .grammar import GrammarSettings, grammar_for
-from .incremental import Cache, Known, Manifest, fingerprint, fingerprint_of, input_fingerprint
+from .incremental import Cache, Manifest, fingerprint, fingerprint_of
 from .lock import output_lock
 from .memo import content_key
 from .model import Article
-from .pipeline import Engine, clean_article, count_edits
+from .pipeline import Engine, clean_article
 from .read import ReadDefaults, ReadError, file_key, list_inputs, read_file, read_json
 from .render import clean_paragraphs, safe_name
+from .report import Summary, build_report, dedup_summary, run_warnings
 from .review import stats_page
 from .rules import Rules, load_rules
 from .write import (
@@ -47,13 +49,26 @@ from .write import (
     write_report,
 )
 
-PROCESS_BATCH = 200  # articles per job when cleaning in processes
+BATCH_SIZE = 250  # articles per batch handed out to be cleaned (a task, a worker's job)
+IN_FLIGHT = 4  # batches handed out and not yet taken in (bounds the memory of a run)
 READ_CHUNK = 250  # input files read at a time (a run holds one chunk's texts, not the corpus)
 MAX_REMOVAL = 0.5  # a run may remove at most this share of the corpus unless told otherwise
 
 # (stage, done, total): how far a run is, for a progress display ("clean": input files,
 # "write": articles)
 Progress = Callable[[str, int, int], None]
+
+
+class Log(Protocol):
+    """Where a run says what it does: a `logging.Logger`, or a Prefect run logger."""
+
+    def info(self, msg: str, *args: object) -> None: ...
+    def warning(self, msg: str, *args: object) -> None: ...
+    def error(self, msg: str, *args: object) -> None: ...
+
+
+LOG = logging.getLogger("postedit")
+LOG.addHandler(logging.NullHandler())  # a library: the application decides where logs go
 
 
 class RemovalRefused(Exception):
@@ -73,6 +88,54 @@ class Settings:
     decisions: Path | None = None  # editors' decisions; None: OUTPUT/review/decisions.jsonl
     grammar: GrammarSettings = field(default_factory=GrammarSettings)
     max_removal: float = MAX_REMOVAL  # share of the corpus a run may remove (1: any)
+
+    @classmethod
+    def of(
+        cls,
+        input_dir: Path,
+        rules_dir: Path,
+        output_dir: Path,
+        language: str | None = None,
+        source_language: str | None = None,
+        dedup: Mapping[str, float] | None = None,
+        decisions: Path | None = None,
+        grammar: str = "auto",
+        languagetool_url: str | None = None,
+        languagetool_local: bool = False,
+        max_removal: float = MAX_REMOVAL,
+    ) -> Settings:
+        """Settings from a run's parameters (the flow's, the command line's); ValueError
+        saying what is wrong with them (a missing folder, an output inside the input).
+
+        ``language`` and ``source_language`` apply to articles whose metadata does not say;
+        ``dedup`` overrides de-duplication thresholds (the fields of
+        `postedit.dedup.DedupConfig`); ``decisions`` is the editors' decisions file the run
+        honours (default ``OUTPUT/review/decisions.jsonl``, where ``postedit review`` records
+        them). ``grammar`` picks the grammar checker (``auto``: LanguageTool at
+        ``languagetool_url`` or, with ``languagetool_local``, language-tool-python's own; else
+        Harper for English). ``max_removal``: the share of the corpus a run may remove (an
+        empty or unmounted inbox would remove it all).
+        """
+        input_dir, rules_dir, output_dir = Path(input_dir), Path(rules_dir), Path(output_dir)
+        if not input_dir.is_dir():
+            raise ValueError(f"input folder not found: {input_dir}")
+        if not rules_dir.is_dir():
+            raise ValueError(f"rules folder not found: {rules_dir}")
+        if output_dir.resolve().is_relative_to(input_dir.resolve()):
+            raise ValueError(
+                f"the output folder {output_dir} is inside the input folder {input_dir}"
+            )
+        return cls(
+            input_dir,
+            rules_dir,
+            output_dir,
+            language,
+            source_language,
+            dedup_config(dict(dedup) if dedup else None),
+            decisions,
+            GrammarSettings(grammar, languagetool_url, languagetool_local),
+            max_removal,
+        )
 
     @property
     def defaults(self) -> ReadDefaults:
@@ -146,209 +209,6 @@ def batches(
     ]
 
 
-def build_report(
-    settings: Settings,
-    rules: Rules,
-    articles: Sequence[Article | Summary],
-    errors: Iterable[ReadError],
-    timings: dict[str, float],
-    dedup: dict[str, object] | None = None,
-    skipped: int = 0,
-    removed: int = 0,
-) -> dict[str, object]:
-    """The run report: counts, edits per rule and article, warnings, errors, timings.
-
-    ``processed`` articles were cleaned by this run, ``skipped`` ones were unchanged since an
-    earlier run (taken from the cache), ``failed`` inputs gave no article and ``removed`` ones
-    were in the previous corpus but are no longer in the input.
-    """
-    errors = list(errors)
-    grammar = grammar_summary(settings.grammar, articles)
-    by_rule = count_edits(articles)
-    by_action: Counter[str] = Counter()
-    for counts in by_rule.values():
-        by_action.update(counts)
-    return {
-        "postedit_version": __version__,
-        "input": str(Path(settings.input_dir).resolve()),
-        "rules": str(Path(settings.rules_dir).resolve()),  # `postedit review` writes here
-        "rule_count": len(rules.rules),
-        "articles": len(articles),
-        "processed": len(articles) - skipped,
-        "skipped": skipped,
-        "failed": len(errors),
-        "removed": removed,
-        "status": "partial" if errors or grammar["failed"] or grammar["unavailable"] else "ok",
-        "edits": {"by_action": dict(sorted(by_action.items())), "by_rule": by_rule},
-        "per_article": {
-            a.id: dict(sorted(Counter(e.action for e in a.edits).items())) for a in articles
-        },
-        "warnings": [
-            {"article": a.id, "source": a.source, "message": w}
-            for a in articles
-            for w in a.warnings
-        ],
-        "errors": [{"source": e.source, "message": e.message} for e in errors],
-        "dedup": dedup or {},
-        "grammar": grammar,
-        "languages": language_summary(rules, articles),
-        "timings": {k: round(v, 4) for k, v in sorted(timings.items())},
-    }
-
-
-def language_summary(rules: Rules, articles: Sequence[Article | Summary]) -> dict[str, object]:
-    """Articles per language (and source language), with the packs they got; an article in a
-    language without packs gets the built-in repairs only, and the report says so."""
-    counts = Counter((a.language or "unknown", a.source_language) for a in articles)
-    out: dict[str, object] = {}
-    for (language, source), n in sorted(counts.items(), key=lambda x: (x[0][0], x[0][1] or "")):
-        base = "" if language == "unknown" else language.split("-")[0].lower()
-        src = (source or "").split("-")[0].lower() or None
-        packs = [
-            path
-            for path, lang, pack_source, _ in rules.packs
-            if lang == base and (pack_source is None or pack_source == src)
-        ]
-        key = language + (f" from {source}" if source else "")
-        out[key] = {
-            "articles": n,
-            "packs": packs,
-            "note": "rule packs applied"
-            if packs
-            else "no rule pack for this language: repair only",
-        }
-    return out
-
-
-def grammar_summary(
-    grammar: GrammarSettings, articles: Sequence[Article | Summary]
-) -> dict[str, object]:
-    """The checker each language got (or why none), and the articles whose check failed."""
-    languages = Counter((a.language or "unknown") for a in articles)
-    failed = [
-        {"article": a.id, "message": w}
-        for a in articles
-        for w in a.warnings
-        if w.startswith(GRAMMAR_FAILED)
-    ]
-    return {
-        "backend": grammar.backend,
-        "languagetool": grammar.url or ("local" if grammar.local else None),
-        "unavailable": grammar.unavailable(),
-        "languages": {
-            lang: {"articles": n, "notice": grammar.notice(None if lang == "unknown" else lang)}
-            for lang, n in sorted(languages.items())
-        },
-        "failed": failed,
-    }
-
-
-def run_warnings(report: Mapping[str, object]) -> list[str]:
-    """What an operator must hear about a run beyond its errors: a grammar checker that was
-    asked for and did not run (the run is then ``partial``), lines of the decisions file that
-    could not be read."""
-    out = [str(line) for line in report.get("decisions_skipped") or []]  # type: ignore[union-attr]
-    grammar = report.get("grammar")
-    if not isinstance(grammar, dict):
-        return out
-    if grammar.get("unavailable"):
-        out.append(f"grammar not checked: {grammar['unavailable']}")
-    failed = grammar.get("failed") or []
-    if failed:
-        out.append(
-            f"grammar check failed for {len(failed)} article(s), which the next run checks "
-            f"again; first: {failed[0]['article']}: {failed[0]['message']}"
-        )
-    return out
-
-
-BOILERPLATE_SHOWN = 200  # learned boilerplate passages listed in the report and review site
-
-
-def dedup_summary(result: Result, current: set[str]) -> dict[str, object]:
-    """The report's ``dedup`` section."""
-    roles = Counter(c["role"] for i, c in result.clusters.items() if i in current)
-    return {
-        "candidate_pairs": result.candidates,
-        "compared": result.compared,
-        "stories": len(result.report),
-        "duplicates": roles["duplicate"],
-        "related": roles["related"],
-        "boilerplate_passages": len(result.boilerplate),
-        "boilerplate": result.boilerplate[:BOILERPLATE_SHOWN],
-    }
-
-
-class EditKey(NamedTuple):
-    rule: str
-    action: str
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What the report and the audit need of an article once its text is kept on disk; kept in
-    the run manifest (`postedit.incremental.Manifest`) for the next run."""
-
-    id: str
-    source: str
-    language: str | None
-    source_language: str | None
-    warnings: tuple[str, ...]
-    edits: tuple[EditKey, ...]
-    fixes: tuple[Fix, ...] = ()  # what the audit draws from (`postedit.audit.fixes_of`)
-    words: int = 0  # of the clean body text
-    input: str = ""  # the input fingerprint (`postedit.incremental.input_fingerprint`)
-    fingerprint: str = ""  # the fingerprint it was cleaned with
-
-    @classmethod
-    def of(cls, article: Article, words: int = 0, fingerprint: str = "") -> Summary:
-        return cls(
-            article.id,
-            article.source,
-            article.language,
-            article.source_language,
-            tuple(article.warnings),
-            tuple(EditKey(e.rule, e.action) for e in article.edits),
-            fixes_of(article),
-            words,
-            input_fingerprint(article),
-            fingerprint,
-        )
-
-    @property
-    def known(self) -> Known:
-        return Known(self.id, self.source, self.language, self.source_language)
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "source": self.source,
-            "language": self.language,
-            "source_language": self.source_language,
-            "warnings": list(self.warnings),
-            "edits": [list(e) for e in self.edits],
-            "fixes": [list(f) for f in self.fixes],
-            "words": self.words,
-            "input": self.input,
-            "fingerprint": self.fingerprint,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Summary:
-        return cls(
-            str(data["id"]),
-            str(data["source"]),
-            data["language"],
-            data["source_language"],
-            tuple(str(w) for w in data["warnings"]),
-            tuple(EditKey(str(r), str(a)) for r, a in data["edits"]),
-            tuple((str(r), int(s), int(e), str(b), str(a)) for r, s, e, b, a in data["fixes"]),
-            int(data["words"]),
-            str(data["input"]),
-            str(data["fingerprint"]),
-        )
-
-
 class Run:
     """One run as it streams: input files are read a chunk at a time, what must be cleaned is
     handed out, and each cleaned article goes to the cache (``OUTPUT/cache/``) at once. The run
@@ -365,8 +225,10 @@ class Run:
         force: bool = False,
         run_id: str | None = None,
         progress: Progress | None = None,
+        log: Log | None = None,
     ) -> None:
         self.settings, self.decisions, self.force = settings, decisions, force
+        self.log: Log = log or LOG
         self.run_id = run_id or str(uuid.uuid4())
         self.started = datetime.now(UTC)
         self.progress = progress
@@ -391,12 +253,57 @@ class Run:
         self.skipped = 0
         self.timings: Counter[str] = Counter()
 
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        force: bool = False,
+        run_id: str | None = None,
+        progress: Progress | None = None,
+        log: Log | None = None,
+    ) -> Run:
+        """A run of ``settings``: its rules and the editors' decisions loaded."""
+        started = time.perf_counter()
+        rules = load_rules(settings.rules_dir)
+        (log or LOG).info("Loaded %d rules from %s", len(rules.rules), settings.rules_dir)
+        decisions = load_decisions(settings.decisions_file)
+        run = cls(settings, rules, decisions, force, run_id, progress, log)
+        run.timings["load_rules"] = time.perf_counter() - started
+        return run
+
+    def clean(
+        self, submit: Submit, batch_size: int = BATCH_SIZE, in_flight: int = IN_FLIGHT
+    ) -> None:
+        """Read the input a chunk at a time, hand what must be cleaned to ``submit`` in batches,
+        and keep what comes back, in submission order (the outputs never depend on timing),
+        with at most ``in_flight`` batches out."""
+        started, read = time.perf_counter(), self.timings["read"]
+        pending: deque[Future] = deque()
+        for batch in self.batches(batch_size):
+            pending.append(submit(batch))
+            while len(pending) > in_flight:
+                self.take(*pending.popleft().result())
+        while pending:
+            self.take(*pending.popleft().result())
+        self.timings["clean"] += time.perf_counter() - started - (self.timings["read"] - read)
+        self.log.info("Cleaned: %d articles read, %d errors", len(self.ids), len(self.errors))
+
     def chunks(self, size: int = READ_CHUNK) -> Iterator[list[Article]]:
         """The articles to clean, ``size`` input files at a time (unchanged ones are taken from
         the cache as they are read, and not handed out)."""
         paths = list_inputs(self.settings.input_dir)
         for at in range(0, len(paths), size):
+            errors = len(self.errors)
             todo = self.read(paths[at : at + size])
+            self.log.info(
+                "Read files %d-%d of %d: %d articles to clean",
+                at + 1,
+                min(at + size, len(paths)),
+                len(paths),
+                len(todo),
+            )
+            for error in self.errors[errors:]:
+                self.log.error("Cannot read %s: %s", error.source, error.message)
             if todo:
                 yield todo  # resumed once the caller has cleaned (or handed out) the chunk
             if self.progress:
@@ -516,6 +423,9 @@ class Run:
     ) -> None:
         """Keep a cleaned batch: each article to the cache (an article whose grammar check
         failed is held instead, so that the next run checks it again)."""
+        failed = list(failed)
+        for error in failed:
+            self.log.error("Cannot clean %s: %s", error.source, error.message)
         self.errors.extend(failed)
         self.timings.update(timings)
         for article in cleaned:
@@ -589,8 +499,22 @@ class Run:
         written. Otherwise the articles whose outputs would not change are not rendered again
         (`postedit.write.write_corpus`)."""
         self.timings.update(timings)
-        removed = self.check_removals()
+        try:
+            removed = self.check_removals()
+        except RemovalRefused as exc:
+            self.log.error("%s", exc)
+            raise
         ids = self.ids
+        self.log.info(
+            "Read %d articles from %s: %d cleaned, %d unchanged since the last run",
+            len(ids),
+            self.settings.input_dir,
+            len(ids) - self.skipped,
+            self.skipped,
+        )
+        for language in sorted({self.summaries[i].language or "unknown" for i in ids}):
+            notice = self.settings.grammar.notice(None if language == "unknown" else language)
+            self.log.info("Grammar, %s articles: %s", language, notice)  # once per language
         settings_key = content_key(repr(self.settings.dedup)).hex()
         if not removed and self._nothing_changed(ids, settings_key):
             report = self._report({**self.manifest.dedup, "compared": 0}, removed)
@@ -598,7 +522,8 @@ class Run:
             write_if_changed(
                 self.settings.output_dir / "review" / "stats.html", self.stats_page(report), False
             )
-            return report
+            self.log.info("Nothing changed since the last run: the corpus stands as written")
+            return self._done(report)
         mark = time.perf_counter()
         earlier = read_json(self.settings.output_dir / STATE_FILE)
         archived = items_from_state(earlier)
@@ -632,6 +557,33 @@ class Run:
         )
         write_if_changed(self.settings.output_dir / "review" / "stats.html", stats, False)
         self._save_manifest(rendered, report, settings_key)
+        for gone in report["removals"]:  # type: ignore[attr-defined]
+            self.log.info("Removed %s (%s): no longer in the input", gone["id"], gone["source"])
+        self.log.info(
+            "De-duplicated: %(candidate_pairs)d candidate pairs, %(duplicates)d duplicates, "
+            "%(related)d related, %(stories)d stories",
+            report["dedup"],
+        )
+        return self._done(report)
+
+    def _done(self, report: dict[str, object]) -> dict[str, object]:
+        self.log.info(
+            "Wrote %d articles to %s: %s",
+            report["articles"],
+            self.settings.output_dir,
+            report["outputs"],
+        )
+        for warning in run_warnings(report):
+            self.log.warning("%s", warning)
+        self.log.info(
+            "Cleanup done: %d articles, %d cleaned, %d unchanged, %d failed, %d removed; status %s",
+            report["articles"],
+            report["processed"],
+            report["skipped"],
+            report["failed"],
+            report["removed"],
+            report["status"],
+        )
         return report
 
     def _item(self, article_id: str, archived: Mapping[str, Item]) -> Item:
@@ -751,122 +703,69 @@ class Run:
         return stats_page(trust.stats(self.rules, self.trust, report))
 
 
-def _clean_job(batch: Batch) -> tuple[list[Article], list[ReadError], dict[str, float]]:
+Cleaned = tuple[list[Article], list[ReadError], dict[str, float]]  # a batch, cleaned
+
+
+def clean_job(batch: Batch) -> Cleaned:
+    """Clean one batch: what a Prefect task or a worker process runs (its input and output are
+    values; it changes nothing of the run's)."""
     timings: Counter[str] = Counter()
     done, failed = batch.clean(timings)
     return done, failed, dict(timings)
 
 
+class Future(Protocol):
+    def result(self) -> Cleaned: ...
+
+
+Submit = Callable[[Batch], Future]  # hands a batch to whatever cleans it; its result later
+
+
+class _Done:
+    """A batch cleaned at once, in the caller (the plain run on one core)."""
+
+    def __init__(self, value: Cleaned) -> None:
+        self.value = value
+
+    def result(self) -> Cleaned:
+        return self.value
+
+
 def cleanup(
-    settings: Settings, force: bool = False, workers: int = 1, progress: Progress | None = None
+    settings: Settings,
+    force: bool = False,
+    workers: int = 1,
+    progress: Progress | None = None,
+    *,
+    submit: Submit | None = None,
+    batch_size: int = BATCH_SIZE,
+    in_flight: int = IN_FLIGHT,
+    run_id: str | None = None,
+    log: Log | None = None,
 ) -> dict[str, object]:
     """Read, clean and write one folder; return the report (also written to report.json).
 
+    The one path of every run: `Run.open` (the rules, the decisions, what the last run left),
+    `Run.clean` (read a chunk of files, hand its batches to ``submit``, keep what comes back),
+    `Run.finish` (de-duplicate, write, report). ``submit`` is the Prefect flow's task (on
+    threads or Dask); without it, batches are cleaned here, or in ``workers`` processes.
+
     Articles unchanged since the last run into the same output are not cleaned again (see
-    `postedit.incremental`); ``force`` cleans everything. ``workers`` > 1 cleans in that many
-    processes, with a few batches in flight at a time. Holds the output folder's lock.
-    ``progress`` is told how far the run is. Raises `RemovalRefused` (having written nothing)
-    if the run would remove more of the corpus than ``settings.max_removal``.
+    `postedit.incremental`); ``force`` cleans everything. At most ``in_flight`` batches of
+    ``batch_size`` articles are out at a time. Holds the output folder's lock. ``progress``
+    is told how far the run is; ``log`` hears what a flow run logs. Raises `RemovalRefused`
+    (having written nothing) if the run would remove more of the corpus than
+    ``settings.max_removal``.
     """
     with output_lock(settings.output_dir):
-        started = time.perf_counter()
-        rules = load_rules(settings.rules_dir)
-        decisions = load_decisions(settings.decisions_file)
-        run = Run(settings, rules, decisions, force, progress=progress)
-        run.timings["load_rules"] = time.perf_counter() - started
-        if workers <= 1:
-            for todo in run.chunks():
-                timings: Counter[str] = Counter()
-                done, failed = clean_batch(
-                    todo, run.rules, run.decisions, timings, settings.grammar
-                )
-                run.take(done, failed, timings)
-            return run.finish()
-        from concurrent.futures import Future, ProcessPoolExecutor
+        run = Run.open(settings, force, run_id, progress, log)
+        if submit is not None:
+            run.clean(submit, batch_size, in_flight)
+        elif workers <= 1:
+            run.clean(lambda batch: _Done(clean_job(batch)), batch_size, 0)
+        else:
+            from concurrent.futures import ProcessPoolExecutor
 
-        pending: deque[Future] = deque()
-        with ProcessPoolExecutor(workers) as pool:
-            for batch in run.batches(PROCESS_BATCH):
-                pending.append(pool.submit(_clean_job, batch))
-                while len(pending) > 2 * workers:  # bounded: the memory of a few batches
-                    run.take(*pending.popleft().result())
-            while pending:
-                run.take(*pending.popleft().result())
+            with ProcessPoolExecutor(workers) as pool:
+                run.clean(lambda batch: pool.submit(clean_job, batch), batch_size, 2 * workers)
         return run.finish()
-
-
-def trust_markdown(report: dict[str, object]) -> list[str]:
-    """The run audit and the demotions in force, for the run summary."""
-    lines: list[str] = []
-    audit = report.get("audit")
-    if isinstance(audit, dict) and audit.get("fixes"):
-        precision, harm = audit["estimated_precision"], audit["harm_per_10k_words"]
-        lines += [
-            "",
-            "## Audit",
-            "",
-            f"{audit['fixes']} fixes, {audit['fixes_measured']} of them by rules editors have "
-            "judged: estimated precision "
-            + ("unknown" if precision is None else f"{precision:.3f}")
-            + ", harm "
-            + ("unknown" if harm is None else f"{harm:.2f} wrong fixes per 10,000 words")
-            + f". A sample of {len(audit['sample'])} fixes to check (up to 3 per rule):",
-            "",
-            "| article | rule | before | after |",
-            "|---|---|---|---|",
-        ]
-        lines += [
-            f"| `{i['article']}` | `{i['rule']}` | {_cell(i['before'])} | {_cell(i['after'])} |"
-            for i in audit["sample"]
-        ]
-    demoted = (report.get("trust") or {}).get("demoted") or []  # type: ignore[union-attr]
-    if demoted:
-        lines += ["", "## Rules demoted by editors' decisions", ""]
-        lines += [
-            f"- `{d['rule']}`: {d['from']} → {d['to']} (precision {d['precision']:.2f} on "
-            f"{d['support']} decisions, below {d['threshold']:.2f})"
-            for d in demoted
-        ]
-    return lines
-
-
-def _cell(text: str) -> str:
-    return (text.replace("|", "\\|").replace("\n", " ") or "∅")[:80]
-
-
-def earlier_items(output_dir: Path) -> dict[str, Item]:
-    """The de-duplication state an earlier run left in ``output_dir``."""
-    return items_from_state(read_json(output_dir / STATE_FILE))
-
-
-def summary_markdown(report: dict[str, object], limit: int = 200) -> str:
-    """The run summary as markdown: a table per rule and a table per article."""
-    edits = report["edits"]
-    assert isinstance(edits, dict)
-    lines = [
-        "# postedit cleanup",
-        "",
-        f"{report['articles']} articles in the corpus: {report.get('processed', 0)} cleaned, "
-        f"{report.get('skipped', 0)} unchanged, {report['failed']} failed, "
-        f"{report.get('removed', 0)} removed ({report['status']}); "
-        f"{edits['by_action'].get('fix', 0)} fixes, "
-        f"{edits['by_action'].get('flag', 0)} flags.",
-        "",
-        "| rule | fix | flag |",
-        "|---|---:|---:|",
-    ]
-    for rule, counts in edits["by_rule"].items():
-        lines.append(f"| `{rule}` | {counts.get('fix', 0)} | {counts.get('flag', 0)} |")
-    lines += ["", "| article | fix | flag |", "|---|---:|---:|"]
-    per_article = report["per_article"]
-    assert isinstance(per_article, dict)
-    for article, counts in list(per_article.items())[:limit]:
-        lines.append(f"| `{article}` | {counts.get('fix', 0)} | {counts.get('flag', 0)} |")
-    if len(per_article) > limit:
-        lines.append(f"| … {len(per_article) - limit} more | | |")
-    lines += trust_markdown(report)
-    errors = report["errors"]
-    assert isinstance(errors, list)
-    if errors:
-        lines += ["", "## Errors", ""] + [f"- `{e['source']}`: {e['message']}" for e in errors]
-    return "\n".join(lines) + "\n"
