@@ -55,7 +55,7 @@ SWAPS = [("said", "stated"), ("forces", "troops"), ("announced", "declared"), ("
 def stories(data: Path) -> list[tuple[str, list[str]]]:
     """(title, paragraphs) of real articles: the seeds, then what of ``data`` is present."""
     out = []
-    for path in sorted((ROOT.parent / "shared" / "seeds").glob("*.txt")):
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
         lines = [p.strip() for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
         if len(lines) > 2:
             out.append((lines[0], lines[1:]))

@@ -154,6 +154,29 @@ def test_canonical_choice_is_deterministic() -> None:
     assert cluster([a, b, c, more]).clusters["d"]["role"] == "canonical"  # most complete
 
 
+def test_a_story_of_many_copies_keeps_one_link_per_member_not_one_per_pair() -> None:
+    """Twenty copies of one report (and three of a section of it): every pair overlaps, but the
+    evidence holds the link that placed each member, so it grows with the story, not its
+    square."""
+    rng = random.Random(5)
+    vocab = [f"w{i}" for i in range(2000)]
+    words = [" ".join(rng.sample(vocab, 12)) for _ in range(8)]
+    copies = [item(f"copy{n:02d}", words, 100 + n) for n in range(20)]
+    sections = [item(f"section{n}", words[4:7], 50) for n in range(3)]  # related, not copies
+    result = cluster(copies + sections)
+    (story,) = result.report.values()
+    assert len(story["members"]) == 23
+    assert len(story["links"]) == 22  # a spanning star: n - 1 links
+    assert len(story["passages"]) <= 22 * len(words)
+    linked = {m for link in story["links"] for m in (link["a"], link["b"])}
+    assert linked == {m["id"] for m in story["members"]}  # every member is explained
+    roles = {k: v["role"] for k, v in result.clusters.items()}
+    # the copies are duplicates of the canonical, the sections of the first section
+    assert sorted(roles.values()).count("duplicate") == 19 + 2
+    assert sorted(roles.values()).count("related") == 1
+    assert roles["copy19"] == "canonical"  # the longest
+
+
 def test_candidates_are_not_all_pairs() -> None:
     rng = random.Random(1)
     vocab = [f"w{i}" for i in range(5000)]

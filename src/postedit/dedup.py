@@ -839,21 +839,25 @@ def cluster(
     # members is linked directly to a member of the centre's group
     story_of: dict[int, int] = {}
     stories: dict[int, list[int]] = {}
+    # the evidence of a story: the link that placed each member (to its group's centre, or
+    # the link that joined its group to the story), not every link among its members; so a
+    # story of n articles has n - 1 links, and its outputs grow with n, not with n squared
+    story_links: dict[int, list[Overlap]] = defaultdict(list)
     for k in order:
         if k not in groups or k in story_of:
             continue
         story_of[k] = k
         stories[k] = [k]
         for member in groups[k]:
+            if member != k:
+                story_links[k].append(linked[member][k])
             for other in linked[member]:
                 g = group_of[other]
                 if g not in story_of:
                     story_of[g] = k
                     stories[k].append(g)
-    story_links: dict[int, list[Overlap]] = defaultdict(list)
-    for o in overlaps.values():
-        if story_of[group_of[o.a]] == story_of[group_of[o.b]]:
-            story_links[story_of[group_of[o.a]]].append(o)
+                    story_links[k].append(linked[member][other])
+                    story_links[k] += [linked[m][g] for m in groups[g] if m != g]
     for centre, heads in stories.items():
         canon = items[centre]
         members = [m for g in heads for m in groups[g]]

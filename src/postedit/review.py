@@ -185,12 +185,14 @@ def _story(article_id: str, story: dict[str, Any] | None, texts: dict[str, str])
             f'<div dir="auto">{quote(other)}<br>'
             f'<span class="meta">{link} · score {p["score"]}</span></div></div>'
         )
-    members = ", ".join(
-        f"{escape(m['id'])} ({escape(m['role'])})"
-        for m in story["members"]
-        if m["id"] != article_id
-    )
+    others = [m for m in story["members"] if m["id"] != article_id]
+    members = ", ".join(f"{escape(m['id'])} ({escape(m['role'])})" for m in others[:MEMBERS_SHOWN])
+    if len(others) > MEMBERS_SHOWN:  # a page per member: listing all would grow as n squared
+        members += f" and {len(others) - MEMBERS_SHOWN} more (see clusters.json)"
     return f"<h2>Same story: {members}</h2>" + "".join(pairs)
+
+
+MEMBERS_SHOWN = 50  # other members of its story an article's page names
 
 
 def _demoted(demoted: Sequence[dict[str, Any]]) -> str:
