@@ -128,11 +128,12 @@ def test_what_a_finding_becomes() -> None:
         is None
     )
     fix = finding_change(finding("Spaces", 11, 13, (" ",)), "harper", config, text)
-    assert fix is not None and fix[1] == "fix" and fix[0] == "grammar.harper.spaces"
+    assert fix is not None and fix.action == "fix" and fix.rule == "grammar.harper.spaces"
+    assert (fix.start, fix.end, fix.before, fix.after) == (11, 13, "  ", " ")
     two = finding_change(finding("Spaces", 11, 13, (" ", "")), "harper", config, text)
-    assert two is not None and two[1] == "flag"  # two suggestions: not unambiguous
+    assert two is not None and two.action == "flag"  # two suggestions: not unambiguous
     other = finding_change(finding("Other", 11, 13, (" ",)), "languagetool", config, text)
-    assert other is not None and other[1] == "flag"  # allow-lists are per checker
+    assert other is not None and other.action == "flag"  # allow-lists are per checker
     assert rule_slug("SentenceCapitalization") == "sentence-capitalization"
     assert rule_slug("MORFOLOGIK_RULE_EN_US") == "morfologik_rule_en_us"
 

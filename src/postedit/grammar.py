@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .memo import Memo, content_key
+from .model import Edit, local_edit
 
 BACKENDS = ("auto", "harper", "languagetool", "off")
 MAX_FAILURES = 3
@@ -337,11 +338,9 @@ def grammar_for(settings: GrammarSettings) -> Grammar:
     return _GRAMMARS[settings]
 
 
-def finding_change(
-    finding: Finding, backend: str, config: GrammarConfig, text: str
-) -> tuple[str, str, str, float, str] | None:
-    """(rule id, action, replacement, confidence, message) for a finding in ``text``, or None
-    if the dictionary says it is not an error."""
+def finding_change(finding: Finding, backend: str, config: GrammarConfig, text: str) -> Edit | None:
+    """The `Edit` a finding in ``text`` (a paragraph) becomes, its offsets local to ``text``;
+    None if the dictionary says it is not an error."""
     if _layout(text, finding):
         return None
     note = ""
@@ -367,9 +366,8 @@ def finding_change(
         f"{finding.message}{kind}{note} {backend} check {finding.rule}; suggestions: {suggestions}."
     )
     after = finding.replacements[0] if finding.replacements else ""
-    if fix:
-        return rule, "fix", after, FIX_CONFIDENCE, message
-    return rule, "flag", after, FLAG_CONFIDENCE, message
+    action, confidence = ("fix", FIX_CONFIDENCE) if fix else ("flag", FLAG_CONFIDENCE)
+    return local_edit(text, rule, finding.start, finding.end, after, message, confidence, action)
 
 
 _TOKEN_DOT = re.compile(r"\.(?:\w|\s?\.)")  # ".22", ".post", ".m3u", ". . ." (spaced ellipsis)

@@ -34,9 +34,12 @@ class Edit:
     confidence: float
     stage: str = "correct"
     decision: str | None = None  # "accepted" or "rejected" where an editor decided
+    held: bool = False  # a flag that is a fix held back (a guard, a demotion): accepting applies it
 
     def to_dict(self) -> dict[str, object]:
-        extra = {"decision": self.decision} if self.decision else {}
+        extra: dict[str, object] = {"decision": self.decision} if self.decision else {}
+        if self.held:
+            extra["held"] = True
         return {
             "rule": self.rule,
             "action": self.action,
@@ -63,7 +66,24 @@ class Edit:
             confidence=float(data["confidence"]),  # type: ignore[arg-type]
             stage=str(data.get("stage", "correct")),
             decision=data.get("decision"),  # type: ignore[arg-type]
+            held=bool(data.get("held", False)),
         )
+
+
+def local_edit(
+    text: str,
+    rule: str,
+    start: int,
+    end: int,
+    after: str,
+    message: str,
+    confidence: float,
+    action: str = "fix",
+    held: bool = False,
+) -> Edit:
+    """What a finder returns: an `Edit` whose offsets are local to ``text``, the paragraph it
+    read (`postedit.pipeline.run_stage` maps them to the raw text once, and names the stage)."""
+    return Edit(rule, action, start, end, text[start:end], after, message, confidence, held=held)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,10 +22,9 @@ from .decisions import Decisions
 from .gazetteer import EntityIndex
 from .grammar import FAILED, MAX_PARAGRAPH, CheckerError, Grammar, finding_change
 from .memo import PARAGRAPHS, Memo, content_key
-from .model import Article, Edit, Mention, OffsetMap, apply_edits
+from .model import Article, Edit, Mention, OffsetMap, apply_edits, local_edit
 from .render import clean_paragraphs
 from .repair import (
-    Change,
     arabic_changes,
     ftfy_changes,
     invisible_changes,
@@ -36,7 +35,7 @@ from .repair import (
 )
 from .rules import REGEX_TIMEOUT, Rule, Rules
 
-Finder = Callable[[Paragraph], list[Change]]
+Finder = Callable[[Paragraph], list[Edit]]  # an Edit per change, offsets local to the paragraph
 
 CONTEXT_PARAGRAPHS = 2  # paragraphs before this one that context ``within: before`` reads
 REPEATED_TITLE_SEARCH = 3  # body paragraphs in which a repeated title is looked for
@@ -81,10 +80,10 @@ def run_stage(
         if index >= 0 and text.strip():
             previous.append(text)
         for change in find(Paragraph(text, index, len(article.paragraphs), before, after)):
-            if change.action == "fix" and change.after == text[change.start : change.end]:
+            if change.action == "fix" and change.after == change.before:
                 continue
             start, end = offsets.to_original(change.start, change.end)
-            action, message = change.action, change.message
+            action, message, held = change.action, change.message, change.held
             decision = None
             if decisions is not None:
                 if decisions.rule_off(article.id, article.source, change.rule):
@@ -92,8 +91,8 @@ def run_stage(
                 decision = decisions.decision(article.id, change.rule, article.raw, start, end)
                 if decision == "reject":
                     action, message = "flag", message + " Rejected by an editor: not applied."
-                elif decision == "accept" and action == "flag" and (change.after or change.fixable):
-                    action, message = "fix", message + " Accepted by an editor."
+                elif decision == "accept" and action == "flag" and (change.after or held):
+                    action, message, held = "fix", message + " Accepted by an editor.", False
                 decision = {"reject": "rejected", "accept": "accepted"}.get(decision or "")
             if action == "fix" and offsets.touches_fix(change.start, change.end):
                 earlier = offsets.covered(change.start, change.end) if absorb else None
@@ -104,17 +103,16 @@ def run_stage(
                 else:
                     action, message = "flag", message + OVERLAP_NOTE
             found.append(
-                Edit(
-                    rule=change.rule,
-                    action=action,  # type: ignore[arg-type]
+                replace(
+                    change,
+                    action=action,
                     start=start,
                     end=end,
                     before=article.raw[start:end],
-                    after=change.after,
                     message=message,
-                    confidence=change.confidence,
                     stage=stage,
                     decision=decision,
+                    held=held,
                 )
             )
     if absorbed:
@@ -135,11 +133,11 @@ def _accepted_without_overlap(found: list[Edit]) -> list[Edit]:
     ]
 
 
-def rule_change(hit_rule: Rule, start: int, end: int, after: str, text: str) -> Change:
+def rule_change(hit_rule: Rule, start: int, end: int, after: str, text: str) -> Edit:
     message = hit_rule.message.replace("{match}", text[start:end]).replace("{replacement}", after)
-    fixable = hit_rule.demoted and hit_rule.replace is not None
-    return Change(
-        hit_rule.id, start, end, after, message, hit_rule.confidence, hit_rule.action, fixable
+    held = hit_rule.demoted and hit_rule.replace is not None
+    return local_edit(
+        text, hit_rule.id, start, end, after, message, hit_rule.confidence, hit_rule.action, held
     )
 
 
@@ -165,20 +163,25 @@ def structure_finder(article: Article, matcher: Matcher) -> Finder:
     ]
     place = {i: k for k, i in enumerate(stays)}
 
-    def find(para: Paragraph) -> list[Change]:
+    def find(para: Paragraph) -> list[Edit]:
         if para.index < 0:
             return []
         if para.index in repeats:
             first, score = repeats[para.index]
             if score >= 100:  # the same words: a paste, removed
                 message = f"This paragraph repeats paragraph {first + 1} word for word."
-                return [Change("dedup.repeated-paragraph", 0, len(para.text), "", message, 0.97)]
+                return [
+                    local_edit(
+                        para.text, "dedup.repeated-paragraph", 0, len(para.text), "", message, 0.97
+                    )
+                ]
             message = (  # a writer may say a thing twice in other words: the editor decides
                 f"This paragraph nearly repeats paragraph {first + 1} (similarity {score:.0f}%): "
                 "remove it if it is a paste, keep it if the repetition is meant."
             )
             return [
-                Change(
+                local_edit(
+                    para.text,
                     "dedup.near-repeated-paragraph",
                     0,
                     len(para.text),
@@ -186,13 +189,14 @@ def structure_finder(article: Article, matcher: Matcher) -> Finder:
                     message,
                     0.8,
                     action="flag",
-                    fixable=True,
+                    held=True,
                 )
             ]
         if repeat_at is not None and para.index == repeat_at:
             score = repeats_title(para.text, title) or 0.0
             return [
-                Change(
+                local_edit(
+                    para.text,
                     "repair.repeated-title",
                     0,
                     len(para.text),
@@ -203,7 +207,8 @@ def structure_finder(article: Article, matcher: Matcher) -> Finder:
             ]
         if repeat_at is not None and para.index < repeat_at and is_label(para.text):
             return [
-                Change(
+                local_edit(
+                    para.text,
                     "repair.category-label",
                     0,
                     len(para.text),
@@ -246,13 +251,13 @@ def rules_finder(
     """The packs' substitution, pattern and balance rules, guarded. With a ``memo``, a
     paragraph whose text and context (`Matcher.context_of`) were seen before is not read again."""
 
-    def compute(para: Paragraph) -> tuple[tuple[Change, ...], tuple[str, ...]]:
+    def compute(para: Paragraph) -> tuple[tuple[Edit, ...], tuple[str, ...]]:
         hits = resolve(matcher.hits(para))
         timed_out = tuple(sorted(set(matcher.timed_out)))
         matcher.timed_out.clear()
         return tuple(guarded(hits, para, matcher)), timed_out
 
-    def find(para: Paragraph) -> list[Change]:
+    def find(para: Paragraph) -> list[Edit]:
         if memo is None:
             changes, timed_out = compute(para)
         else:
@@ -329,7 +334,7 @@ def guard(hit: Hit, text: str, protected: Protected | None = None) -> str | None
     return None
 
 
-def guarded(hits: list[Hit], para: Paragraph, matcher: Matcher) -> list[Change]:
+def guarded(hits: list[Hit], para: Paragraph, matcher: Matcher) -> list[Edit]:
     """The hits as changes, each fix checked by the invariant guards (`guard`) and by applying
     the rules a second time: a fix whose result the rules would change again is not applied.
     A fix that fails a check becomes a flag saying why."""
@@ -360,7 +365,7 @@ def guarded(hits: list[Hit], para: Paragraph, matcher: Matcher) -> list[Change]:
     again_text = "".join(parts) + text[at:]
     again = resolve(matcher.hits(replace(para, text=again_text)))
     matcher.timed_out.clear()
-    undone: dict[Change, str] = {}
+    undone: dict[Edit, str] = {}
     placed = list(spans.items())  # in text order, not overlapping: looked up, not scanned
     starts = [lo for _, (lo, _) in placed]
     for h in again:
@@ -380,15 +385,15 @@ def guarded(hits: list[Hit], para: Paragraph, matcher: Matcher) -> list[Change]:
     return [_unapplied(c, undone[c]) if c in undone else c for c in changes]
 
 
-def _unapplied(change: Change, reason: str) -> Change:
+def _unapplied(change: Edit, reason: str) -> Edit:
     note = NOT_APPLIED.format(reason=reason)
-    return change._replace(action="flag", message=change.message + note, fixable=True)
+    return replace(change, action="flag", message=change.message + note, held=True)
 
 
-def text_finder(name: str, changes: Callable[[str], list[Change]], memo: Memo | None) -> Finder:
+def text_finder(name: str, changes: Callable[[str], list[Edit]], memo: Memo | None) -> Finder:
     """A repair that reads the paragraph's text and nothing else, its results kept by text."""
 
-    def find(para: Paragraph) -> list[Change]:
+    def find(para: Paragraph) -> list[Edit]:
         if memo is None:
             return changes(para.text)
         return list(memo.get_or_make(content_key(name, para.text), lambda: changes(para.text)))
@@ -441,7 +446,7 @@ def grammar_finder(article: Article, engine: Engine) -> Finder | None:
             times[key] += 1
             first.setdefault(key, (i, f.start))
 
-    def find(para: Paragraph) -> list[Change]:
+    def find(para: Paragraph) -> list[Edit]:
         if para.index < 0 or para.text != texts[para.index]:
             return []
         changes = []
@@ -449,15 +454,13 @@ def grammar_finder(article: Article, engine: Engine) -> Finder | None:
             made = finding_change(finding, backend, config, para.text)
             if made is None:
                 continue
-            rule, action, after, confidence, message = made
-            key = (finding.rule, para.text[finding.start : finding.end].casefold())
-            if action == "flag" and times[key] > 1:
+            key = (finding.rule, made.before.casefold())
+            if made.action == "flag" and times[key] > 1:
                 if first[key] != (para.index, finding.start):
                     continue
-                message += f" The same in {times[key] - 1} more place(s) of this article."
-            changes.append(
-                Change(rule, finding.start, finding.end, after, message, confidence, action)
-            )
+                again = f" The same in {times[key] - 1} more place(s) of this article."
+                made = replace(made, message=made.message + again)
+            changes.append(made)
         return changes
 
     return find
@@ -504,7 +507,7 @@ def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Find
     return [(name, *finders[name]) for name in STEPS[stage] if name in finders]
 
 
-REPAIRS: dict[str, Callable[[str], list[Change]]] = {  # repairs that read a paragraph's text only
+REPAIRS: dict[str, Callable[[str], list[Edit]]] = {  # repairs that read a paragraph's text only
     "ftfy": ftfy_changes,
     "arabic": arabic_changes,
     "invisible": invisible_changes,

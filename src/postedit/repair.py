@@ -12,11 +12,11 @@ import difflib
 import functools
 import re
 import unicodedata
-from typing import NamedTuple
 
 import ftfy
 from rapidfuzz import fuzz
 
+from .model import Edit, local_edit
 from .rules import normalise_line
 
 # The ftfy options postedit changes, and why:
@@ -35,19 +35,6 @@ CONFIDENCE_FTFY = 0.99
 CONFIDENCE_WHITESPACE = 0.99
 
 
-class Change(NamedTuple):
-    rule: str
-    start: int
-    end: int
-    after: str
-    message: str
-    confidence: float
-    action: str = "fix"
-    fixable: bool = (
-        False  # a flag that is a fix held back (a guard, a demotion): accepting applies it
-    )
-
-
 def _step_name(explanation: list[tuple[str, str]] | None) -> str:
     steps = explanation or []
     if any(action in ("encode", "decode", "transcode") for action, _ in steps):
@@ -56,7 +43,7 @@ def _step_name(explanation: list[tuple[str, str]] | None) -> str:
     return (names[0] if names else "unicode").replace("_", "-")
 
 
-def ftfy_changes(text: str) -> list[Change]:
+def ftfy_changes(text: str) -> list[Edit]:
     """What ftfy changes in ``text``, as character-level changes named after ftfy's steps."""
     fixed, explanation = ftfy.fix_and_explain(text, config=FTFY_CONFIG)
     if fixed == text:
@@ -65,7 +52,8 @@ def ftfy_changes(text: str) -> list[Change]:
     steps = ", ".join(f"{a} {p}" for a, p in explanation or []) or "unicode repair"
     matcher = difflib.SequenceMatcher(None, text, fixed, autojunk=False)
     return [
-        Change(
+        local_edit(
+            text,
             f"repair.ftfy.{name}",
             i1,
             i2,
@@ -114,7 +102,7 @@ def _inside(spans: tuple[tuple[int, int], ...], at: int) -> bool:
     return k >= 0 and spans[k][0] <= at < spans[k][1]
 
 
-def whitespace_changes(text: str) -> list[Change]:
+def whitespace_changes(text: str) -> list[Edit]:
     """Runs of spaces, tabs and stray no-break spaces in running text become one plain space;
     the columns of a table set with spaces are left as they are."""
     out = []
@@ -126,7 +114,8 @@ def whitespace_changes(text: str) -> list[Change]:
         if tables and set(run) <= {" ", "\t"} and _inside(tables, m.start()):
             continue
         out.append(
-            Change(
+            local_edit(
+                text,
                 "repair.whitespace",
                 m.start(),
                 m.end(),
@@ -145,10 +134,11 @@ def whitespace_changes(text: str) -> list[Change]:
 _INVISIBLE = re.compile("[\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069]+")
 
 
-def invisible_changes(text: str) -> list[Change]:
+def invisible_changes(text: str) -> list[Edit]:
     """Zero-width and bidi control characters removed."""
     return [
-        Change(
+        local_edit(
+            text,
             "repair.invisible",
             m.start(),
             m.end(),
@@ -221,14 +211,15 @@ _TATWEEL = re.compile(f"(?<=[{_ARABIC_LETTER}])\u0640+(?=[{_ARABIC_LETTER}\u0640
 _PRESENTATION = re.compile("[\ufb50-\ufdef\ufe70-\ufefe]+")
 
 
-def arabic_changes(text: str) -> list[Change]:
+def arabic_changes(text: str) -> list[Edit]:
     """Arabic-script repairs, whatever the article's language: tatweel (kashida, ـ) used to
     stretch a word is removed, and presentation forms (the shaped letters that PDFs and old
     systems leave, ﻻ ﺍ ﻟ) become the letters they stand for (NFKC of those characters only)."""
     out = []
     for m in _TATWEEL.finditer(text):
         out.append(
-            Change(
+            local_edit(
+                text,
                 "repair.arabic.tatweel",
                 m.start(),
                 m.end(),
@@ -240,7 +231,8 @@ def arabic_changes(text: str) -> list[Change]:
     for m in _PRESENTATION.finditer(text):
         letters = unicodedata.normalize("NFKC", m.group())
         out.append(
-            Change(
+            local_edit(
+                text,
                 "repair.arabic.presentation-forms",
                 m.start(),
                 m.end(),
