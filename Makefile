@@ -18,7 +18,7 @@ INPUT  ?= seeds
 OUTPUT ?= output
 RULES  ?= rules
 
-.PHONY: setup setup-test browser run test lint format rules-test review screenshot bench bench-dedup bench-gazetteer bench-incremental bench-paragraph bench-reposts eval lock clean
+.PHONY: setup setup-test browser run test lint format rules-test review screenshot bench bench-stages bench-dedup bench-gazetteer bench-incremental bench-paragraph eval lock clean
 
 setup: $(RUN_STAMP)
 setup-test: $(TEST_STAMP)
@@ -60,8 +60,13 @@ review: $(RUN_STAMP)
 screenshot: $(TEST_STAMP)
 	POSTEDIT_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_review_browser.py -k reject
 
-# the whole cleanup, stage by stage, against ftfy alone (BENCH_ARGS="--size 10000")
+# the cleanup on a repost-heavy corpus built from real text (the seeds, ../shared/eval), against
+# read + ftfy + write, at 2,000, 8,000 and 32,000 articles (BENCH_ARGS="--sizes 2000 --grammar harper")
 bench: $(RUN_STAMP)
+	$(BIN)/python benchmarks/bench_reposts.py --data $(EVAL) --sizes 2000,8000,32000 $(BENCH_ARGS)
+
+# the whole cleanup, stage by stage, on synthetic seed-like articles (BENCH_ARGS="--size 10000")
+bench-stages: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_run.py $(BENCH_ARGS)
 
 bench-dedup: $(RUN_STAMP)
@@ -71,10 +76,6 @@ bench-incremental: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_incremental.py $(BENCH_ARGS)
 
 # seconds per MB of one long paragraph at 10 kB, 100 kB and 1 MB (flat: the checks are linear)
-# the cleanup on a repost-heavy corpus built from real text, against read + ftfy + write
-bench-reposts: $(RUN_STAMP)
-	$(BIN)/python benchmarks/bench_reposts.py --data $(EVAL) $(BENCH_ARGS)
-
 bench-paragraph: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_paragraph.py $(BENCH_ARGS)
 

@@ -177,6 +177,26 @@ def test_a_story_of_many_copies_keeps_one_link_per_member_not_one_per_pair() -> 
     assert roles["copy19"] == "canonical"  # the longest
 
 
+def test_reposts_in_one_group_are_compared_with_its_centre_not_with_each_other() -> None:
+    """Twelve reposts of one report, each with a line of its own: every pair is a candidate,
+    but each repost is compared with the group's centre (and what is outside its group), so
+    the comparisons grow with the group, not its square; the groups are those of comparing
+    every pair."""
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(3000)]
+    words = [" ".join(rng.sample(vocab, 12)) for _ in range(10)]
+    reposts = [item(f"r{n:02d}", [*words, " ".join(rng.sample(vocab, 12))]) for n in range(12)]
+    result = cluster(reposts)
+    assert result.candidates == 12 * 11 // 2
+    assert result.compared <= 12 + 2
+    roles = sorted(c["role"] for c in result.clusters.values())
+    assert roles == ["canonical"] + ["duplicate"] * 11
+    every = {  # what comparing every pair says: all are duplicates of each other
+        (a.id, b.id) for a, b in itertools.combinations(reposts, 2) if compare(a, b, DedupConfig())
+    }
+    assert len(every) == result.candidates
+
+
 def test_candidates_are_not_all_pairs() -> None:
     rng = random.Random(1)
     vocab = [f"w{i}" for i in range(5000)]

@@ -802,18 +802,56 @@ def cluster(
     for members in same.values():
         for x, y in itertools.combinations(members, 2):
             overlaps[(x, y)] = Overlap(x, y, 100.0, True, (), "identical text")
-    for x, y in sorted(candidates):
+    seen: dict[str, object] = {}  # this run's comparisons, by the two items' digests
+
+    def overlap(x: int, y: int) -> Overlap | None:
+        """The link between two candidates (x < y), compared once (or remembered)."""
         if (x, y) in overlaps:
-            continue
+            return overlaps[(x, y)]
         key = items[x].digest + items[y].digest
-        if key in memo:
+        if key in seen:
+            found = _overlap_of(seen[key])
+        elif key in memo:
             found = _overlap_of(memo[key])
         else:
             found = compare(items[x], items[y], config)
             result.compared += 1
-        result.memo[key] = _memo_of(found)
+        seen[key] = result.memo[key] = _memo_of(found)
         if found and (found.duplicate or _close_in_time(items[x], items[y], config)):
             overlaps[(x, y)] = Overlap(x, y, found.score, found.duplicate, found.pairs, found.why)
+            return overlaps[(x, y)]
+        return None
+
+    neighbours: dict[int, set[int]] = defaultdict(set)
+    for x, y in itertools.chain(candidates, list(overlaps)):
+        neighbours[x].add(y)
+        neighbours[y].add(x)
+    order = sorted(range(len(items)), key=lambda k: items[k].rank())
+    place = {k: n for n, k in enumerate(order)}
+    # duplicate groups: stars around the best-ranked article. In rank order, an article joins
+    # the first centre before it with which it is a duplicate, or is a centre itself. Then it
+    # is linked to its other candidates before it, except the members of its own group (a
+    # group of n reposts is compared n times, not n squared: what links members to each
+    # other places no article).
+    group_of: dict[int, int] = {}
+    groups: dict[int, list[int]] = {}
+    for k in order:
+        before = sorted((j for j in neighbours[k] if place[j] < place[k]), key=place.__getitem__)
+        centre = next(
+            (
+                j
+                for j in before
+                if group_of[j] == j
+                and (o := overlap(min(j, k), max(j, k))) is not None
+                and o.duplicate
+            ),
+            k,
+        )
+        group_of[k] = centre
+        groups.setdefault(centre, []).append(k)
+        for j in before:
+            if group_of[j] != centre:
+                overlap(min(j, k), max(j, k))
     for (x, y), cosine in topic_links(items, config, ids, overlaps).items():
         if (x, y) not in overlaps:
             why = f"the same story in other words: distinctive words agree (cosine {cosine:.2f})"
@@ -822,19 +860,6 @@ def cluster(
     for o in overlaps.values():
         linked[o.a][o.b] = linked[o.b][o.a] = o
 
-    order = sorted(range(len(items)), key=lambda k: items[k].rank())
-    # duplicate groups: stars around the best-ranked article; only direct links join
-    group_of: dict[int, int] = {}
-    groups: dict[int, list[int]] = {}
-    for k in order:
-        if k in group_of:
-            continue
-        group_of[k] = k
-        groups[k] = [k]
-        for other, o in linked[k].items():
-            if o.duplicate and other not in group_of:
-                group_of[other] = k
-                groups[k].append(other)
     # stories: stars of groups around the best-ranked group; a group joins if one of its
     # members is linked directly to a member of the centre's group
     story_of: dict[int, int] = {}
