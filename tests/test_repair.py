@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import RULES
+
+from postedit.pipeline import Engine, clean_article
 from postedit.repair import ftfy_changes, is_label, repeats_title, whitespace_changes
+from postedit.rules import RuleError, load_rules
+from postedit.ruletest import article_of
+
+BROKEN = "The coalitionâ€™s  mission\u200b ended on Sunday, officials said.\n\n" * 2
 
 
 def apply(text: str, changes) -> str:
@@ -17,7 +28,7 @@ def test_ftfy_mojibake_becomes_small_named_changes() -> None:
     text = "the coalitionâ€™s mission and the â€œextraordinaryâ€\x9d meeting"
     changes = ftfy_changes(text)
     assert apply(text, changes) == "the coalition’s mission and the “extraordinary” meeting"
-    assert {c.rule for c in changes} == {"repair.ftfy.mojibake"}
+    assert {c.rule for c in changes} == {"ftfy.mojibake"}  # the pack names it repair.ftfy...
     assert all(len(text[c.start : c.end]) <= 3 for c in changes)  # only the broken characters
 
 
@@ -28,7 +39,7 @@ def test_ftfy_keeps_curly_quotes_and_full_width_punctuation() -> None:
 def test_whitespace_runs_and_stray_no_break_spaces() -> None:
     text = "a  b\u00a0c\t\td"
     assert apply(text, whitespace_changes(text)) == "a b c d"
-    assert {c.rule for c in whitespace_changes(text)} == {"repair.whitespace"}
+    assert {c.rule for c in whitespace_changes(text)} == {"whitespace"}
 
 
 def test_typographic_no_break_spaces_are_kept() -> None:
@@ -57,3 +68,48 @@ def test_the_columns_of_a_table_set_with_spaces_are_left_alone() -> None:
     table = "Wheat   Loan   Release\nCorn    2.36   2.40\nThe bank  said so."
     (change,) = whitespace_changes(table)  # the running text only
     assert table[change.start : change.end] == "  " and change.start > table.index("said") - 3
+
+
+def _repaired(rules_dir: Path) -> list[tuple[str, str, bool]]:
+    article = clean_article(article_of(BROKEN, "en", None), Engine(load_rules(rules_dir)))
+    return sorted((e.rule, e.action, e.held) for e in article.edits)
+
+
+def test_the_repairs_are_rules_of_the_any_pack(tmp_path: Path) -> None:
+    """Every repair runs because a rule in rules/any/ turns it on, under the id it gives."""
+    edits = _repaired(RULES)
+    assert any(rule.startswith("repair.ftfy.") for rule, _, _ in edits)  # the step named
+    assert ("repair.whitespace", "fix", False) in edits
+    assert ("repair.invisible", "fix", False) in edits
+    assert ("dedup.repeated-paragraph", "fix", False) in edits
+    (tmp_path / "en").mkdir()
+    shutil.copy(RULES / "en" / "stopwords.yaml", tmp_path / "en")
+    assert _repaired(tmp_path) == []  # no rules/any/: no repair runs
+
+
+def test_a_repair_rule_that_flags_holds_its_fixes_back(tmp_path: Path) -> None:
+    (tmp_path / "any").mkdir()
+    (tmp_path / "any" / "repairs.yaml").write_text(
+        "rules:\n"
+        "  - {id: repair.spacing, kind: repair, repair: whitespace, description: d,\n"
+        "     action: flag, confidence: 0.7, examples: [{flag: 'a[[  ]]b'}, {keep: 'a b'}]}\n",
+        encoding="utf-8",
+    )
+    edits = _repaired(tmp_path)
+    assert edits == [("repair.spacing", "flag", True)] * 2  # held: accepting applies it
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ("{id: repair.nothing, kind: repair, repair: nothing, description: d, action: fix, "
+         "confidence: 0.9, examples: []}", "names its built-in repair"),
+        ("{id: whitespace, kind: repair, repair: whitespace, description: d, action: fix, "
+         "confidence: 0.9, examples: []}", "a family and a name"),
+    ],
+)  # fmt: skip
+def test_a_bad_repair_rule_stops_the_load(tmp_path: Path, entry: str, reason: str) -> None:
+    (tmp_path / "any").mkdir()
+    (tmp_path / "any" / "repairs.yaml").write_text(f"rules:\n  - {entry}\n", encoding="utf-8")
+    with pytest.raises(RuleError, match=reason):
+        load_rules(tmp_path)

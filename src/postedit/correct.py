@@ -328,6 +328,8 @@ class Matcher:
         self.patterns = [r for r in rules if r.kind == "regex"]
         self.boilerplate = [r for r in rules if r.kind == "boilerplate"]
         self.balance = [r for r in rules if r.kind == "balance"]
+        # the built-in repairs the packs turn on, by name (`postedit.rules.BUILTIN_REPAIRS`)
+        self.repairs = {r.repair: r for r in rules if r.kind == "repair" and r.repair}
         self.timed_out: list[str] = []  # rules that gave up on a paragraph (read and cleared)
         # what of a paragraph's surroundings the rules read (`context_of`)
         groups = [g for r in self.rules for g in (*r.context.require, *r.context.forbid)]

@@ -12,7 +12,7 @@ import itertools
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
@@ -142,16 +142,23 @@ def rule_change(hit_rule: Rule, start: int, end: int, after: str, text: str) -> 
 
 
 def structure_finder(article: Article, matcher: Matcher) -> Finder:
-    """Boilerplate (from the packs), a title repeated in the body, and the labels before it."""
+    """Boilerplate (from the packs), a title repeated in the body and the labels before it, and
+    a paragraph that repeats an earlier one (each a built-in repair a pack turns on)."""
+    repairs = matcher.repairs
     title = article.title
     repeat_at: int | None = None
-    for index, span in enumerate(article.paragraphs[:REPEATED_TITLE_SEARCH]):
-        if repeats_title(article.raw[span.start : span.end], title) is not None:
-            repeat_at = index
-            break
-
+    if "repeated-title" in repairs:
+        for index, span in enumerate(article.paragraphs[:REPEATED_TITLE_SEARCH]):
+            if repeats_title(article.raw[span.start : span.end], title) is not None:
+                repeat_at = index
+                break
+    labels = "category-label" in repairs
     texts = [article.raw[s.start : s.end] for s in article.paragraphs]
-    repeats = repeated_paragraphs(texts)
+    repeats = (
+        repeated_paragraphs(texts)
+        if {"repeated-paragraph", "near-repeated-paragraph"} & set(repairs)
+        else {}
+    )
     # boilerplate is found by its place from the end among the paragraphs that stay (a repeat
     # removed here must not leave a footer out of reach, or a second run would remove it)
     stays = [
@@ -159,9 +166,14 @@ def structure_finder(article: Article, matcher: Matcher) -> Finder:
         for i, text in enumerate(texts)
         if i not in repeats
         and i != repeat_at
-        and not (repeat_at is not None and i < repeat_at and is_label(text))
+        and not (labels and repeat_at is not None and i < repeat_at and is_label(text))
     ]
     place = {i: k for k, i in enumerate(stays)}
+
+    def whole(text: str, name: str, message: str, action: str = "fix") -> list[Edit]:
+        """The paragraph removed (or flagged) by the repair ``name``, as its pack rule says."""
+        edit = local_edit(text, name, 0, len(text), "", message, 1, action, action == "flag")
+        return ruled([edit], repairs)
 
     def find(para: Paragraph) -> list[Edit]:
         if para.index < 0:
@@ -170,58 +182,47 @@ def structure_finder(article: Article, matcher: Matcher) -> Finder:
             first, score = repeats[para.index]
             if score >= 100:  # the same words: a paste, removed
                 message = f"This paragraph repeats paragraph {first + 1} word for word."
-                return [
-                    local_edit(
-                        para.text, "dedup.repeated-paragraph", 0, len(para.text), "", message, 0.97
-                    )
-                ]
+                return whole(para.text, "repeated-paragraph", message)
             message = (  # a writer may say a thing twice in other words: the editor decides
                 f"This paragraph nearly repeats paragraph {first + 1} (similarity {score:.0f}%): "
                 "remove it if it is a paste, keep it if the repetition is meant."
             )
-            return [
-                local_edit(
-                    para.text,
-                    "dedup.near-repeated-paragraph",
-                    0,
-                    len(para.text),
-                    "",
-                    message,
-                    0.8,
-                    action="flag",
-                    held=True,
-                )
-            ]
+            return whole(para.text, "near-repeated-paragraph", message, "flag")
         if repeat_at is not None and para.index == repeat_at:
             score = repeats_title(para.text, title) or 0.0
-            return [
-                local_edit(
-                    para.text,
-                    "repair.repeated-title",
-                    0,
-                    len(para.text),
-                    "",
-                    f"The title repeated at the start of the body (similarity {score:.0f}%).",
-                    0.98,
-                )
-            ]
-        if repeat_at is not None and para.index < repeat_at and is_label(para.text):
-            return [
-                local_edit(
-                    para.text,
-                    "repair.category-label",
-                    0,
-                    len(para.text),
-                    "",
-                    "A short label between the title and its repetition: a category tag.",
-                    0.95,
-                )
-            ]
+            message = f"The title repeated at the start of the body (similarity {score:.0f}%)."
+            return whole(para.text, "repeated-title", message)
+        if labels and repeat_at is not None and para.index < repeat_at and is_label(para.text):
+            message = "A short label between the title and its repetition: a category tag."
+            return whole(para.text, "category-label", message)
         staying = replace(para, index=place.get(para.index, para.index), count=len(stays))
         hits = resolve(matcher.boilerplate_hits(staying))
         return [rule_change(h.rule, h.start, h.end, h.after, para.text) for h in hits]
 
     return find
+
+
+def ruled(edits: Iterable[Edit], repairs: Mapping[str, Rule]) -> list[Edit]:
+    """A built-in repair's edits as its pack rule says: the rule's id (for ftfy, with the step:
+    ``repair.ftfy.mojibake``) and confidence; a rule that flags (or that editors' decisions
+    demoted) holds its fixes back as flags. An edit of a repair no pack turns on is dropped."""
+    out = []
+    for edit in edits:
+        name, _, step = edit.rule.partition(".")
+        rule = repairs.get(name)
+        if rule is None:
+            continue
+        held_back = edit.action == "fix" and rule.action == "flag"
+        out.append(
+            replace(
+                edit,
+                rule=rule.id + (f".{step}" if step else ""),
+                confidence=rule.confidence,
+                action="flag" if held_back else edit.action,
+                held=edit.held or held_back,
+            )
+        )
+    return out
 
 
 REPEAT_SIMILARITY = 95.0  # rapidfuzz ratio from which a paragraph repeats an earlier one
@@ -390,13 +391,17 @@ def _unapplied(change: Edit, reason: str) -> Edit:
     return replace(change, action="flag", message=change.message + note, held=True)
 
 
-def text_finder(name: str, changes: Callable[[str], list[Edit]], memo: Memo | None) -> Finder:
-    """A repair that reads the paragraph's text and nothing else, its results kept by text."""
+def text_finder(
+    name: str, changes: Callable[[str], list[Edit]], memo: Memo | None, repairs: Mapping[str, Rule]
+) -> Finder:
+    """A built-in repair that reads the paragraph's text and nothing else, its results kept by
+    text, made what its pack rules say (`ruled`)."""
 
     def find(para: Paragraph) -> list[Edit]:
         if memo is None:
-            return changes(para.text)
-        return list(memo.get_or_make(content_key(name, para.text), lambda: changes(para.text)))
+            return ruled(changes(para.text), repairs)
+        found = memo.get_or_make(content_key(name, para.text), lambda: changes(para.text))
+        return ruled(found, repairs)
 
     return find
 
@@ -499,19 +504,21 @@ def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Find
     finders: dict[str, tuple[Finder, bool]] = {}
     if stage == "repair":
         finders["structure"] = (structure_finder(article, matcher), False)
-        for name, changes in REPAIRS.items():
-            finders[name] = (text_finder(name, changes, memo), True)
+        for name, (changes, builtins) in REPAIRS.items():
+            if any(b in matcher.repairs for b in builtins):
+                finders[name] = (text_finder(name, changes, memo, matcher.repairs), True)
     elif stage == "correct":
         finders["rules"] = (rules_finder(matcher, engine.warnings, memo), True)
     # grammar: built when the stage starts, as it checks the text the earlier stages left
     return [(name, *finders[name]) for name in STEPS[stage] if name in finders]
 
 
-REPAIRS: dict[str, Callable[[str], list[Edit]]] = {  # repairs that read a paragraph's text only
-    "ftfy": ftfy_changes,
-    "arabic": arabic_changes,
-    "invisible": invisible_changes,
-    "whitespace": whitespace_changes,
+# the repair steps that read a paragraph's text only, and the built-in repairs each makes
+REPAIRS: dict[str, tuple[Callable[[str], list[Edit]], tuple[str, ...]]] = {
+    "ftfy": (ftfy_changes, ("ftfy",)),
+    "arabic": (arabic_changes, ("arabic-tatweel", "arabic-presentation-forms")),
+    "invisible": (invisible_changes, ("invisible",)),
+    "whitespace": (whitespace_changes, ("whitespace",)),
 }
 
 

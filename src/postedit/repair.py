@@ -54,7 +54,7 @@ def ftfy_changes(text: str) -> list[Edit]:
     return [
         local_edit(
             text,
-            f"repair.ftfy.{name}",
+            f"ftfy.{name}",
             i1,
             i2,
             fixed[j1:j2],
@@ -116,7 +116,7 @@ def whitespace_changes(text: str) -> list[Edit]:
         out.append(
             local_edit(
                 text,
-                "repair.whitespace",
+                "whitespace",
                 m.start(),
                 m.end(),
                 " ",
@@ -139,7 +139,7 @@ def invisible_changes(text: str) -> list[Edit]:
     return [
         local_edit(
             text,
-            "repair.invisible",
+            "invisible",
             m.start(),
             m.end(),
             "",
@@ -220,7 +220,7 @@ def arabic_changes(text: str) -> list[Edit]:
         out.append(
             local_edit(
                 text,
-                "repair.arabic.tatweel",
+                "arabic-tatweel",
                 m.start(),
                 m.end(),
                 "",
@@ -233,7 +233,7 @@ def arabic_changes(text: str) -> list[Edit]:
         out.append(
             local_edit(
                 text,
-                "repair.arabic.presentation-forms",
+                "arabic-presentation-forms",
                 m.start(),
                 m.end(),
                 letters,

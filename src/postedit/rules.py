@@ -32,7 +32,22 @@ from .grammar import GrammarConfig, parse_config
 from .kinds import expand
 from .yamlload import PackLoader
 
-KINDS = ("substitution", "regex", "boilerplate", "balance")
+KINDS = ("substitution", "regex", "boilerplate", "balance", "repair")
+# the repairs the engine has built in (`postedit.pipeline`), which a ``kind: repair`` rule turns
+# on: each edits with its rule's id (ftfy: the id and the step, ``repair.ftfy.mojibake``)
+BUILTIN_REPAIRS = (
+    "ftfy",
+    "arabic-tatweel",
+    "arabic-presentation-forms",
+    "invisible",
+    "whitespace",
+    "repeated-title",
+    "category-label",
+    "repeated-paragraph",
+    "near-repeated-paragraph",
+)
+ANY = "any"  # rules/any/: packs for every article, whatever its language
+ANY_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")  # written in full
 CASES = ("preserve", "sensitive", "canonical")
 SCOPES = ("sentence", "paragraph", "before")
 PLACES = ("any", "title", "body")
@@ -135,6 +150,14 @@ class Rule:
     # left and right within the sentence (see `postedit.correct.exception_key`)
     exceptions: frozenset[tuple[str, str, str]] = frozenset()
     demoted: bool = False  # a fix the trust policy made a flag (`postedit.trust.apply`)
+    repair: str | None = None  # kind repair: the built-in repair it turns on (`BUILTIN_REPAIRS`)
+
+    def covers(self, edit_rule: str) -> bool:
+        """Is an edit of rule id ``edit_rule`` this rule's? (A repair's edits may name a step
+        after its id: ``repair.ftfy.mojibake`` is ``repair.ftfy``'s.)"""
+        return edit_rule == self.id or (
+            self.kind == "repair" and edit_rule.startswith(self.id + ".")
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,7 +225,7 @@ def _select(rules: Rules, language: str | None, source_language: str | None) -> 
     return tuple(
         r
         for r in rules.rules
-        if r.language == base and (r.source_language is None or r.source_language == src)
+        if r.language in (base, ANY) and (r.source_language is None or r.source_language == src)
     )
 
 
@@ -212,7 +235,7 @@ def _digest(rules: Rules, language: str | None, source_language: str | None) -> 
     src = (source_language or "").split("-")[0].lower() or None
     digest = hashlib.sha256()
     for path, lang, source, sha in rules.packs:
-        if lang == base and (source is None or source == src):
+        if lang in (base, ANY) and (source is None or source == src):
             digest.update(f"{path}\0{sha}\0".encode())
     return digest.hexdigest()
 
@@ -239,6 +262,7 @@ RULE_FIELDS = {
     "unchanged": False,
     "where": False,
     "touches": False,
+    "repair": False,
 }
 GUARDED = ("numbers", "urls", "quotes")  # left unchanged by a fix unless its rule ``touches`` them
 EXCEPTIONS_FILE = "exceptions.yaml"  # in a pack's folder: contexts editors ruled out
@@ -473,6 +497,10 @@ def load_pack(
     ):
         raise RuleError(path, None, "'number_words' maps words to whole numbers ('two: 2')")
     prefix = f"{language}." + (f"from-{source}." if source else "")
+    if language == ANY:
+        if source:
+            raise RuleError(path, None, f"rules/{ANY}/ applies whatever the language: no from-")
+        prefix = ""  # its rules are named in full (repair.whitespace)
     entries = list(data.get("rules") or [])
     checks: dict[str, Any] = {}
     if "grammar" in data:
@@ -515,7 +543,10 @@ def parse_rule(
     if not isinstance(entry, dict):
         raise RuleError(path, None, f"rule #{order + 1} is not a mapping")
     local = entry.get("id")
-    if not isinstance(local, str) or not ID_RE.match(local):
+    if language == ANY:
+        if not isinstance(local, str) or not ANY_ID_RE.match(local):
+            raise RuleError(path, str(local), "an id in rules/any/ is a family and a name: a.b")
+    elif not isinstance(local, str) or not ID_RE.match(local):
         raise RuleError(path, str(local), "'id' must be lower-case letters, digits and dashes")
     rid = prefix + local
 
@@ -525,7 +556,11 @@ def parse_rule(
     unknown = sorted(set(entry) - set(RULE_FIELDS))
     if unknown:
         raise fail(f"unknown field(s) {unknown}; known: {sorted(RULE_FIELDS)}")
-    missing = [k for k, required in RULE_FIELDS.items() if required and k not in entry]
+    missing = [
+        k
+        for k, required in RULE_FIELDS.items()
+        if required and k not in entry and not (k == "message" and entry.get("kind") == "repair")
+    ]  # a built-in repair says in each edit what it did: its message is its own
     if missing:
         raise fail(f"missing field(s) {missing}")
     kind = entry["kind"]
@@ -538,7 +573,7 @@ def parse_rule(
     if not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
         raise fail("confidence must be a number from 0 to 1")
     for key in ("description", "message"):
-        if not isinstance(entry[key], str) or not entry[key].strip():
+        if not isinstance(entry.get(key, "-"), str) or not entry.get(key, "-").strip():
             raise fail(f"{key!r} must be a non-empty string")
     case = entry.get("case", "preserve")
     if case not in CASES:
@@ -548,6 +583,8 @@ def parse_rule(
         raise fail(f"where must be one of {list(PLACES)}")
 
     fields: dict[str, Any] = {}
+    if "repair" in entry and kind != "repair":
+        raise fail("'repair' belongs to a rule of kind repair")
     if kind == "substitution":
         phrases = _strings(entry.get("match"), "match", fail)
         if not isinstance(entry.get("replace"), str) and action == "fix":
@@ -581,6 +618,10 @@ def parse_rule(
         if any(len(p) != 2 for p in pairs) or action != "flag":
             raise fail("a balance rule flags, and its 'pairs' are two-character strings like '“”'")
         fields["pairs"] = tuple(pairs)
+    elif kind == "repair":
+        if entry.get("repair") not in BUILTIN_REPAIRS:
+            raise fail(f"a repair rule names its built-in repair, one of {list(BUILTIN_REPAIRS)}")
+        fields["repair"] = entry["repair"]
     else:  # boilerplate
         if "paragraphs" not in entry and "pattern" not in entry:
             raise fail("a boilerplate rule needs 'paragraphs' or 'pattern'")
@@ -607,7 +648,7 @@ def parse_rule(
         language=language,
         source_language=source,
         description=entry["description"].strip(),
-        message=entry["message"].strip(),
+        message=str(entry.get("message", "")).strip(),
         action=action,
         confidence=float(confidence),
         order=order,

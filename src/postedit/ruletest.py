@@ -10,7 +10,7 @@ between rules are tested too.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .gazetteer import TEMPLATE, Entity
 from .model import Article, Span
@@ -31,9 +31,19 @@ class Failure:
         return f"{self.path}: rule {self.rule!r}: {self.reason}\n    example: {self.example!r}"
 
 
+TITLED = ("repeated-title", "category-label")  # repairs whose examples are whole articles
+
+
 def example_article(text: str, rule: Rule) -> Article:
     """An article whose body is the example (paragraphs split by blank lines), or whose title is
-    the example for a rule that only reads titles."""
+    the example for a rule that only reads titles; for a repair of what follows the title, an
+    article whose first paragraph is its title."""
+    if rule.repair in TITLED:
+        first, *body = split_paragraphs(text)
+        article = article_of(text, rule.language, rule.source_language)
+        return replace(
+            article, title=text[first.start : first.end], title_span=first, paragraphs=tuple(body)
+        )
     return article_of(text, rule.language, rule.source_language, rule.where == "title")
 
 
@@ -56,7 +66,7 @@ def article_of(
 
 def edits_of(rule: Rule, text: str, engine: Engine) -> list[tuple[int, int, str, str]]:
     article = clean_article(example_article(text, rule), engine)
-    return [(e.start, e.end, e.after, e.action) for e in article.edits if e.rule == rule.id]
+    return [(e.start, e.end, e.after, e.action) for e in article.edits if rule.covers(e.rule)]
 
 
 def check_example(rule: Rule, example: Example, engine: Engine) -> str | None:
