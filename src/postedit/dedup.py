@@ -430,47 +430,84 @@ def candidate_pairs(
     counts = np.bincount(passage[kept], minlength=len(starts))[enough]
     hashes = np.array([zlib.crc32(w.encode("utf-8")) for w in vocab], dtype=np.uint64)
     sig = signatures(hashes[flat[kept]], np.concatenate(([0], np.cumsum(counts)[:-1])), config)
+    # passages with one signature (reposts share most passages word for word) are bucketed
+    # once, as one row that stands for all of them (`size`): a bucket's size still counts
+    # passages, and each pair of passages is counted as if bucketed one by one
+    rows_of, which, size = np.unique(sig, axis=0, return_inverse=True, return_counts=True)
+    which = which.ravel()
+    u = np.int64(len(rows_of))
     rows = config.num_perm // config.bands
-    n = np.int64(len(owner))
-    per_band = []  # codes (low * n + high) of passage pairs that share a bucket, per band
+    per_band = []  # codes (low * u + high) of row pairs (or a row with itself) sharing a bucket
     for band in range(config.bands):
-        block = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
+        block = rows_of[:, band * rows : (band + 1) * rows].astype(np.uint64)
         keys = block[:, 0].copy()
         for col in range(1, rows):
             keys = keys * np.uint64(1_000_003) + block[:, col]
         order = np.argsort(keys, kind="stable")
         edges = np.flatnonzero(np.diff(keys[order])) + 1
-        starts = np.concatenate(([0], edges))
-        sizes = np.diff(np.concatenate((starts, [len(order)])))
-        firsts, seconds = [], []
-        for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
-            if 2 <= size <= config.max_bucket:
-                members = order[start : start + size]
-                i, j = _pairs_of(size)
-                firsts.append(members[i])
-                seconds.append(members[j])
-        if firsts:
-            first, second = np.concatenate(firsts), np.concatenate(seconds)
-            low, high = np.minimum(first, second), np.maximum(first, second)
-            other = owner[low] != owner[high]
-            per_band.append(np.unique(low[other] * n + high[other]))  # once per band
+        firsts = np.concatenate(([0], edges))
+        lengths = np.diff(np.concatenate((firsts, [len(order)])))
+        passages = np.add.reduceat(size[order], firsts)
+        lows, highs = [], []
+        for first, length, count in zip(
+            firsts.tolist(), lengths.tolist(), passages.tolist(), strict=True
+        ):
+            if 2 <= count <= config.max_bucket:
+                members = order[first : first + length]
+                if length > 1:
+                    i, j = _pairs_of(length)
+                    lows.append(members[i])
+                    highs.append(members[j])
+                alike = members[size[members] > 1]
+                lows.append(alike)
+                highs.append(alike)
+        if lows:
+            low, high = np.concatenate(lows), np.concatenate(highs)
+            per_band.append(np.minimum(low, high) * u + np.maximum(low, high))
     if not per_band:
         return set()
-    # each passage pair once, with the number of bands it collided in
+    # each row pair once, with the number of bands it collided in
     codes, bands_hit = np.unique(np.concatenate(per_band), return_counts=True)
     del per_band
-    first, second = codes // n, codes % n
+    first, second = codes // u, codes % u
     # a chance collision on one band says little; the share of the whole signature two passages
     # agree on estimates their word overlap (Jaccard): pairs below `min_similarity` are dropped
     close = np.empty(len(codes), dtype=bool)
     for at in range(0, len(codes), CHUNK):  # in chunks: two signature rows per pair
         part = slice(at, at + CHUNK)
-        agree = (sig[first[part]] == sig[second[part]]).mean(axis=1)
+        agree = (rows_of[first[part]] == rows_of[second[part]]).mean(axis=1)
         close[part] = agree >= config.min_similarity
-    a, b = owner[first[close]], owner[second[close]]
+    first, second, bands_hit = first[close], second[close], bands_hit[close]
+    # back to passages: every passage of one row with every passage of the other (of the same
+    # row: every pair of its passages), and to their articles
+    members = np.argsort(which, kind="stable")
+    begins = np.concatenate(([0], np.cumsum(size)))
+    a_parts, b_parts, w_parts = [], [], []
+    cross = first != second
+    if cross.any():
+        fa, fb, hit = first[cross], second[cross], bands_hit[cross]
+        na, nb = size[fa], size[fb]
+        total = na * nb
+        pair = np.repeat(np.arange(len(fa)), total)
+        offset = np.arange(int(total.sum())) - np.repeat(np.cumsum(total) - total, total)
+        a_parts.append(members[begins[fa[pair]] + offset // nb[pair]])
+        b_parts.append(members[begins[fb[pair]] + offset % nb[pair]])
+        w_parts.append(hit[pair])
+    for row, hit in zip(first[~cross].tolist(), bands_hit[~cross].tolist(), strict=True):
+        own = members[begins[row] : begins[row] + size[row]]
+        i, j = _pairs_of(len(own))
+        a_parts.append(own[i])
+        b_parts.append(own[j])
+        w_parts.append(np.full(len(i), hit))
+    if not a_parts:
+        return set()
+    a, b = owner[np.concatenate(a_parts)], owner[np.concatenate(b_parts)]
+    weights = np.concatenate(w_parts)
+    other = a != b
+    a, b, weights = a[other], b[other], weights[other]
     m = np.int64(len(items))
     pairs, inverse = np.unique(np.minimum(a, b) * m + np.maximum(a, b), return_inverse=True)
-    collisions = np.bincount(inverse, weights=bands_hit[close], minlength=len(pairs))
+    collisions = np.bincount(inverse, weights=weights, minlength=len(pairs))
     hits = {
         (int(code // m), int(code % m)): int(count)
         for code, count in zip(pairs.tolist(), collisions.tolist(), strict=True)
