@@ -308,6 +308,14 @@ def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
             holders[words].append(i)
     found: dict[str, int] = {}
     sets: dict[int, set[str]] = {}
+    one: dict[tuple[int, int], bool] = {}  # pairs of holders already judged (one report?)
+
+    def same_report(i: int, r: int) -> bool:
+        key = (i, r) if i < r else (r, i)
+        if key not in one:
+            one[key] = _share_most(sets[i], sets[r])
+        return one[key]
+
     for words, who in holders.items():
         if len(who) < config.boilerplate_articles:
             continue
@@ -318,10 +326,11 @@ def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
         # the holders as reports: an article and its reposts share most passages, and are one
         reports: list[int] = []
         for i in sample:
-            if not any(_share_most(sets[i], sets[r]) for r in reports):
+            if not any(same_report(i, r) for r in reports):
                 reports.append(i)
-        if len(reports) >= config.boilerplate_articles:
-            found[words] = len(who)
+                if len(reports) >= config.boilerplate_articles:
+                    found[words] = len(who)
+                    break
     return found
 
 

@@ -136,11 +136,14 @@ def write_if_changed(path: Path, text: str, durable: bool = True) -> bool:
 def _remove_stale(folder: Path, suffix: str, keep: set[str]) -> int:
     """Remove the ``*suffix`` files in ``folder`` not in ``keep`` (leftover temp files too)."""
     removed = 0
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            if path.name.endswith(suffix) and path.name not in keep and not path.is_dir():
-                path.unlink()
-                removed += 1
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)  # names only: no Path each
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    for entry in entries:
+        if entry.name.endswith(suffix) and entry.name not in keep and not entry.is_dir():
+            os.unlink(entry.path)
+            removed += 1
     return removed
 
 
