@@ -104,3 +104,10 @@ def test_offset_map_round_trips_untouched_spans(
         start, end = omap.to_original(a, b)
         assert 0 <= start <= end <= len(text)
         assert text[start:end] == new[a:b]
+
+
+def test_a_held_fix_is_said_in_the_record_and_read_back() -> None:
+    held = Edit("r", "flag", 0, 1, "a", "b", "Not applied: a guard.", 0.9, held=True)
+    assert held.to_dict()["held"] is True and Edit.from_dict(held.to_dict()) == held
+    plain = Edit("r", "fix", 0, 1, "a", "b", "m", 0.9)
+    assert "held" not in plain.to_dict() and Edit.from_dict(plain.to_dict()) == plain

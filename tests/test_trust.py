@@ -140,7 +140,7 @@ rules:
 """
 
 
-def guard_edits(tmp_path: Path, text: str) -> dict[str, tuple[str, str]]:
+def guard_edits(tmp_path: Path, text: str) -> dict[str, tuple[str, str, bool]]:
     pack = tmp_path / "rules" / "en"
     pack.mkdir(parents=True, exist_ok=True)
     (pack / "guards.yaml").write_text(GUARD_PACK)
@@ -151,7 +151,7 @@ def guard_edits(tmp_path: Path, text: str) -> dict[str, tuple[str, str]]:
         if isinstance(a, Article)
     ]
     cleaned = clean_article(article, Engine(rules))
-    return {e.rule.split(".")[-1]: (e.action, e.message) for e in cleaned.edits}
+    return {e.rule.split(".")[-1]: (e.action, e.message, e.held) for e in cleaned.edits}
 
 
 def _inbox(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -179,6 +179,7 @@ def test_a_fix_that_breaks_a_guard_is_a_flag_saying_why(
 ) -> None:
     found = guard_edits(tmp_path, text)
     assert found[rule][0] == action
+    assert found[rule][2] == bool(reason)  # a fix held back is marked held: accepting applies it
     if reason:
         assert "Not applied: " in found[rule][1] and reason in found[rule][1]
 
