@@ -217,6 +217,10 @@ def test_an_unchanged_run_reads_renders_and_compares_nothing_again(
     assert {k: t for k, t in mtimes(out).items() if k != "report.json"} == {
         k: t for k, t in times.items() if k != "report.json"
     }
+    (out / "review" / "index.html").unlink()  # an output gone: the corpus is written again
+    run(inbox, out)
+    assert (out / "review" / "index.html").is_file() and calls["deduplicate_items"] == 1
+    calls.clear()
 
     added = inbox / "zz-new.txt"
     added.write_text(

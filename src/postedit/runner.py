@@ -604,7 +604,15 @@ class Run:
         if len(ids) != len(manifest.rendered) or any(self.items.get(i) is not None for i in ids):
             return False  # an article cleaned by this run, or one more or less
         out = self.settings.output_dir
-        tops = ("corpus.jsonl", "corpus.dedup.jsonl", "clusters.json", STATE_FILE, "report.json")
+        tops = (
+            "corpus.jsonl",
+            "corpus.dedup.jsonl",
+            "clusters.json",
+            STATE_FILE,
+            "report.json",
+            "review/index.html",
+            "review/boilerplate.html",
+        )
         if not all((out / name).is_file() for name in tops):
             return False
         return all(
