@@ -784,6 +784,7 @@ def topic_links(
     pairs, counts = np.unique(np.concatenate(pieces), return_counts=True)
     pairs = pairs[counts >= config.topic_shared]
 
+    @functools.cache
     def vector(k: int) -> dict[int, float]:
         a, b = first[k], first[k + 1]
         return dict(zip(word[a:b].tolist(), weight[a:b].tolist(), strict=True))
@@ -802,7 +803,7 @@ def topic_links(
         fa, fb = figures(i), figures(j)
         if len(fa) >= 2 and len(fb) >= 2 and len(fa & fb) * 2 < min(len(fa), len(fb)):
             continue  # a template's other notice: its figures are not these
-        va, vb = vector(i), vector(j)
+        va, vb = sorted((vector(i), vector(j)), key=len)  # the shorter one walked
         cosine = sum(v * vb.get(w, 0.0) for w, v in va.items())
         if cosine >= config.topic_cosine:
             out[(min(i, j), max(i, j))] = cosine
