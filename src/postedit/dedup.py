@@ -307,22 +307,22 @@ def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
         for words in {p.words for p in item.passages}:
             holders[words].append(i)
     found: dict[str, int] = {}
-    sets: dict[int, set[str]] = {}
     one: dict[tuple[int, int], bool] = {}  # pairs of holders already judged (one report?)
+
+    @functools.lru_cache(maxsize=2048)  # a few thousand articles' words at a time, not all
+    def words_of(i: int) -> frozenset[str]:
+        return frozenset(w for p in items[i].passages for w in p.words.split())
 
     def same_report(i: int, r: int) -> bool:
         key = (i, r) if i < r else (r, i)
         if key not in one:
-            one[key] = _share_most(sets[i], sets[r])
+            one[key] = _share_most(words_of(i), words_of(r))
         return one[key]
 
     for words, who in holders.items():
         if len(who) < config.boilerplate_articles:
             continue
         sample = who[:: max(1, len(who) // 12)][:12]
-        for i in sample:
-            if i not in sets:
-                sets[i] = {w for p in items[i].passages for w in p.words.split()}
         # the holders as reports: an article and its reposts share most passages, and are one
         reports: list[int] = []
         for i in sample:
@@ -349,7 +349,7 @@ def _examples(items: Sequence[Item], learned: dict[str, int]) -> list[dict[str, 
     return sorted(out.values(), key=lambda e: (-int(e["articles"]), str(e["words"])))  # type: ignore[call-overload]
 
 
-def _share_most(a: set[str], b: set[str]) -> bool:
+def _share_most(a: frozenset[str], b: frozenset[str]) -> bool:
     """Are two articles one report: do they share at least half their words (Jaccard)? A
     repost does, even reworded or cut; two reports under one footer or one background
     paragraph do not."""
@@ -413,6 +413,21 @@ def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
 CHUNK = 65_536  # passage pairs whose signatures are compared at once (memory: 256 bytes a pair)
 
 
+def _distinct_rows(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of ``sig``, which of them each row is, and how many rows each stands
+    for. Rows are told apart by a 64-bit hash of their values (a sort of P numbers, not of P
+    rows of 32; two different signatures share a hash with odds of about P² in 2⁶⁴)."""
+    words = np.ascontiguousarray(sig).view(np.uint64)  # two 32-bit values a word
+    keys = np.zeros(len(sig), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for col in range(words.shape[1]):
+            keys = keys * np.uint64(0x9E3779B97F4A7C15) + words[:, col] + np.uint64(col)
+    _, first, which, size = np.unique(
+        keys, return_index=True, return_inverse=True, return_counts=True
+    )
+    return sig[first], which.ravel(), size
+
+
 WordIds = tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]
 
 
@@ -442,8 +457,7 @@ def candidate_pairs(
     # passages with one signature (reposts share most passages word for word) are bucketed
     # once, as one row that stands for all of them (`size`): a bucket's size still counts
     # passages, and each pair of passages is counted as if bucketed one by one
-    rows_of, which, size = np.unique(sig, axis=0, return_inverse=True, return_counts=True)
-    which = which.ravel()
+    rows_of, which, size = _distinct_rows(sig)
     u = np.int64(len(rows_of))
     rows = config.num_perm // config.bands
     per_band = []  # codes (low * u + high) of row pairs (or a row with itself) sharing a bucket
@@ -784,7 +798,7 @@ def topic_links(
     pairs, counts = np.unique(np.concatenate(pieces), return_counts=True)
     pairs = pairs[counts >= config.topic_shared]
 
-    @functools.cache
+    @functools.lru_cache(maxsize=2048)  # pairs come in order of their first article
     def vector(k: int) -> dict[int, float]:
         a, b = first[k], first[k + 1]
         return dict(zip(word[a:b].tolist(), weight[a:b].tolist(), strict=True))

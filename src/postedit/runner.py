@@ -527,14 +527,11 @@ class Run:
         mark = time.perf_counter()
         earlier = read_json(self.settings.output_dir / STATE_FILE)
         archived = items_from_state(earlier)
+        remembered = memo_from_state(earlier, self.settings.dedup)
+        del earlier  # the rest of the parsed state: not held while clustering
         current = {i: self._item(i, archived) for i in ids}
-        result, state = deduplicate_items(
-            current,
-            archived,
-            self.settings.dedup,
-            memo_from_state(earlier, self.settings.dedup),
-        )
-        del archived, earlier
+        result, state = deduplicate_items(current, archived, self.settings.dedup, remembered)
+        del archived, remembered
         self.timings["dedup"] += time.perf_counter() - mark
         report = self._report(dedup_summary(result, set(ids)), removed)
         stats = self.stats_page(report)
