@@ -326,8 +326,9 @@ class Run:
         files: dict[str, tuple[str, list[str]]] = {}
         folder, defaults = self.settings.input_dir, self.settings.defaults
         for path in paths:
+            source = path.relative_to(folder).as_posix()
             key = file_key(path, folder, defaults)
-            known = self._unchanged(path.relative_to(folder).as_posix(), key)
+            known = self._unchanged(source, key)
             found_in: list[Article | ReadError | Summary] = (
                 list(known) if known is not None else read_file(path, folder, defaults)
             )
@@ -375,7 +376,7 @@ class Run:
                 else:
                     hits.append(hit)
             if key is not None:
-                files[path.relative_to(folder).as_posix()] = (key, ids)
+                files[source] = (key, ids)
         self.sources.update(sources)
         self.names.update(names)
         self.fingerprints.update(fingerprints)
