@@ -54,10 +54,11 @@ def code_fingerprint() -> str:
 
 
 def input_fingerprint(article: Article) -> str:
-    """A hash of everything reading gave for ``article`` (its edits excluded)."""
+    """A hash of everything reading gave for ``article`` (what cleaning added excluded)."""
     data = article_to_dict(article)
     data.pop("edits")
     data.pop("entities")
+    data.pop("translation")
     data.pop("raw")  # raw_sha256 stands for it
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

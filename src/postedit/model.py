@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 Action = Literal["fix", "flag"]
 ACTIONS: tuple[str, ...] = ("fix", "flag")
@@ -105,6 +105,35 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class Translation:
+    """Whether an article is machine-translated (`postedit.translation`): the likelihood (0-1),
+    whether its metadata said so (``declared``) or its symptoms (``symptoms``), the rules whose
+    changes and flags were the evidence, and the source language, declared or guessed."""
+
+    likelihood: float
+    basis: str
+    evidence: tuple[str, ...] = ()
+    source_language: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "likelihood": self.likelihood,
+            "basis": self.basis,
+            "evidence": list(self.evidence),
+            "source_language": self.source_language,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Translation:
+        return cls(
+            float(data["likelihood"]),
+            str(data["basis"]),
+            tuple(data.get("evidence", ())),
+            data.get("source_language"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Span:
     start: int
     end: int
@@ -136,6 +165,7 @@ class Article:
     detected_language: str | None = None  # what language identification said of the text
     language_confidence: float | None = None  # ... and how sure it was (0-1)
     entities: tuple[Mention, ...] = ()  # the gazetteers' entities named in the clean body text
+    translation: Translation | None = None  # machine-translated? (set by the correct stage)
     meta: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def with_edits(self, edits: Iterable[Edit]) -> Article:
@@ -294,6 +324,7 @@ def article_to_dict(article: Article) -> dict[str, object]:
         "detected_language": article.detected_language,
         "language_confidence": article.language_confidence,
         "entities": [e.to_dict() for e in article.entities],
+        "translation": article.translation and article.translation.to_dict(),
     }
 
 
@@ -320,4 +351,5 @@ def article_from_dict(data: dict) -> Article:
         detected_language=data.get("detected_language"),
         language_confidence=data.get("language_confidence"),
         entities=tuple(Mention.from_dict(e) for e in data.get("entities", ())),
+        translation=data.get("translation") and Translation.from_dict(data["translation"]),
     )

@@ -34,6 +34,7 @@ from .repair import (
     whitespace_changes,
 )
 from .rules import REGEX_TIMEOUT, Rule, Rules
+from .translation import THRESHOLD, declared, estimate, guess_source
 
 Finder = Callable[[Paragraph], list[Edit]]  # an Edit per change, offsets local to the paragraph
 
@@ -481,13 +482,17 @@ class Engine:
     grammar: Grammar | None = None
     warnings: list[str] = field(default_factory=list)  # of the article being cleaned
     memo: Memo | None = PARAGRAPHS  # paragraph results by content (None: find everything anew)
-    _matchers: dict[tuple[str | None, str | None], Matcher] = field(default_factory=dict)
+    _matchers: dict[tuple[str | None, str | None, bool], Matcher] = field(default_factory=dict)
     _entities: dict[tuple[str | None, str | None], EntityIndex] = field(default_factory=dict)
 
-    def matcher(self, language: str | None, source_language: str | None) -> Matcher:
-        key = (language, source_language)
+    def matcher(
+        self, language: str | None, source_language: str | None, mt: bool = False
+    ) -> Matcher:
+        """The rules for ``language`` and ``source_language``, with those for
+        machine-translated text (``rules/<language>/mt/``) if ``mt``."""
+        key = (language, source_language, mt or bool(source_language))
         if key not in self._matchers:
-            self._matchers[key] = Matcher(self.rules.for_language(language, source_language))
+            self._matchers[key] = Matcher(self.rules.for_language(*key))
         return self._matchers[key]
 
     def entity_index(self, language: str | None, source_language: str | None) -> EntityIndex:
@@ -497,9 +502,11 @@ class Engine:
         return self._entities[key]
 
 
-def _steps(article: Article, engine: Engine, stage: str) -> list[tuple[str, Finder, bool]]:
+def _steps(
+    article: Article, engine: Engine, stage: str, matcher: Matcher | None = None
+) -> list[tuple[str, Finder, bool]]:
     """The steps of a stage: (timing name, finder, whether it reads the title too)."""
-    matcher = engine.matcher(article.language, article.source_language)
+    matcher = matcher or engine.matcher(article.language, article.source_language)
     memo = engine.memo
     finders: dict[str, tuple[Finder, bool]] = {}
     if stage == "repair":
@@ -541,14 +548,55 @@ def run_stages(
             if timings is not None:
                 timings["grammar"] += time.perf_counter() - started
             continue
-        for name, find, title in _steps(article, engine, stage):
-            started = time.perf_counter()
-            article = run_stage(article, stage, find, title=title, decisions=engine.decisions)
-            if timings is not None:
-                timings[name] += time.perf_counter() - started
+        if stage == "correct":
+            article = correct(article, engine, timings)
+            continue
+        article = _run_steps(article, engine, stage, None, timings)
     if engine.warnings:
         article = replace(article, warnings=article.warnings + tuple(engine.warnings))
     return record_entities(article, engine)
+
+
+def _run_steps(
+    article: Article,
+    engine: Engine,
+    stage: str,
+    matcher: Matcher | None,
+    timings: Counter[str] | None,
+) -> Article:
+    for name, find, title in _steps(article, engine, stage, matcher):
+        started = time.perf_counter()
+        article = run_stage(article, stage, find, title=title, decisions=engine.decisions)
+        if timings is not None:
+            timings[name] += time.perf_counter() - started
+    return article
+
+
+def correct(article: Article, engine: Engine, timings: Counter[str] | None = None) -> Article:
+    """The packs' corrections, with those for machine-translated text where the article is
+    (`postedit.translation`): declared so, or judged so from the symptoms the packs find.
+
+    Unless its metadata says it is not, the article is corrected with every pack that could
+    apply (``mt/``, and the ``from-<source>/`` pack its cues suggest), so that their symptoms
+    count as evidence too; where the estimate then falls under the threshold, and a rule of
+    those packs changed or flagged something, it is corrected again without them."""
+    said = declared(article)
+    language, source = article.language, article.source_language
+    weights = engine.rules.evidence
+    if said is False or not engine.rules.gated(language):
+        matcher = engine.matcher(language, source, bool(said))
+        done = _run_steps(article, engine, "correct", matcher, timings)
+        return replace(done, translation=estimate(done, weights))
+    guessed = source or guess_source(article.raw, engine.rules.cues_for(language))
+    done = _run_steps(article, engine, "correct", engine.matcher(language, guessed, True), timings)
+    translation = estimate(done, weights, guessed)
+    if translation.likelihood < THRESHOLD:
+        base = {r.id for r in engine.matcher(language, source, False).rules}
+        if any(e.stage == "correct" and e.rule not in base for e in done.edits):
+            done = _run_steps(
+                article, engine, "correct", engine.matcher(language, source, False), timings
+            )
+    return replace(done, translation=translation)
 
 
 def record_entities(article: Article, engine: Engine) -> Article:

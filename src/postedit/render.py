@@ -159,6 +159,7 @@ def corpus_record(article: Article, cluster: dict[str, Any] | None = None) -> di
         "detected_language": article.detected_language,  # since corpus-record-2
         "language_confidence": article.language_confidence,
         "entities": [m.to_dict() for m in article.entities],  # since corpus-record-3
+        "machine_translation": article.translation and article.translation.to_dict(),  # record-5
     }
 
 

@@ -182,9 +182,12 @@ class Summary:
     words: int = 0  # of the clean body text
     input: str = ""  # the input fingerprint (`postedit.incremental.input_fingerprint`)
     fingerprint: str = ""  # the fingerprint it was cleaned with
+    names: tuple[str, ...] = ()  # name spellings of its clean text (`postedit.consistency`)
 
     @classmethod
-    def of(cls, article: Article, words: int = 0, fingerprint: str = "") -> Summary:
+    def of(
+        cls, article: Article, words: int = 0, fingerprint: str = "", names: tuple[str, ...] = ()
+    ) -> Summary:
         return cls(
             article.id,
             article.source,
@@ -196,6 +199,7 @@ class Summary:
             words,
             input_fingerprint(article),
             fingerprint,
+            names,
         )
 
     @property
@@ -214,6 +218,7 @@ class Summary:
             "words": self.words,
             "input": self.input,
             "fingerprint": self.fingerprint,
+            "names": list(self.names),
         }
 
     @classmethod
@@ -229,6 +234,7 @@ class Summary:
             int(data["words"]),
             str(data["input"]),
             str(data["fingerprint"]),
+            tuple(str(n) for n in data.get("names", ())),
         )
 
 

@@ -1,8 +1,10 @@
 """Rule packs: YAML files under ``rules/``, validated on load.
 
 Layout: ``rules/<language>/*.yaml`` apply to articles in that language;
-``rules/<language>/from-<source>/*.yaml`` apply only to articles translated from ``<source>``.
-A rule's full id is ``<language>[.from-<source>].<id>``, e.g. ``en.from-ar.truth-truce``.
+``rules/<language>/mt/*.yaml`` only to those that are machine-translated (declared, or judged so
+from the symptoms they show: `postedit.translation`); ``rules/<language>/from-<source>/*.yaml``
+only to articles translated from ``<source>`` (declared, or guessed from the pack's ``cues``).
+A rule's full id is ``<language>[.mt|.from-<source>].<id>``, e.g. ``en.from-ar.truth-truce``.
 
 Rule kinds (the engine knows no vocabulary; all words live in the packs):
 
@@ -45,8 +47,15 @@ BUILTIN_REPAIRS = (
     "category-label",
     "repeated-paragraph",
     "near-repeated-paragraph",
+    "inconsistent-name",
 )
 ANY = "any"  # rules/any/: packs for every article, whatever its language
+# the most a rule's ``evidence`` may be: under `postedit.translation.THRESHOLD`, so that no one
+# rule (a writer's one slip, or a rule for MT text firing on a fluent article) makes an article
+# machine-translated on its own
+MAX_EVIDENCE = 0.45
+MT = "*"  # the source language of rules/<language>/mt/: translated (by machine) from any language
+MT_FOLDER = "mt"
 ANY_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")  # written in full
 CASES = ("preserve", "sensitive", "canonical")
 SCOPES = ("sentence", "paragraph", "before")
@@ -151,6 +160,8 @@ class Rule:
     exceptions: frozenset[tuple[str, str, str]] = frozenset()
     demoted: bool = False  # a fix the trust policy made a flag (`postedit.trust.apply`)
     repair: str | None = None  # kind repair: the built-in repair it turns on (`BUILTIN_REPAIRS`)
+    # how strongly a change or flag of this rule says the text is machine-translated (0-1)
+    evidence: float = 0.0
 
     def covers(self, edit_rule: str) -> bool:
         """Is an edit of rule id ``edit_rule`` this rule's? (A repair's edits may name a step
@@ -158,6 +169,49 @@ class Rule:
         return edit_rule == self.id or (
             self.kind == "repair" and edit_rule.startswith(self.id + ".")
         )
+
+
+@dataclass(frozen=True)
+class Cues:
+    """What says an English (say) article was translated from one source language: words a
+    translation from it leaves (transliterations, names of its world). An article the engine
+    judges machine-translated and whose source is not declared is guessed to come from the
+    language whose cues it shows most, at least ``at_least`` distinct ones."""
+
+    pattern: regex.Pattern[str]
+    at_least: int
+
+    def count(self, text: str) -> int:
+        return len({m.group().casefold() for m in self.pattern.finditer(text)})
+
+
+CUE_FIELDS = ("words", "at_least")
+
+
+def parse_cues(data: Any, fail: Any) -> Cues:
+    if not isinstance(data, dict) or set(data) - set(CUE_FIELDS) or "words" not in data:
+        raise fail("'cues' has 'words' (a list; a trailing * matches any ending) and 'at_least'")
+    words = data["words"]
+    at_least = data.get("at_least", 2)
+    if (
+        not isinstance(words, list)
+        or not words
+        or not all(isinstance(w, str) and w.strip() for w in words)
+    ):
+        raise fail("'cues: words' must be a list of words or phrases")
+    if isinstance(at_least, bool) or not isinstance(at_least, int) or at_least < 1:
+        raise fail("'cues: at_least' must be a positive whole number")
+    alternatives = sorted(
+        (
+            r"\s+".join(regex.escape(t) for t in w.rstrip("*").split())
+            + (r"[\w'’-]*" if w.endswith("*") else "")
+            for w in words
+        ),
+        key=len,
+        reverse=True,
+    )
+    pattern = regex.compile(r"(?<![\w'’-])(?:" + "|".join(alternatives) + r")(?![\w'’-])", regex.I)
+    return Cues(pattern, at_least)
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,6 +229,16 @@ class Rules:
     # per language, words that are numbers ("two" -> "2"): figures, for de-duplication
     number_words: dict[str, dict[str, str]] = field(default_factory=dict)
     trust: Any = None  # the `postedit.trust.Trust` a run measured and applied, if any
+    # per language, per source language: what says an article was translated from it
+    cues: dict[str, dict[str, Cues]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def evidence(self) -> dict[str, float]:
+        """Rule id -> how strongly its edits say the text is machine-translated."""
+        return {r.id: r.evidence for r in self.rules if r.evidence > 0}
+
+    def cues_for(self, language: str | None) -> dict[str, Cues]:
+        return self.cues.get((language or "").split("-")[0].lower(), {})
 
     def grammar_for(self, language: str | None) -> GrammarConfig:
         base = (language or "").split("-")[0].lower()
@@ -186,8 +250,16 @@ class Rules:
     def number_words_for(self, language: str | None) -> dict[str, str]:
         return self.number_words.get((language or "").split("-")[0].lower(), {})
 
-    def for_language(self, language: str | None, source_language: str | None) -> tuple[Rule, ...]:
-        return _select(self, language, source_language)
+    def for_language(
+        self, language: str | None, source_language: str | None, mt: bool = False
+    ) -> tuple[Rule, ...]:
+        """The rules for articles in ``language`` translated from ``source_language`` (None:
+        not known), with the packs of ``mt/`` if ``mt`` (the article is machine-translated)."""
+        return _select(self, language, source_language, mt or bool(source_language))
+
+    def gated(self, language: str | None) -> bool:
+        """Are there rules for ``language`` that apply only to translated articles?"""
+        return _gated(self, (language or "").split("-")[0].lower())
 
     def entities_for(self, language: str | None, source_language: str | None) -> tuple[Any, ...]:
         """The entities whose mentions are recorded in articles of ``language`` translated from
@@ -195,9 +267,7 @@ class Rules:
         base = (language or "").split("-")[0].lower()
         src = (source_language or "").split("-")[0].lower() or None
         return tuple(
-            e
-            for e in self.entities
-            if e.language == base and (e.source_language is None or e.source_language == src)
+            e for e in self.entities if e.language == base and e.source_language in (None, MT, src)
         )
 
     @property
@@ -214,19 +284,28 @@ class Rules:
 
     def digest_for(self, language: str | None, source_language: str | None) -> str:
         """A hash of the bytes of every pack file that applies to articles in ``language``
-        translated from ``source_language``: it changes when any rule they can meet changes."""
+        translated from ``source_language`` (None: from whatever language the packs' cues may
+        guess, or none): it changes when any rule they can meet changes."""
         return _digest(self, language, source_language)
 
 
 @functools.lru_cache(maxsize=256)
-def _select(rules: Rules, language: str | None, source_language: str | None) -> tuple[Rule, ...]:
+def _select(
+    rules: Rules, language: str | None, source_language: str | None, mt: bool
+) -> tuple[Rule, ...]:
     base = (language or "").split("-")[0].lower()
     src = (source_language or "").split("-")[0].lower() or None
     return tuple(
         r
         for r in rules.rules
-        if r.language in (base, ANY) and (r.source_language is None or r.source_language == src)
+        if r.language in (base, ANY)
+        and (r.source_language in (None, src) or (mt and r.source_language == MT))
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _gated(rules: Rules, base: str) -> bool:
+    return any(r.language == base and r.source_language for r in rules.rules)
 
 
 @functools.lru_cache(maxsize=256)
@@ -235,7 +314,7 @@ def _digest(rules: Rules, language: str | None, source_language: str | None) -> 
     src = (source_language or "").split("-")[0].lower() or None
     digest = hashlib.sha256()
     for path, lang, source, sha in rules.packs:
-        if lang in (base, ANY) and (source is None or source == src):
+        if lang in (base, ANY) and (source in (None, MT, src) or src is None):
             digest.update(f"{path}\0{sha}\0".encode())
     return digest.hexdigest()
 
@@ -263,6 +342,7 @@ RULE_FIELDS = {
     "where": False,
     "touches": False,
     "repair": False,
+    "evidence": False,
 }
 GUARDED = ("numbers", "urls", "quotes")  # left unchanged by a fix unless its rule ``touches`` them
 EXCEPTIONS_FILE = "exceptions.yaml"  # in a pack's folder: contexts editors ruled out
@@ -286,6 +366,8 @@ PACK_FIELDS = (
     "rewrite_spellings",
     "exceptions",
     "touches",
+    "cues",
+    "evidence",
 )
 EXCEPTION_FIELDS = ("rule", "text", "left", "right", "sentence", "article", "decided")
 
@@ -295,12 +377,19 @@ def pack_scope(root: Path, path: Path) -> tuple[str, str | None]:
     parts = path.relative_to(root).parts[:-1]
     if len(parts) not in (1, 2) or not LANG_RE.match(parts[0]):
         raise RuleError(
-            path, None, "packs live in rules/<language>/ or rules/<language>/from-<source>/"
+            path,
+            None,
+            "packs live in rules/<language>/, rules/<language>/mt/ or "
+            "rules/<language>/from-<source>/",
         )
     if len(parts) == 2:
+        if parts[1] == MT_FOLDER and parts[0] != ANY:
+            return parts[0], MT
         if not parts[1].startswith("from-") or not LANG_RE.match(parts[1][5:]):
             raise RuleError(
-                path, None, f"folder {parts[1]!r} should be named from-<source language>"
+                path,
+                None,
+                f"folder {parts[1]!r} should be named {MT_FOLDER} or from-<source language>",
             )
         return parts[0], parts[1][5:]
     return parts[0], None
@@ -345,6 +434,7 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
     entities: list[Any] = []
     numbers: dict[str, dict[str, str]] = {}
     forms: dict[tuple[str, str | None, str], Any] = {}
+    cues: dict[str, dict[str, Cues]] = {}
     for path in pack_files(root):
         language, source = pack_scope(root, path)
         try:
@@ -354,6 +444,10 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
         packs.append((path.relative_to(root).as_posix(), language, source, sha))
         pack_rules, words, checks = load_pack(root, path, start=len(rules))
         numbers.setdefault(language, {}).update(checks.pop("number_words", {}))
+        if "cues" in checks:
+            if source in cues.setdefault(language, {}):
+                raise RuleError(path, None, f"another pack gives the cues of from-{source}/")
+            cues[language][source] = checks.pop("cues")
         for entity in checks.pop("entities", ()):
             for form in entity.forms:
                 key = (entity.language, entity.source_language, name_form(form))
@@ -385,7 +479,14 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
     }
     number_words = {lang: words for lang, words in numbers.items() if words}
     return Rules(
-        str(root), tuple(rules), frozen, tuple(packs), configs, tuple(entities), number_words
+        str(root),
+        tuple(rules),
+        frozen,
+        tuple(packs),
+        configs,
+        tuple(entities),
+        number_words,
+        cues={lang: found for lang, found in cues.items() if found},
     )
 
 
@@ -453,7 +554,9 @@ def _merge_grammar(
     if not checks:
         return
     if source and set(checks) - {"dictionary"}:
-        raise RuleError(path, None, "grammar settings belong in rules/<language>/, not from-*/")
+        raise RuleError(
+            path, None, "grammar settings belong in rules/<language>/, not mt/ or from-*/"
+        )
     if checks.get("languagetool"):
         if into.get("languagetool") not in (None, checks["languagetool"]):
             raise RuleError(path, None, "another pack gives another LanguageTool code")
@@ -478,7 +581,7 @@ def load_pack(
         raise RuleError(path, None, f"invalid YAML: {exc}") from exc
     if not isinstance(data, dict) or not any(
         isinstance(data.get(k), (list, str, dict))
-        for k in ("rules", "entities", "stopwords", "number_words", "grammar", "exceptions")
+        for k in ("rules", "entities", "stopwords", "number_words", "grammar", "exceptions", "cues")
     ):
         raise RuleError(path, None, "a pack is a mapping with a 'rules' (or 'entities') list")
     words = data.get("stopwords", [])
@@ -496,7 +599,9 @@ def load_pack(
         for k, v in number_words.items()
     ):
         raise RuleError(path, None, "'number_words' maps words to whole numbers ('two: 2')")
-    prefix = f"{language}." + (f"from-{source}." if source else "")
+    prefix = f"{language}." + (
+        f"{MT_FOLDER}." if source == MT else f"from-{source}." if source else ""
+    )
     if language == ANY:
         if source:
             raise RuleError(path, None, f"rules/{ANY}/ applies whatever the language: no from-")
@@ -516,6 +621,14 @@ def load_pack(
         checks["dictionary"] = words
     if number_words:
         checks["number_words"] = {word_key(k): str(v) for k, v in number_words.items()}
+    if "cues" in data:
+        if source in (None, MT):
+            raise RuleError(
+                path, None, "'cues' belong in a pack of rules/<language>/from-<source>/"
+            )
+        checks["cues"] = parse_cues(data["cues"], lambda reason: RuleError(path, None, reason))
+    if "evidence" in data:  # the pack's default for its rules (a rule's own wins)
+        entries = [{"evidence": data["evidence"], **e} if isinstance(e, dict) else e for e in entries]
     if "touches" in data:  # the pack's default for its rules (a rule's own wins)
         entries = [{"touches": data["touches"], **e} if isinstance(e, dict) else e for e in entries]
     rules = [
@@ -641,6 +754,13 @@ def parse_rule(
     touches = entry.get("touches", [])
     if not isinstance(touches, list) or not set(touches) <= set(GUARDED):
         raise fail(f"'touches' must be a list of {list(GUARDED)}")
+    evidence = entry.get("evidence", 0.0)
+    if (
+        isinstance(evidence, bool)
+        or not isinstance(evidence, (int, float))
+        or not (0 <= evidence < 1)
+    ):
+        raise fail("'evidence' must be a number from 0 to below 1")
     return Rule(
         id=rid,
         kind=kind,
@@ -656,6 +776,7 @@ def parse_rule(
         context=context,
         examples=examples,
         touches=frozenset(touches),
+        evidence=float(evidence),
         **fields,
     )
 

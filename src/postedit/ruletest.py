@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 
+from .consistency import INCONSISTENT, flags_for, function_words, names_of, story_findings
 from .gazetteer import TEMPLATE, Entity
 from .model import Article, Span
 from .pipeline import Engine, clean_article
 from .read import split_paragraphs
 from .render import clean_text
-from .rules import Example, Rule, Rules
+from .rules import ANY, MT, Example, Rule, Rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,11 @@ def example_article(text: str, rule: Rule) -> Article:
 def article_of(
     text: str, language: str, source_language: str | None, as_title: bool = False
 ) -> Article:
-    """An article of ``text``: its body, or its title alone."""
+    """An article of ``text``: its body, or its title alone. The examples of a pack for
+    machine-translated text (``mt/``) are machine-translated text, so declared."""
+    meta: dict[str, object] = {}
+    if source_language == MT:
+        source_language, meta = None, {"machine_translated": True}
     return Article(
         id="example",
         source="example",
@@ -61,12 +66,35 @@ def article_of(
         paragraphs=() if as_title else split_paragraphs(text),
         language=language,
         source_language=source_language,
+        meta=meta,
     )
 
 
 def edits_of(rule: Rule, text: str, engine: Engine) -> list[tuple[int, int, str, str]]:
+    if rule.repair == INCONSISTENT:
+        return story_edits(rule, text, engine)
     article = clean_article(example_article(text, rule), engine)
     return [(e.start, e.end, e.after, e.action) for e in article.edits if rule.covers(e.rule)]
+
+
+def story_edits(rule: Rule, text: str, engine: Engine) -> list[tuple[int, int, str, str]]:
+    """The story check's flags on an example whose paragraphs are the reports of one story
+    (offsets into the example)."""
+    spans = split_paragraphs(text)
+    reports = {
+        str(k): clean_article(article_of(text[s.start : s.end], rule.language, None), engine)
+        for k, s in enumerate(spans)
+    }
+    stopwords = function_words(engine.rules, "en" if rule.language == ANY else rule.language)
+    names = {k: names_of(clean_text(a), stopwords) for k, a in reports.items()}
+    known = {form for e in engine.rules.entities for form in e.forms}
+    found = story_findings(list(reports), names, known)
+    out = []
+    for k, findings in found.items():
+        at = spans[int(k)].start
+        for e in flags_for(reports[k], findings, rule):
+            out.append((at + e.start, at + e.end, e.after, e.action))
+    return sorted(out)
 
 
 def check_example(rule: Rule, example: Example, engine: Engine) -> str | None:

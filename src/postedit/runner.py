@@ -6,6 +6,7 @@ tests, the benchmarks and ``postedit run --no-prefect`` call.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
@@ -18,6 +19,13 @@ from typing import Any, Protocol
 
 from . import trust
 from .audit import Audit
+from .consistency import (
+    INCONSISTENT,
+    StoryChecked,
+    function_words,
+    names_of,
+    story_findings,
+)
 from .decisions import Decisions, decisions_path, load_decisions
 from .dedup import (
     DedupConfig,
@@ -39,9 +47,10 @@ from .read import ReadDefaults, ReadError, file_key, list_inputs, read_file, rea
 from .render import clean_paragraphs, safe_name
 from .report import Summary, build_report, dedup_summary, run_warnings
 from .review import stats_page
-from .rules import Rules, load_rules
+from .rules import Rule, Rules, load_rules
 from .write import (
     STATE_FILE,
+    Source,
     article_files,
     render_keys,
     write_corpus,
@@ -458,7 +467,8 @@ class Run:
         paragraphs = clean_paragraphs(article)
         self.items[article.id] = self._make_item(article, paragraphs)
         words = sum(len(p.split()) for p in paragraphs)
-        summary = Summary.of(article, words, self.fingerprints[article.id])
+        names = names_of("\n\n".join(paragraphs), self._function_words(article.language))
+        summary = Summary.of(article, words, self.fingerprints[article.id], names)
         self.summaries[article.id] = summary
         self.audit.add(article.id, summary.fixes, words)
 
@@ -542,7 +552,7 @@ class Run:
         self._forget_manifest()
         write_corpus(
             self.settings.output_dir,
-            self,
+            self.story_checked(result.clusters),
             report,
             result.clusters,
             result.report,
@@ -563,6 +573,34 @@ class Run:
             report["dedup"],
         )
         return self._done(report)
+
+    def story_checked(self, clusters: Mapping[str, Mapping[str, object]]) -> Source:
+        """The articles to write, with flags on the names the other reports of their story
+        spell otherwise (`postedit.consistency`), where a pack turns the check on."""
+        rule = next((r for r in self.rules.rules if r.repair == INCONSISTENT), None)
+        if rule is None:
+            return self
+        stories: dict[str, list[str]] = {}
+        for article_id, cluster in clusters.items():
+            stories.setdefault(str(cluster["id"]), []).append(article_id)
+        names = {i: s.names for i, s in self.summaries.items()}
+        found: dict[str, list] = {}
+        for members in stories.values():
+            if len(members) > 1:
+                found.update(story_findings(members, names, self.known_names))
+        checked = {i: f for i, f in found.items() if self._checks(i, rule)}
+        return StoryChecked(self, checked, rule)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 (one run, a few languages)
+    def _function_words(self, language: str | None) -> frozenset[str]:
+        return function_words(self.rules, language)
+
+    @functools.cached_property
+    def known_names(self) -> frozenset[str]:
+        return frozenset(form for e in self.rules.entities for form in e.forms)
+
+    def _checks(self, article_id: str, rule: Rule) -> bool:
+        return rule in self.rules.for_language(self.summaries[article_id].language, None)
 
     def _done(self, report: dict[str, object]) -> dict[str, object]:
         self.log.info(

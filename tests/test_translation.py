@@ -1,0 +1,156 @@
+"""Packs that apply by what the article is: the machine-translation estimate, its gate on the
+packs for MT text (``rules/en/mt/``), the guessed source language, and the story check of name
+spellings across the reports of one story. Every sentence here is written for these tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import RULES
+
+from postedit.consistency import names_of, story_findings, variants
+from postedit.model import Article
+from postedit.pipeline import Engine, clean_article
+from postedit.read import Found, ReadDefaults, make_article
+from postedit.rules import load_rules
+from postedit.runner import Settings, cleanup
+from postedit.translation import THRESHOLD, likelihood
+
+FLUENT = (
+    "Officials said on Tuesday that about 10000 people had left the coastal towns.\n\n"
+    "The regional council said the evacuation would continue through the weekend."
+)
+# the same facts, with the symptoms MT leaves: a doubled word, pivot debris, a cut attribution
+SYMPTOMS = (
+    "Officials said said on Tuesday that about 10000 people had left the coastal towns. Ta.\n\n"
+    '"The evacuation will continue through the weekend." The council said.'
+)
+FROM_ARABIC = (
+    "The factions said that the truth with the American forces would hold, after the attacks "
+    "on the bases stopped.\n\n"
+    "The statement was read in Baghdad by Sheikh Abu Ali al-Hamdani, the spokesman of the "
+    "Hashd in Basra. Ta.\n\n"
+    "He emphasized that."
+)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine(load_rules(RULES))
+
+
+def cleaned(engine: Engine, text: str, **fields: object) -> Article:
+    found = Found("a.txt", "a", "utf-8", (), ReadDefaults("en", None))
+    return clean_article(make_article(text, found, {"title": "A", **fields}), engine)
+
+
+def rules_of(article: Article) -> set[str]:
+    return {e.rule for e in article.edits}
+
+
+def test_a_fluent_article_is_not_treated_as_machine_translated(engine: Engine) -> None:
+    article = cleaned(engine, FLUENT)
+    assert article.translation is not None and article.translation.basis == "symptoms"
+    assert article.translation.likelihood < THRESHOLD
+    assert not [r for r in rules_of(article) if r.startswith("en.mt.")]
+    assert "10000" in article.raw and not article.edits  # nothing "corrected"
+
+
+def test_symptoms_make_an_article_machine_translated_and_its_pack_applies(engine: Engine) -> None:
+    article = cleaned(engine, SYMPTOMS)
+    assert article.translation.likelihood >= THRESHOLD
+    assert {"en.doubled-word", "en.pivot-debris"} <= set(article.translation.evidence)
+    fixes = {(e.rule, e.before, e.after) for e in article.edits if e.action == "fix"}
+    assert ("en.mt.thousands-separator", "10000", "10,000") in fixes
+    assert ("en.mt.attribution-cut-off", '." The council said.', '," the council said.') in fixes
+
+
+def test_the_metadata_decides_where_it_says(engine: Engine) -> None:
+    declared = cleaned(engine, FLUENT, machine_translated="yes")
+    assert (declared.translation.likelihood, declared.translation.basis) == (1.0, "declared")
+    assert "en.mt.thousands-separator" in rules_of(declared)
+    human = cleaned(engine, SYMPTOMS, machine_translated="no")
+    assert (human.translation.likelihood, human.translation.basis) == (0.0, "declared")
+    assert not [r for r in rules_of(human) if r.startswith("en.mt.")]
+    assert "en.doubled-word" in rules_of(human)  # the packs for any English text still apply
+    with_source = cleaned(engine, FLUENT, source_language="fa")
+    assert with_source.translation.basis == "declared"
+    assert with_source.translation.source_language == "fa"
+
+
+def test_the_source_language_is_guessed_from_the_cues_of_an_mt_article(engine: Engine) -> None:
+    article = cleaned(engine, FROM_ARABIC)
+    assert article.source_language is None  # what was declared stays as it was
+    assert article.translation.source_language == "ar"
+    truce = [e for e in article.edits if e.rule == "en.from-ar.truth-truce"]
+    assert [(e.before, e.after, e.action) for e in truce] == [("truth", "truce", "fix")]
+    # the same text, declared written by a person: no pack for translated text touches it
+    human = cleaned(engine, FROM_ARABIC, machine_translated="no")
+    assert human.translation.source_language is None
+    assert not [r for r in rules_of(human) if ".from-ar." in r or ".mt." in r]
+
+
+def test_the_estimate_counts_each_rule_twice_at_most() -> None:
+    weights = {"a": 0.3, "b": 0.5}
+    assert likelihood({"a": 2}, weights) == round(1 - 0.7**2, 3)
+    assert likelihood({"a": 2, "b": 1}, weights) == round(1 - 0.7**2 * 0.5, 3)
+    assert likelihood({}, weights) == 0.0
+
+
+def test_name_variants_are_alike_names_not_two_people() -> None:
+    assert variants("Alina Romanowski", "Elina Romanowsky")
+    assert not variants("John Smith", "Joan Smith")  # short words that differ: two people
+    assert not variants("Alina Romanowski", "Alina Romanowski")
+    assert not variants("Alina Romanowski", "Alina Maria Romanowski")
+
+
+def test_the_minority_spelling_of_a_story_is_found() -> None:
+    names = {
+        "a": names_of("The envoy Alina Romanowski met the speaker.", {"the"}),
+        "b": names_of("The speaker met Alina Romanowski in the capital.", {"the"}),
+        "c": names_of("Elina Romanowsky spoke to reporters.", set()),
+    }
+    found = story_findings(["a", "b", "c"], names)
+    assert list(found) == ["c"]
+    (finding,) = found["c"]
+    assert (finding.spelling, finding.other, finding.votes, finding.reports) == (
+        "Elina Romanowsky",
+        "Alina Romanowski",
+        2,
+        3,
+    )
+    # two reports against two: no majority, no flag; a known form is never flagged
+    names["d"] = names["c"]
+    assert story_findings(["a", "b", "c", "d"], names) == {}
+    assert story_findings(["a", "b", "c"], names, known={"Elina Romanowsky"}) == {}
+
+
+STORY = [
+    "The ambassador {name} met the speaker of parliament in the capital on Monday to discuss "
+    "the coming elections and the budget that the government sent to parliament last month.",
+    "According to a statement from the speaker's office, the two sides discussed the security "
+    "situation in the northern provinces and the return of families who fled the fighting.",
+    "The statement added that the speaker stressed the importance of holding the elections on "
+    "time and of passing the budget before the end of the legislative term in the summer.",
+]
+
+
+def test_a_run_flags_the_name_one_report_of_a_story_spells_otherwise(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    spellings = {"r1": "Alina Romanowski", "r2": "Alina Romanowski", "r3": "Elina Romanowsky"}
+    for stem, name in spellings.items():
+        body = "\n\n".join(p.format(name=name) for p in STORY)
+        (inbox / f"{stem}.txt").write_text(f"Speaker meets envoy\n\n{body}\n", encoding="utf-8")
+    cleanup(Settings(inbox, RULES, out, "en", None))
+    records = {r["id"]: r for r in map(json.loads, (out / "corpus.jsonl").read_text().splitlines())}
+    assert len({r["cluster"]["id"] for r in records.values()}) == 1  # one story
+    flags = {
+        i: [(e["before"], e["after"]) for e in r["edits"] if e["rule"] == "story.inconsistent-name"]
+        for i, r in records.items()
+    }
+    assert flags == {"r1": [], "r2": [], "r3": [("Elina Romanowsky", "Alina Romanowski")]}
+    page = next((out / "review").rglob("r3*.html")).read_text(encoding="utf-8")
+    assert "Other reports of this story write" in page
