@@ -628,7 +628,9 @@ def load_pack(
             )
         checks["cues"] = parse_cues(data["cues"], lambda reason: RuleError(path, None, reason))
     if "evidence" in data:  # the pack's default for its rules (a rule's own wins)
-        entries = [{"evidence": data["evidence"], **e} if isinstance(e, dict) else e for e in entries]
+        entries = [
+            {"evidence": data["evidence"], **e} if isinstance(e, dict) else e for e in entries
+        ]
     if "touches" in data:  # the pack's default for its rules (a rule's own wins)
         entries = [{"touches": data["touches"], **e} if isinstance(e, dict) else e for e in entries]
     rules = [
