@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import regex
 
+from .grammar import zipf
 from .memo import content_key
 from .rules import (
+    FUSED,
     REGEX_TIMEOUT,
     TOKEN_RE,
     Context,
@@ -328,6 +330,7 @@ class Matcher:
         self.patterns = [r for r in rules if r.kind == "regex"]
         self.boilerplate = [r for r in rules if r.kind == "boilerplate"]
         self.balance = [r for r in rules if r.kind == "balance"]
+        self.fused = [r for r in rules if r.kind == "fused-words"]
         # the built-in repairs the packs turn on, by name (`postedit.rules.BUILTIN_REPAIRS`)
         self.repairs = {r.repair: r for r in rules if r.kind == "repair" and r.repair}
         self.timed_out: list[str] = []  # rules that gave up on a paragraph (read and cleared)
@@ -382,6 +385,11 @@ class Matcher:
                     self.timed_out.append(rule.id)
                 else:
                     out.extend(hits)
+        for rule in self.fused:
+            if _placed(rule, title):
+                for start, end, after in fused_words(para.text, rule):
+                    if context_allows(rule.context, toks, start, end):
+                        out.append(Hit(rule, start, end, after))
         for rule in self.balance:
             if _placed(rule, title):
                 marks = unbalanced(para.text, rule.pairs, para.before, para.after)
@@ -413,6 +421,55 @@ class Matcher:
         except TimeoutError:
             return None  # a pattern that runs away on this text makes no change here
         return out
+
+
+KNOWN = 1.0  # Zipf frequency from which a word is a word of the language (wordfreq)
+CLEAR = 1.0  # how much more common the best split's rarer part must be than the next split's
+
+
+def fused_words(text: str, rule: Rule) -> list[tuple[int, int, str]]:
+    """Lower-case words of ``text`` that the rule's word list does not know and that split into
+    two words it knows well (each at least ``rule.common`` on the Zipf scale), one way more
+    clearly than any other: (start, end, the two words with a space)."""
+    out = []
+    for m in FUSED.finditer(text):
+        word = m.group()
+        if zipf(word, rule.wordlist) >= KNOWN or _typo(word, rule.wordlist, rule.common):
+            continue
+        splits = sorted(
+            (
+                (min(zipf(word[:i], rule.wordlist), zipf(word[i:], rule.wordlist)), i)
+                for i in range(3, len(word) - 2)
+                if word[:i] not in rule.prefixes and word[i:] not in rule.suffixes
+            ),
+            reverse=True,
+        )
+        if not splits or splits[0][0] < rule.common:
+            continue
+        if len(splits) > 1 and splits[1][0] >= rule.common and splits[0][0] - splits[1][0] < CLEAR:
+            continue  # two ways to read it: not a guess to make
+        i = splits[0][1]
+        out.append((m.start(), m.end(), f"{word[:i]} {word[i:]}"))
+    return out
+
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _typo(word: str, wordlist: str, common: float) -> bool:
+    """Is ``word`` one letter away (added, dropped, changed or two swapped) from a common word?
+    Then it is a misspelling ("spokeman", "governmet"), not two words run together."""
+    letters = sorted(set(LETTERS) | set(word))
+    for i in range(len(word) + 1):
+        left, right = word[:i], word[i:]
+        near = [left + c + right for c in letters]
+        if right:
+            near += [left + right[1:]] + [left + c + right[1:] for c in letters if c != right[0]]
+        if len(right) > 1:
+            near.append(left + right[1] + right[0] + right[2:])
+        if any(zipf(w, wordlist) >= common for w in near):
+            return True
+    return False
 
 
 def _placed(rule: Rule, title: bool) -> bool:

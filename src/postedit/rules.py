@@ -34,7 +34,9 @@ from .grammar import GrammarConfig, parse_config
 from .kinds import expand
 from .yamlload import PackLoader
 
-KINDS = ("substitution", "regex", "boilerplate", "balance", "repair")
+KINDS = ("substitution", "regex", "boilerplate", "balance", "repair", "fused-words")
+# fused-words: a lower-case word the language's word list does not know, made of two it knows well
+FUSED = regex.compile(r"(?<![\w'’@#/.-])\p{Ll}{8,}(?![\w'’@-]|\.\w)")
 # the repairs the engine has built in (`postedit.pipeline`), which a ``kind: repair`` rule turns
 # on: each edits with its rule's id (ftfy: the id and the step, ``repair.ftfy.mojibake``)
 BUILTIN_REPAIRS = (
@@ -162,6 +164,12 @@ class Rule:
     repair: str | None = None  # kind repair: the built-in repair it turns on (`BUILTIN_REPAIRS`)
     # how strongly a change or flag of this rule says the text is machine-translated (0-1)
     evidence: float = 0.0
+    # fused-words: the word list (wordfreq's language code), the Zipf frequency each part must
+    # reach, and the first parts that make a compound, not two words ("anti", "non")
+    wordlist: str = ""
+    common: float = 0.0
+    prefixes: frozenset[str] = frozenset()
+    suffixes: frozenset[str] = frozenset()  # ... and the last parts ("less", "ness")
 
     def covers(self, edit_rule: str) -> bool:
         """Is an edit of rule id ``edit_rule`` this rule's? (A repair's edits may name a step
@@ -343,6 +351,10 @@ RULE_FIELDS = {
     "touches": False,
     "repair": False,
     "evidence": False,
+    "wordlist": False,
+    "common": False,
+    "prefixes": False,
+    "suffixes": False,
 }
 GUARDED = ("numbers", "urls", "quotes")  # left unchanged by a fix unless its rule ``touches`` them
 EXCEPTIONS_FILE = "exceptions.yaml"  # in a pack's folder: contexts editors ruled out
@@ -733,6 +745,20 @@ def parse_rule(
         if any(len(p) != 2 for p in pairs) or action != "flag":
             raise fail("a balance rule flags, and its 'pairs' are two-character strings like '“”'")
         fields["pairs"] = tuple(pairs)
+    elif kind == "fused-words":
+        common = entry.get("common", 3.5)
+        if isinstance(common, bool) or not isinstance(common, (int, float)) or common <= 0:
+            raise fail("'common' is a Zipf frequency (wordfreq), e.g. 3.5")
+        wordlist = entry.get("wordlist", language)
+        if not isinstance(wordlist, str) or not LANG_RE.match(wordlist):
+            raise fail("'wordlist' is the language code of wordfreq's word list")
+        fields.update(
+            pattern=FUSED,
+            wordlist=wordlist,
+            common=float(common),
+            prefixes=frozenset(_strings(entry.get("prefixes", []), "prefixes", fail)),
+            suffixes=frozenset(_strings(entry.get("suffixes", []), "suffixes", fail)),
+        )
     elif kind == "repair":
         if entry.get("repair") not in BUILTIN_REPAIRS:
             raise fail(f"a repair rule names its built-in repair, one of {list(BUILTIN_REPAIRS)}")
