@@ -154,3 +154,16 @@ def test_a_run_flags_the_name_one_report_of_a_story_spells_otherwise(tmp_path: P
     assert flags == {"r1": [], "r2": [], "r3": [("Elina Romanowsky", "Alina Romanowski")]}
     page = next((out / "review").rglob("r3*.html")).read_text(encoding="utf-8")
     assert "Other reports of this story write" in page
+
+
+def test_a_near_miss_of_a_name_is_flagged_but_not_of_a_transliterated_one(engine: Engine) -> None:
+    text = (
+        "The envoy Elina Romanowsky met Prime Minister Mohamed Shia al-Sudani in Baghdad.\n\n"
+        "The Higher military committee’s work was discussed."
+    )
+    article = cleaned(engine, text)
+    near = [(e.before, e.after, e.action) for e in article.edits if e.rule == "en.near-known-name"]
+    assert near == [
+        ("Elina Romanowsky", "Alina Romanowski", "flag"),
+        ("Higher military committee", "Higher Military Commission", "flag"),
+    ]  # Mohamed for Mohammed is a spelling of a transliterated name: not flagged

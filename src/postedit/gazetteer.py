@@ -24,6 +24,7 @@ typographic forms (`postedit.rules.name_form`); a possessive "’s" after a name
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,8 @@ class Entity:
     language: str
     source_language: str | None
     path: str = ""  # the pack it is in
+    # it has acceptable spellings (a transliterated name): a near miss is one more spelling
+    spelled: bool = False
 
 
 def _names(entity: dict[str, Any], key: str, fail: Any) -> list[str]:
@@ -168,7 +171,7 @@ def entity_records(
         forms = tuple(dict.fromkeys([name, *spellings, *wrong]))
         kind = entity.get("type", "other")
         eid = f"{prefix}entity-{slug(name)}"
-        out.append(Entity(eid, name, kind, forms, language, source, str(path)))
+        out.append(Entity(eid, name, kind, forms, language, source, str(path), bool(spellings)))
     return out
 
 
@@ -236,4 +239,87 @@ class EntityIndex:
             j, entity = best
             out.append(Mention(found[i].start(), found[j].end(), entity.id, entity.name))
             i = j + 1
+        return out
+
+
+NAME_TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
+NEAR = 88.0  # rapidfuzz ratio (case folded) from which a phrase is a near miss of a known form
+WORD_NEAR = 75.0  # ... and each of its words, where they differ
+SHORT_WORD = 5  # a word shorter than this that differs makes another name (Ali, Ari)
+
+
+def _fold(text: str) -> str:
+    from .rules import name_form
+
+    folded = name_form(text).casefold()
+    return folded[:-2] if folded.endswith("'s") else folded
+
+
+class NearNames:
+    """Phrases that are almost a name a gazetteer knows: the name in other case ("Higher
+    military committee"), or a near miss of one of its forms ("Elina Romanowsky" for Alina
+    Romanowski), which a gazetteer cannot list. Each is found once, as (start, end, entity).
+    An entity with acceptable spellings (a name transliterated from Arabic or Persian) is left
+    out: a near miss of it is one more spelling (Mohamed, Muhammad), not an error."""
+
+    def __init__(self, entities: tuple[Entity, ...]) -> None:
+        from .rules import name_form
+
+        self.exact = {name_form(f) for e in entities for f in e.forms}
+        self.by_length: dict[int, list[tuple[str, Entity]]] = {}
+        for entity in entities:
+            for form in entity.forms if not entity.spelled else ():
+                words = form.split()
+                if len(words) > 1:
+                    self.by_length.setdefault(len(words), []).append((_fold(form), entity))
+        self.longest = max(self.by_length, default=0)
+        self.key = content_key("near", repr(entities))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_length)
+
+    def find(self, text: str) -> list[tuple[int, int, Entity]]:
+        from rapidfuzz import fuzz
+
+        from .rules import name_form
+
+        tokens = list(NAME_TOKEN.finditer(text))
+        out: list[tuple[int, int, Entity]] = []
+        i = 0
+        while i < len(tokens):
+            if not tokens[i].group()[0].isupper():
+                i += 1
+                continue
+            found = None
+            for n in range(min(self.longest, len(tokens) - i), 1, -1):
+                span = tokens[i : i + n]
+                if any(b.start() - a.end() > MAX_GAP for a, b in itertools.pairwise(span)):
+                    continue
+                start, end = span[0].start(), span[-1].end()
+                phrase = text[start:end]
+                if phrase.endswith(("'s", "’s")):
+                    end -= 2
+                    phrase = phrase[:-2]
+                if name_form(phrase) in self.exact:
+                    break  # a known form as written: a mention, not a near miss
+                folded = _fold(phrase)
+                words = folded.split()
+                for form, entity in self.by_length.get(n, ()):
+                    if fuzz.ratio(folded, form) < NEAR:
+                        continue
+                    if all(
+                        a == b
+                        or (min(len(a), len(b)) >= SHORT_WORD and fuzz.ratio(a, b) >= WORD_NEAR)
+                        for a, b in zip(words, form.split(), strict=True)
+                    ):
+                        found = (start, end, entity)
+                        break
+                if found:
+                    break
+            if found is None:
+                i += 1
+                continue
+            out.append(found)
+            while i < len(tokens) and tokens[i].start() < found[1]:
+                i += 1
         return out

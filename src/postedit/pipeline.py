@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from .correct import Hit, Matcher, Paragraph, resolve
 from .decisions import Decisions
-from .gazetteer import EntityIndex
+from .gazetteer import EntityIndex, NearNames
 from .grammar import FAILED, MAX_PARAGRAPH, CheckerError, Grammar, finding_change
 from .memo import PARAGRAPHS, Memo, content_key
 from .model import Article, Edit, Mention, OffsetMap, apply_edits, local_edit
@@ -407,6 +407,33 @@ def text_finder(
     return find
 
 
+def names_finder(near: NearNames, memo: Memo | None, repairs: Mapping[str, Rule]) -> Finder:
+    """Near misses of the gazetteers' names (`postedit.gazetteer.NearNames`), flagged with the
+    name, where a pack turns the check on (``repair: near-name``)."""
+
+    def compute(text: str) -> tuple[Edit, ...]:
+        out = []
+        for start, end, entity in near.find(text):
+            message = (
+                f"“{text[start:end]}” is close to the known name “{entity.name}” "
+                f"({entity.type}): check the spelling."
+            )
+            out.append(local_edit(text, "near-name", start, end, entity.name, message, 1, "flag"))
+        return tuple(out)
+
+    def find(para: Paragraph) -> list[Edit]:
+        if not near:
+            return []
+        if memo is None:
+            return ruled(compute(para.text), repairs)
+        found = memo.get_or_make(
+            content_key("names", near.key, para.text), lambda: compute(para.text)
+        )
+        return ruled(found, repairs)
+
+    return find
+
+
 def paragraph_texts(article: Article) -> list[str]:
     """The body paragraphs as the stages so far left them (as `run_stage` reads them)."""
     fixes = article.fixes
@@ -484,6 +511,7 @@ class Engine:
     memo: Memo | None = PARAGRAPHS  # paragraph results by content (None: find everything anew)
     _matchers: dict[tuple[str | None, str | None, bool], Matcher] = field(default_factory=dict)
     _entities: dict[tuple[str | None, str | None], EntityIndex] = field(default_factory=dict)
+    _near: dict[tuple[str | None, str | None], NearNames] = field(default_factory=dict)
 
     def matcher(
         self, language: str | None, source_language: str | None, mt: bool = False
@@ -494,6 +522,12 @@ class Engine:
         if key not in self._matchers:
             self._matchers[key] = Matcher(self.rules.for_language(*key))
         return self._matchers[key]
+
+    def near_names(self, language: str | None, source_language: str | None) -> NearNames:
+        key = (language, source_language)
+        if key not in self._near:
+            self._near[key] = NearNames(self.rules.entities_for(language, source_language))
+        return self._near[key]
 
     def entity_index(self, language: str | None, source_language: str | None) -> EntityIndex:
         key = (language, source_language)
@@ -516,6 +550,9 @@ def _steps(
                 finders[name] = (text_finder(name, changes, memo, matcher.repairs), True)
     elif stage == "correct":
         finders["rules"] = (rules_finder(matcher, engine.warnings, memo), True)
+        if "near-name" in matcher.repairs:
+            near = engine.near_names(article.language, article.source_language)
+            finders["names"] = (names_finder(near, memo, matcher.repairs), False)
     # grammar: built when the stage starts, as it checks the text the earlier stages left
     return [(name, *finders[name]) for name in STEPS[stage] if name in finders]
 
@@ -620,7 +657,7 @@ def record_entities(article: Article, engine: Engine) -> Article:
 # the one stage table: each stage and its steps, in order (the names of `run_stages` timings)
 STEPS = {
     "repair": ("structure", "ftfy", "arabic", "invisible", "whitespace"),
-    "correct": ("rules",),
+    "correct": ("rules", "names"),
     "grammar": ("grammar",),
 }
 STAGES = tuple(STEPS)

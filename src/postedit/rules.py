@@ -50,6 +50,7 @@ BUILTIN_REPAIRS = (
     "repeated-paragraph",
     "near-repeated-paragraph",
     "inconsistent-name",
+    "near-name",
 )
 ANY = "any"  # rules/any/: packs for every article, whatever its language
 # the most a rule's ``evidence`` may be: under `postedit.translation.THRESHOLD`, so that no one
