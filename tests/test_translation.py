@@ -14,6 +14,7 @@ from postedit.consistency import names_of, story_findings, variants
 from postedit.model import Article
 from postedit.pipeline import Engine, clean_article
 from postedit.read import Found, ReadDefaults, make_article
+from postedit.render import clean_text
 from postedit.rules import load_rules
 from postedit.runner import Settings, cleanup
 from postedit.translation import THRESHOLD, likelihood
@@ -167,3 +168,20 @@ def test_a_near_miss_of_a_name_is_flagged_but_not_of_a_transliterated_one(engine
         ("Elina Romanowsky", "Alina Romanowski", "flag"),
         ("Higher military committee", "Higher Military Commission", "flag"),
     ]  # Mohamed for Mohammed is a spelling of a transliterated name: not flagged
+
+
+def test_a_spun_article_gets_one_flag_naming_its_tells(engine: Engine) -> None:
+    text = (
+        "The ruling events said the new law does no longer protect the workers.\n\n"
+        "The federal court docket turned into asked to rule on it, and the safety forces were "
+        "on the streets."
+    )
+    article = cleaned(engine, text)
+    (flag,) = [e for e in article.edits if e.rule == "en.spun-text"]
+    assert (flag.action, flag.before, flag.after) == ("flag", "ruling events", "")
+    for tell in ("ruling events", "does no longer", "federal court docket", "safety forces"):
+        assert f"“{tell}”" in flag.message
+    assert "4 tells" in flag.message and flag.message.index("ruling") < flag.message.index("does")
+    assert clean_text(article) == text  # nothing changed
+    two = text.replace("ruling events", "ruling parties").replace("safety forces", "police")
+    assert not [e for e in cleaned(engine, two).edits if e.rule == "en.spun-text"]

@@ -434,6 +434,37 @@ def names_finder(near: NearNames, memo: Memo | None, repairs: Mapping[str, Rule]
     return find
 
 
+def tells_finder(article: Article, rules: list[Rule]) -> Finder:
+    """Rules that judge the whole article from the different tells it shows (a synonym
+    spinner's phrases): one flag, at the first tell, naming them all, where there are at least
+    the rule's ``at_least``. Never a change: the article is what the editor judges."""
+    texts = paragraph_texts(article)
+    flags: dict[int, list[Edit]] = {}
+    for rule in rules:
+        seen: dict[str, tuple[int, int, int]] = {}  # tell (folded) -> first (paragraph, span)
+        for index, text in enumerate(texts):
+            for pattern in rule.tells:
+                try:
+                    for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
+                        tell = " ".join(m.group().casefold().split())
+                        seen.setdefault(tell, (index, *m.span()))
+                except TimeoutError:
+                    continue  # a pattern that runs away on this text finds nothing here
+        if len(seen) < rule.at_least:
+            continue
+        index, start, end = min(seen.values())
+        ordered = sorted(seen, key=seen.__getitem__)  # in text order
+        named = ", ".join(f"“{t}”" for t in ordered[:8]) + (" …" if len(seen) > 8 else "")
+        message = rule.message.replace("{count}", str(len(seen))).replace("{tells}", named)
+        edit = local_edit(texts[index], rule.id, start, end, "", message, rule.confidence, "flag")
+        flags.setdefault(index, []).append(edit)
+
+    def find(para: Paragraph) -> list[Edit]:
+        return flags.get(para.index, []) if para.text == texts[para.index] else []
+
+    return find
+
+
 def paragraph_texts(article: Article) -> list[str]:
     """The body paragraphs as the stages so far left them (as `run_stage` reads them)."""
     fixes = article.fixes
@@ -550,6 +581,9 @@ def _steps(
                 finders[name] = (text_finder(name, changes, memo, matcher.repairs), True)
     elif stage == "correct":
         finders["rules"] = (rules_finder(matcher, engine.warnings, memo), True)
+        tells = [r for r in matcher.rules if r.kind == "tells"]
+        if tells:
+            finders["tells"] = (tells_finder(article, tells), False)
         if "near-name" in matcher.repairs:
             near = engine.near_names(article.language, article.source_language)
             finders["names"] = (names_finder(near, memo, matcher.repairs), False)
@@ -657,7 +691,7 @@ def record_entities(article: Article, engine: Engine) -> Article:
 # the one stage table: each stage and its steps, in order (the names of `run_stages` timings)
 STEPS = {
     "repair": ("structure", "ftfy", "arabic", "invisible", "whitespace"),
-    "correct": ("rules", "names"),
+    "correct": ("rules", "names", "tells"),
     "grammar": ("grammar",),
 }
 STAGES = tuple(STEPS)

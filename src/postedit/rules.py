@@ -34,7 +34,7 @@ from .grammar import GrammarConfig, parse_config
 from .kinds import expand
 from .yamlload import PackLoader
 
-KINDS = ("substitution", "regex", "boilerplate", "balance", "repair", "fused-words")
+KINDS = ("substitution", "regex", "boilerplate", "balance", "repair", "fused-words", "tells")
 # fused-words: a lower-case word the language's word list does not know, made of two it knows well
 FUSED = regex.compile(r"(?<![\w'’@#/.-])\p{Ll}{8,}(?![\w'’@-]|\.\w)")
 # the repairs the engine has built in (`postedit.pipeline`), which a ``kind: repair`` rule turns
@@ -171,6 +171,10 @@ class Rule:
     common: float = 0.0
     prefixes: frozenset[str] = frozenset()
     suffixes: frozenset[str] = frozenset()  # ... and the last parts ("less", "ness")
+    # tells: phrases that together say something of the whole article (a synonym spinner's),
+    # and how many different ones it takes
+    tells: tuple[regex.Pattern[str], ...] = ()
+    at_least: int = 0
 
     def covers(self, edit_rule: str) -> bool:
         """Is an edit of rule id ``edit_rule`` this rule's? (A repair's edits may name a step
@@ -356,6 +360,7 @@ RULE_FIELDS = {
     "common": False,
     "prefixes": False,
     "suffixes": False,
+    "at_least": False,
 }
 GUARDED = ("numbers", "urls", "quotes")  # left unchanged by a fix unless its rule ``touches`` them
 EXCEPTIONS_FILE = "exceptions.yaml"  # in a pack's folder: contexts editors ruled out
@@ -746,6 +751,19 @@ def parse_rule(
         if any(len(p) != 2 for p in pairs) or action != "flag":
             raise fail("a balance rule flags, and its 'pairs' are two-character strings like '“”'")
         fields["pairs"] = tuple(pairs)
+    elif kind == "tells":
+        at_least = entry.get("at_least")
+        if isinstance(at_least, bool) or not isinstance(at_least, int) or at_least < 2:
+            raise fail("a tells rule needs 'at_least': how many different tells, 2 or more")
+        if action != "flag":
+            raise fail("a tells rule flags: it says something of the whole article")
+        patterns = _strings(entry.get("match"), "match", fail)
+        fields.update(
+            tells=tuple(
+                _compile(p, "match", fail, entry.get("ignore_case", True)) for p in patterns
+            ),
+            at_least=at_least,
+        )
     elif kind == "fused-words":
         common = entry.get("common", 3.5)
         if isinstance(common, bool) or not isinstance(common, (int, float)) or common <= 0:
