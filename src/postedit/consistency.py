@@ -6,8 +6,9 @@ is most likely wrong (a misheard or re-transliterated name), and the editor is s
 the others use. Translation QA tools check such consistency inside one document; this checks it
 across the documents of a story.
 
-What counts as a name: two or three capitalised words in a row (an ``al-``/``el-`` particle
-allowed), the first not one of the language's stop words ("The Ministry" is not a name). Two
+What counts as a name: two to four capitalised words in a row (an ``al-``/``el-`` particle
+allowed; a possessive ends one), the first not one of the language's stop words ("The Ministry"
+is not a name). Two
 spellings are variants when they have as many words, are alike as a whole (rapidfuzz ratio
 `ALIKE`) and word by word (`WORD_ALIKE`, and a word that differs has `SHORT` letters or more:
 John and Joan are two people), and differ. Each report votes once for each spelling
@@ -31,7 +32,7 @@ from .model import Article, Edit, local_edit
 from .rules import Rule, Rules
 
 _WORD = r"\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}?\p{Ll}+)?"
-NAME = regex.compile(rf"(?<![\w'’-])(?:{_WORD})(?:[ \t]+(?:(?:al|el)-)?{_WORD}){{1,2}}(?![\w-])")
+NAME = regex.compile(rf"(?<![\w'’-])(?:{_WORD})(?:[ \t]+(?:(?:al|el)-)?{_WORD}){{1,3}}(?![\w-])")
 POSSESSIVE = ("'s", "’s")
 SPACES = r"\s+"
 SHORT = 5  # words shorter than this that differ are two names (John, Joan), not two spellings
@@ -60,11 +61,17 @@ def names_of(text: str, stopwords: Collection[str]) -> tuple[str, ...]:
     """The name spellings in ``text`` (sorted, each once)."""
     found = set()
     for m in NAME.finditer(text):
-        name = _strip(m.group())
-        words = name.split()
-        if words[0].casefold() in stopwords or len(words) < 2:
-            continue
-        found.add(" ".join(words))
+        # a possessive ends a name: "Syria’s President Bashar" is "Syria" and "President Bashar"
+        parts, words = [], []
+        for word in m.group().split():
+            words.append(_strip(word))
+            if word.endswith(POSSESSIVE):
+                parts.append(words)
+                words = []
+        for part in [*parts, words]:
+            if len(part) < 2 or part[0].casefold() in stopwords:
+                continue
+            found.add(" ".join(part))
     return tuple(sorted(found))
 
 
