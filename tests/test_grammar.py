@@ -74,7 +74,9 @@ def test_harper_finds_fused_words_and_misspellings_in_new_text(tmp_path: Path) -
         "the ministry said the border would reopen.\n",
         encoding="utf-8",
     )
-    cleanup(Settings(inbox, RULES, tmp_path / "out", "en", "ar", decisions=None))
+    # not declared machine-translated: en.mt.fused-words (which flags it first where it is)
+    # does not apply, and the checker's finding is what the editor sees
+    cleanup(Settings(inbox, RULES, tmp_path / "out", "en", None, decisions=None))
     (record,) = map(json.loads, (tmp_path / "out" / "corpus.jsonl").read_text().splitlines())
     found = {e["before"]: e for e in record["edits"] if e["stage"] == "grammar"}
     assert found["strategicpartnership"]["rule"] == "grammar.harper.split-words"

@@ -432,42 +432,62 @@ def fused_words(text: str, rule: Rule) -> list[tuple[int, int, str]]:
     two words it knows well (each at least ``rule.common`` on the Zipf scale), one way more
     clearly than any other: (start, end, the two words with a space)."""
     out = []
+    common = common_words(rule.wordlist, rule.common)
     for m in FUSED.finditer(text):
         word = m.group()
-        if zipf(word, rule.wordlist) >= KNOWN or _typo(word, rule.wordlist, rule.common):
+        if zipf(word, rule.wordlist) >= KNOWN:
             continue
         splits = sorted(
             (
                 (min(zipf(word[:i], rule.wordlist), zipf(word[i:], rule.wordlist)), i)
                 for i in range(3, len(word) - 2)
-                if word[:i] not in rule.prefixes and word[i:] not in rule.suffixes
+                if word[:i] in common
+                and word[i:] in common
+                and word[:i] not in rule.prefixes
+                and word[i:] not in rule.suffixes
             ),
             reverse=True,
         )
-        if not splits or splits[0][0] < rule.common:
+        if not splits or _typo(word, common):
             continue
-        if len(splits) > 1 and splits[1][0] >= rule.common and splits[0][0] - splits[1][0] < CLEAR:
+        if len(splits) > 1 and splits[0][0] - splits[1][0] < CLEAR:
             continue  # two ways to read it: not a guess to make
         i = splits[0][1]
         out.append((m.start(), m.end(), f"{word[:i]} {word[i:]}"))
     return out
 
 
+@functools.lru_cache(maxsize=8)
+def common_words(wordlist: str, common: float) -> frozenset[str]:
+    """The words of ``wordlist`` (wordfreq) at least ``common`` on the Zipf scale, as a set:
+    what the search for fused words and misspellings looks up hundreds of times per word."""
+    try:
+        from wordfreq import get_frequency_dict
+
+        frequencies = get_frequency_dict(wordlist)
+    except (LookupError, ValueError):
+        return frozenset()
+    least = 10 ** (common - 9)  # Zipf = log10(frequency per billion words)
+    return frozenset(w for w, f in frequencies.items() if f >= least)
+
+
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
-def _typo(word: str, wordlist: str, common: float) -> bool:
+def _typo(word: str, common: frozenset[str]) -> bool:
     """Is ``word`` one letter away (added, dropped, changed or two swapped) from a common word?
     Then it is a misspelling ("spokeman", "governmet"), not two words run together."""
     letters = sorted(set(LETTERS) | set(word))
     for i in range(len(word) + 1):
         left, right = word[:i], word[i:]
-        near = [left + c + right for c in letters]
-        if right:
-            near += [left + right[1:]] + [left + c + right[1:] for c in letters if c != right[0]]
-        if len(right) > 1:
-            near.append(left + right[1] + right[0] + right[2:])
-        if any(zipf(w, wordlist) >= common for w in near):
+        if any(left + c + right in common for c in letters):
+            return True
+        if right and (
+            left + right[1:] in common
+            or any(left + c + right[1:] in common for c in letters if c != right[0])
+        ):
+            return True
+        if len(right) > 1 and left + right[1] + right[0] + right[2:] in common:
             return True
     return False
 
