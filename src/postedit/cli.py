@@ -129,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     review.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
     review.add_argument(
+        "--reviewer",
+        help="who is deciding, recorded with each decision and its UTC time (default: "
+        "$POSTEDIT_REVIEWER, else the login name)",
+    )
+    review.add_argument(
         "-r",
         "--rules",
         type=Path,
@@ -507,7 +512,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     args.decisions = _decisions(args)
-    server = serve(args.output, args.decisions, args.host, args.port, rules_dir)
+    server = serve(args.output, args.decisions, args.host, args.port, rules_dir, args.reviewer)
     host, port = server.server_address[:2]
     print(f"postedit: reviewing {args.output} at http://{host}:{port}/ (Ctrl-C to stop)")
     print(f"postedit: decisions go to {args.decisions}, exceptions to the packs in {rules_dir}")

@@ -14,16 +14,20 @@ that article or in any article from that source.
 
 A decision copied from another report of the same event carries ``"via"`` (the article it was
 made on): it is applied like the original but not counted again in the rule's precision
-(`postedit.trust`). ``restore`` and ``auto`` (``"scope": "rule"``) take a rule out of automatic
+(`postedit.trust`). ``postedit review`` adds who decided (``"reviewer"``) and when
+(``"decided"``, UTC, ISO 8601), which the precision page can be filtered by. ``restore`` and
+``auto`` (``"scope": "rule"``) take a rule out of automatic
 demotion and hand it back.
 """
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +57,7 @@ class Decisions:
     rules_off: set[tuple[str, str, str]] = field(default_factory=set)  # (scope, where, rule)
     copied: set[tuple[str, str, str, str, str]] = field(default_factory=set)  # keys with "via"
     restored: set[str] = field(default_factory=set)  # rules an editor took out of demotion
+    reviewers: dict[tuple[str, str, str, str, str], str] = field(default_factory=dict)  # by key
     skipped: list[str] = field(default_factory=list)  # lines of the file that were not read
     _by_article: dict[str, list[tuple[str, ...]]] | None = field(
         default=None, repr=False, compare=False
@@ -87,6 +92,11 @@ class Decisions:
                 str(line.get("right", "")),
             )
             decisions.edits[key] = decision
+            reviewer = line.get("reviewer")
+            if isinstance(reviewer, str) and reviewer:
+                decisions.reviewers[key] = reviewer
+            else:
+                decisions.reviewers.pop(key, None)
             if line.get("via"):
                 decisions.copied.add(key)
             else:
@@ -150,6 +160,23 @@ def load_decisions(path: Path | None) -> Decisions:
     decisions = Decisions.from_lines(lines)
     decisions.skipped = skipped
     return decisions
+
+
+def stamped(decision: dict[str, Any], reviewer: str, now: datetime | None = None) -> dict[str, Any]:
+    """``decision`` with who took it and when (UTC, to the second)."""
+    when = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    return {**decision, "reviewer": reviewer, "decided": when.isoformat().replace("+00:00", "Z")}
+
+
+def default_reviewer() -> str:
+    """Who is deciding, if not said: ``POSTEDIT_REVIEWER``, else the login name."""
+    name = os.environ.get("POSTEDIT_REVIEWER", "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def append_decision(path: Path, decision: dict[str, Any]) -> None:

@@ -154,7 +154,72 @@ def article_page(
         + "".join(rows)
         + "</tbody></table>"
     )
-    return _page(title, "\n".join(head + body) + table + _story(article.id, story, texts))
+    bulk = bulk_forms(article, several)
+    return _page(title, "\n".join(head + body) + table + bulk + _story(article.id, story, texts))
+
+
+def bulk_forms(article: Article, story: bool) -> str:
+    """For each rule with changes in the article: accept or reject every undecided change of
+    it in this article, its story or the whole corpus (``postedit review`` asks how many before
+    it does it)."""
+    rules = sorted({e.rule for e in article.edits if not e.decision})
+    if not rules:
+        return ""
+    scopes = ("article", "story", "corpus") if story else ("article", "corpus")
+    rows = []
+    for rule in rules:
+        hidden = (
+            f'<input type="hidden" name="rule" value="{escape(rule, quote=True)}">'
+            f'<input type="hidden" name="article" value="{escape(article.id, quote=True)}">'
+            f'<input type="hidden" name="token" value="{TOKEN_PLACEHOLDER}">'
+        )
+        options = "".join(f'<option value="{s}">{s}</option>' for s in scopes)
+        count = sum(1 for e in article.edits if e.rule == rule and not e.decision)
+        rows.append(
+            f'<tr><td class="rule">{escape(rule)}</td><td>{count}</td><td>'
+            f'<form method="post" action="/bulk" class="noprint bulk">{hidden}'
+            f'<label>in the <select name="scope">{options}</select></label> '
+            '<button name="decision" value="accept">accept all…</button> '
+            '<button name="decision" value="reject">reject all…</button></form></td></tr>'
+        )
+    return (
+        '<h2 class="noprint">Decide a rule at once</h2><table class="noprint"><thead><tr>'
+        "<th>rule</th><th>undecided here</th><th>every undecided change of the rule</th></tr>"
+        "</thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+
+
+def bulk_page(rule: str, scope: str, decision: str, article: str, count: int, held: int) -> str:
+    """What a bulk decision will do, and the button that does it."""
+    where = {"article": "this article", "story": "this story", "corpus": "the whole corpus"}
+    skipped = (
+        f" {held} change(s) a guard held back (a fix found unsafe where it stands) are skipped: "
+        "decide those one by one."
+        if held
+        else ""
+    )
+    hidden = "".join(
+        f'<input type="hidden" name="{k}" value="{escape(v, quote=True)}">'
+        for k, v in (
+            ("rule", rule),
+            ("scope", scope),
+            ("decision", decision),
+            ("article", article),
+            ("token", TOKEN_PLACEHOLDER),
+            ("confirm", "1"),
+        )
+    )
+    verb = "Accept" if decision == "accept" else "Reject"
+    body = (
+        '<p class="noprint"><a href="/index.html">← all articles</a></p>'
+        f"<h1>{verb} every undecided change of {escape(rule)}</h1>"
+        f'<p id="bulk-count">{count} undecided change(s) of <span class="rule">{escape(rule)}'
+        f"</span> in {where.get(scope, scope)} will be {decision}ed.{escape(skipped)}</p>"
+        f'<form method="post" action="/bulk">{hidden}'
+        f'<button id="bulk-confirm" {"disabled" if not count else ""}>'
+        f"{verb} {count}</button></form>"
+    )
+    return _page(f"{verb} {rule}", body)
 
 
 def _story(article_id: str, story: dict[str, Any] | None, texts: dict[str, str]) -> str:
@@ -240,9 +305,23 @@ def stats_page(stats: dict[str, Any]) -> str:
             f'<td class="state">{escape(state)} {button}</td></tr>'
         )
     policy = stats.get("policy") or {}
+    current = stats.get("reviewer")
+    choices = "".join(
+        f'<option value="{escape(r, quote=True)}"{" selected" if r == current else ""}>'
+        f"{escape(r)}</option>"
+        for r in stats.get("reviewers") or ()
+    )
+    who = (
+        '<form method="get" action="/stats.html" class="noprint"><label>decisions of '
+        f'<select name="reviewer"><option value="">every reviewer</option>{choices}</select>'
+        "</label> <button>show</button></form>"
+        if stats.get("reviewers")
+        else ""
+    )
+    of = f" (decisions of {escape(current)})" if current else ""
     body = (
         '<p class="noprint"><a href="/index.html">← all articles</a></p>'
-        "<h1>Rule precision</h1>"
+        f"<h1>Rule precision{of}</h1>{who}"
         '<p class="meta">From editors\' accept and reject decisions (copies made for duplicates '
         "count once); 95% Wilson intervals. A rule is demoted below "
         f"{policy.get('fix', 0.99)} (fix → flag) or {policy.get('flag', 0.90)} (→ off) once it "

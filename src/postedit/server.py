@@ -28,17 +28,26 @@ import re
 import secrets
 import socket
 import threading
+from dataclasses import replace
+from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import trust
 from .correct import exception_key, sentence_around
-from .decisions import append_decision, context_key, load_decisions
+from .decisions import (
+    append_decision,
+    context_key,
+    default_reviewer,
+    load_decisions,
+    stamped,
+)
 from .incremental import Cache
 from .model import Article, Edit
-from .review import TOKEN_PLACEHOLDER, stats_page
+from .render import safe_name
+from .review import TOKEN_PLACEHOLDER, bulk_page, stats_page
 from .rules import EXCEPTIONS_FILE, RuleError, fold, load_rules
 from .write import atomic_write_text
 
@@ -48,7 +57,9 @@ MAX_CONNECTIONS = 32
 MAX_SENTENCE = 600  # characters of context a "never in this context" example keeps
 PAGE = re.compile(r"^/(?:(index(?:-[a-z]+)?\.html))?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$")
 FIELDS = ("article", "rule", "before", "left", "right", "decision", "scope", "source", "token")
-EXTRA = ("never", "spread")  # a reject's "never in this context"; how far a decision is copied
+EXTRA = ("never", "spread", "confirm")  # a reject's "never in this context"; how far a decision
+# is copied; a bulk decision's go-ahead after its preview
+BULK_SCOPES = ("article", "story", "corpus")
 
 
 class ReviewServer(ThreadingHTTPServer):
@@ -60,8 +71,10 @@ class ReviewServer(ThreadingHTTPServer):
         output_dir: Path,
         decisions: Path,
         rules_dir: Path | None = None,
+        reviewer: str | None = None,
     ) -> None:
         super().__init__(address, Handler)
+        self.reviewer = reviewer or default_reviewer()  # on every decision, with the time
         self.hosts = allowed_hosts(address[0], self.server_address[1])
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.output = output_dir
@@ -188,9 +201,10 @@ class ReviewServer(ThreadingHTTPServer):
         path = Path(rule.path).parent / EXCEPTIONS_FILE
         return path if add_exception(path, entry) else None
 
-    def stats(self) -> dict:
+    def stats(self, reviewer: str | None = None) -> dict:
         """Each rule's precision (live from the decisions file), support and edits per 10,000
-        words (from the last run's report), and the demotions they lead to."""
+        words (from the last run's report), and the demotions they lead to; with ``reviewer``,
+        the precision of that reviewer's decisions (the demotions stay those of all)."""
         decisions = load_decisions(self.decisions)
         rules = None
         if self.rules_dir is not None:
@@ -203,7 +217,46 @@ class ReviewServer(ThreadingHTTPServer):
             if rules is not None and self.rules_dir is not None
             else trust.Trust(stats=trust.rule_stats(decisions))
         )
-        return trust.stats(rules, measured, trust.read_report(self.output))
+        if reviewer is not None:
+            measured = replace(measured, stats=trust.rule_stats(decisions, reviewer))
+        out = trust.stats(rules, measured, trust.read_report(self.output))
+        out["reviewers"] = sorted(set(decisions.reviewers.values()))
+        out["reviewer"] = reviewer
+        return out
+
+    def undecided(self, rule: str, scope: str, article: str, records: dict[str, dict]) -> dict:
+        """The changes of ``rule`` no decision covers yet, in ``article``, its story or the
+        corpus (``scope``): each as the decision line that would decide it, and which of them a
+        guard held back (``held``, which a bulk accept skips)."""
+        me = records.get(article)
+        if scope == "article":
+            members = [me] if me else []
+        elif scope == "story":
+            story = me["cluster"]["id"] if me else None
+            members = [r for r in records.values() if r["cluster"]["id"] == story]
+        else:
+            members = list(records.values())
+        decisions = load_decisions(self.decisions)
+        cache = Cache(self.output)
+        lines, held = [], []
+        for record in sorted(members, key=lambda r: r["id"]):
+            if not any(e["rule"] == rule for e in record["edits"]):
+                continue
+            try:
+                loaded = cache.load(record["id"])
+            except (OSError, ValueError, KeyError):
+                continue
+            for edit in loaded.edits:
+                if edit.rule != rule or edit.decision:
+                    continue
+                before, left, right = context_key(loaded.raw, edit.start, edit.end)
+                key = (loaded.id, rule, before, left, right)
+                if key in decisions.edits:
+                    continue
+                line = {"article": loaded.id, "rule": rule, "before": before}
+                line.update(left=left, right=right)
+                (held if edit.held else lines).append(line)
+        return {"lines": lines, "held": held}
 
 
 def add_exception(path: Path, entry: dict[str, str]) -> bool:
@@ -249,6 +302,21 @@ def _find(record: dict, form: dict[str, str]) -> dict | None:
     )
 
 
+def done_notice(done: str) -> str:
+    """The line a page shows after a bulk decision (``decision:count:skipped:rule``)."""
+    parts = done.split(":", 3)
+    if (
+        len(parts) != 4
+        or parts[0] not in ("accept", "reject")
+        or not all(p.isdigit() for p in parts[1:3])
+    ):
+        return ""
+    decision, count, skipped, rule = parts
+    more = f"; {skipped} held back by a guard, skipped" if skipped != "0" else ""
+    text = f"{decision.capitalize()}ed {count} change(s) of {rule}{more}. The next run applies it."
+    return f'<p role="status" id="done" class="noprint">{escape(text)}</p>\n'
+
+
 def allowed_hosts(host: str, port: int) -> frozenset[str]:
     """The ``Host`` values the server answers to: its loopback names and the address it binds;
     bound to every address (0.0.0.0), the machine's own names too."""
@@ -288,7 +356,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         path = urlsplit(self.path).path
         if path in ("/stats.json", "/stats.html"):
-            stats = self.server.stats()
+            query = parse_qs(urlsplit(self.path).query)
+            reviewer = (query.get("reviewer") or [""])[0].strip()[:200] or None
+            stats = self.server.stats(reviewer)
             if path == "/stats.json":
                 body = json.dumps(stats, ensure_ascii=False, indent=2).encode("utf-8")
                 self._send(HTTPStatus.OK, body, "application/json")
@@ -310,6 +380,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, b"not found\n")
             return
         html = html.replace(TOKEN_PLACEHOLDER, self.server.token)
+        done = (parse_qs(urlsplit(self.path).query).get("done") or [""])[0]
+        if done:
+            html = html.replace("<body>\n", "<body>\n" + done_notice(done), 1)
         self._send(HTTPStatus.OK, html.encode("utf-8"), "text/html; charset=utf-8")
 
     def _form(self) -> dict[str, str] | None:
@@ -337,6 +410,43 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return form
 
+    def stamp(self, line: dict) -> dict:
+        return stamped(line, self.server.reviewer)
+
+    def bulk(self, form: dict[str, str]) -> None:
+        """Accept or reject every undecided change of one rule in an article, its story or the
+        corpus. Without ``confirm=1``, a page saying how many (and, for an accept, how many a
+        guard held back and the accept skips) with the button that does it; with it, the
+        decisions, one line per change."""
+        rule, scope, decision = form.get("rule", ""), form.get("scope", ""), form.get("decision")
+        if (
+            decision not in ("accept", "reject")
+            or scope not in BULK_SCOPES
+            or not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,200}", rule)
+        ):
+            self._send(HTTPStatus.BAD_REQUEST, b"unknown bulk decision\n")
+            return
+        article = form.get("article", "")
+        found = self.server.undecided(rule, scope, article, self.server.records())
+        lines, held = found["lines"], found["held"]
+        if decision == "reject":
+            lines, held = lines + held, []  # a reject covers what a guard held back too
+        if form.get("confirm") != "1":
+            page = bulk_page(rule, scope, decision, article, len(lines), len(held))
+            page = page.replace(TOKEN_PLACEHOLDER, self.server.token)
+            self._send(HTTPStatus.OK, page.encode("utf-8"), "text/html; charset=utf-8")
+            return
+        with self.server.writing:
+            for line in lines:
+                append_decision(self.server.decisions, self.stamp({**line, "decision": decision}))
+        records = self.server.records()
+        where = f"/articles/{safe_name(article)}.html" if article in records else "/index.html"
+        done = urlencode({"done": f"{decision}:{len(lines)}:{len(held)}:{rule}"})
+        self.send_response(HTTPStatus.SEE_OTHER)
+        self.send_header("Location", f"{where}?{done}")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _back(self) -> None:
         referer = urlsplit(self.headers.get("Referer", "/")).path or "/"
         self.send_response(HTTPStatus.SEE_OTHER)
@@ -349,7 +459,7 @@ class Handler(BaseHTTPRequestHandler):
         if not self._known_host():
             return
         path = urlsplit(self.path).path
-        if path not in ("/decide", "/rule"):
+        if path not in ("/decide", "/rule", "/bulk"):
             self._send(HTTPStatus.NOT_FOUND, b"not found\n")
             return
         form = self._form()
@@ -365,9 +475,12 @@ class Handler(BaseHTTPRequestHandler):
             with self.server.writing:
                 append_decision(
                     self.server.decisions,
-                    {"decision": form["decision"], "rule": rule, "scope": "rule"},
+                    self.stamp({"decision": form["decision"], "rule": rule, "scope": "rule"}),
                 )
             self._back()
+            return
+        if path == "/bulk":
+            self.bulk(form)
             return
         decision = form.get("decision")
         rule_off = decision == "off" and form.get("scope") in ("article", "source")
@@ -377,7 +490,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.BAD_REQUEST, b"unknown edit or decision\n")
             return
         keep = ("article", "rule", "decision", "scope", "source") if rule_off else FIELDS[:6]
-        line = {k: form[k] for k in keep if k in form}
+        line = self.stamp({k: form[k] for k in keep if k in form})
         with self.server.writing:
             append_decision(self.server.decisions, line)
             if not rule_off:
@@ -394,7 +507,9 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8765,
     rules_dir: Path | None = None,
+    reviewer: str | None = None,
 ) -> ReviewServer:
     """A server ready to ``serve_forever()`` (port 0 picks a free port). With ``rules_dir``,
-    "never in this context" writes exceptions there and the statistics show demotions."""
-    return ReviewServer((host, port), output_dir, decisions, rules_dir)
+    "never in this context" writes exceptions there and the statistics show demotions.
+    ``reviewer`` is recorded with every decision (default: `default_reviewer`)."""
+    return ReviewServer((host, port), output_dir, decisions, rules_dir, reviewer)

@@ -102,12 +102,14 @@ class RuleStats:
         return wilson(self.accepted, self.support, z)
 
 
-def rule_stats(decisions: Decisions) -> dict[str, RuleStats]:
+def rule_stats(decisions: Decisions, reviewer: str | None = None) -> dict[str, RuleStats]:
     """Verdicts per rule: the decision in force for each edit, copies made for duplicates left
-    out."""
+    out; with ``reviewer``, only the decisions that reviewer took."""
     counts: dict[str, Counter[str]] = {}
     for key, decision in decisions.edits.items():
         if key in decisions.copied:
+            continue
+        if reviewer is not None and decisions.reviewers.get(key) != reviewer:
             continue
         counts.setdefault(key[1], Counter())[decision] += 1
     return {rule: RuleStats(rule, c["accept"], c["reject"]) for rule, c in sorted(counts.items())}
