@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -19,6 +20,8 @@ from conftest import RULES, SEEDS
 
 from postedit.decisions import context_key
 from postedit.incremental import Cache
+from postedit.model import Edit
+from postedit.review import whitespace_change
 from postedit.runner import Settings, cleanup
 from postedit.server import serve
 
@@ -148,3 +151,47 @@ def test_a_bulk_decision_in_one_article_stays_in_it(corpus: Path) -> None:
         assert status == 400
     finally:
         review.close()
+
+
+def test_an_editor_writes_the_fix_for_a_flag_and_the_run_applies_it(corpus: Path) -> None:
+    article = next(a for a in Cache(corpus).ids() if a.startswith("002"))
+    cached = Cache(corpus).load(article)
+    flag = next(
+        e for e in cached.edits if e.rule == "en.capital-mid-sentence" and e.before == "Since"
+    )
+    before, left, right = context_key(cached.raw, flag.start, flag.end)
+    form = {"article": article, "rule": flag.rule, "before": before, "left": left, "right": right}
+    review = Review(corpus, "alice")
+    try:
+        page = review.get(f"/articles/{article}.html")
+        assert 'class="noprint typed"' in page and "write this" in page
+        status, _, _ = review.post("/decide", {**form, "decision": "accept", "after": "since"})
+        assert status == 303
+        assert review.lines()[-1]["after"] == "since"
+        status, _, _ = review.post("/decide", {**form, "decision": "accept", "after": "x\ny"})
+        assert status == 400  # one line only
+    finally:
+        review.close()
+    cleanup(Settings(SEEDS, RULES, corpus, "en", "ar"))
+    record = next(
+        r
+        for r in map(json.loads, (corpus / "corpus.jsonl").read_text().splitlines())
+        if r["id"] == article
+    )
+    (written,) = [e for e in record["edits"] if e["rule"] == flag.rule and e["start"] == flag.start]
+    assert (written["action"], written["after"], written["decision"]) == (
+        "fix",
+        "since",
+        "accepted",
+    )
+    assert "Written by an editor." in written["message"]
+    assert left.split()[-1] + " since" in " ".join(record["text"].split())
+
+
+def test_a_white_space_change_reads_as_words(seeds_corpus: Path) -> None:
+    edit = Edit("repair.whitespace", "fix", 0, 1, "\u00a0", " ", "m", 1.0)
+    assert whitespace_change(edit) == "no-break space → space"
+    assert whitespace_change(replace(edit, before="   ")) == "3 spaces → space"
+    assert whitespace_change(replace(edit, before="a")) is None
+    page = next((seeds_corpus / "review" / "articles").glob("002*.html")).read_text()
+    assert "⟨no-break space → nothing⟩" in page  # en.space-before-comma on seed 002

@@ -8,7 +8,8 @@ A decision is one JSON line in an append-only file (``review/decisions.jsonl`` b
 It is keyed by the article, the rule, the text the edit changes and up to `CONTEXT` characters of
 raw text on each side, not by offsets, so it survives re-runs and edits elsewhere in the article.
 The last line for a key wins. ``decision`` is ``reject`` (a fix is not applied again; a flag is
-not shown again), ``accept`` (a flag becomes a fix; a fix stays one, marked accepted) or ``off``:
+not shown again), ``accept`` (a flag becomes a fix, with the editor's own ``"after"`` where they
+typed one; a fix stays one, marked accepted) or ``off``:
 with ``"scope": "article"`` or ``"scope": "source"`` (and ``"source"``) the rule makes no edit in
 that article or in any article from that source.
 
@@ -58,6 +59,8 @@ class Decisions:
     copied: set[tuple[str, str, str, str, str]] = field(default_factory=set)  # keys with "via"
     restored: set[str] = field(default_factory=set)  # rules an editor took out of demotion
     reviewers: dict[tuple[str, str, str, str, str], str] = field(default_factory=dict)  # by key
+    # what an editor typed for a flag they accepted (a flag without a suggestion, or a better one)
+    replacements: dict[tuple[str, str, str, str, str], str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # lines of the file that were not read
     _by_article: dict[str, list[tuple[str, ...]]] | None = field(
         default=None, repr=False, compare=False
@@ -92,6 +95,11 @@ class Decisions:
                 str(line.get("right", "")),
             )
             decisions.edits[key] = decision
+            typed = line.get("after")
+            if decision == "accept" and isinstance(typed, str):
+                decisions.replacements[key] = typed
+            else:
+                decisions.replacements.pop(key, None)
             reviewer = line.get("reviewer")
             if isinstance(reviewer, str) and reviewer:
                 decisions.reviewers[key] = reviewer
@@ -115,7 +123,9 @@ class Decisions:
         if self._by_article is None:
             index: dict[str, list[tuple[str, ...]]] = {}
             for key, decision in self.edits.items():
-                index.setdefault(key[0], []).append((*key[1:], decision))
+                typed = self.replacements.get(key)
+                extra = (typed,) if typed is not None else ()
+                index.setdefault(key[0], []).append((*key[1:], decision, *extra))
             self._by_article = index
         off = sorted(
             (scope, rule)
@@ -126,6 +136,10 @@ class Decisions:
 
     def decision(self, article: str, rule: str, raw: str, start: int, end: int) -> str | None:
         return self.edits.get((article, rule, *context_key(raw, start, end)))
+
+    def replacement(self, article: str, rule: str, raw: str, start: int, end: int) -> str | None:
+        """What the editor typed when accepting this change, if they typed something."""
+        return self.replacements.get((article, rule, *context_key(raw, start, end)))
 
 
 DECISIONS_FILE = Path("review") / "decisions.jsonl"

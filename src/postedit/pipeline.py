@@ -90,8 +90,16 @@ def run_stage(
                 if decisions.rule_off(article.id, article.source, change.rule):
                     continue
                 decision = decisions.decision(article.id, change.rule, article.raw, start, end)
+                typed = (
+                    decisions.replacement(article.id, change.rule, article.raw, start, end)
+                    if decision == "accept"
+                    else None
+                )
                 if decision == "reject":
                     action, message = "flag", message + " Rejected by an editor: not applied."
+                elif typed is not None and action == "flag":
+                    change = replace(change, after=typed)
+                    action, message, held = "fix", message + " Written by an editor.", False
                 elif decision == "accept" and action == "flag" and (change.after or held):
                     action, message, held = "fix", message + " Accepted by an editor.", False
                 decision = {"reject": "rejected", "accept": "accepted"}.get(decision or "")

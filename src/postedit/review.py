@@ -22,6 +22,7 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
 a{color:#0645ad}a:focus,td:focus{outline:3px solid #f5a623}
 del{background:#fde2e1;color:#8a1c1c}ins{background:#dff5e1;color:#135c1f;text-decoration:none}
 mark{background:#fff3bf;border-bottom:2px dotted #b7791f}
+.ws{font-size:.8em;background:#e8eefc;color:#1d3c8a;border-radius:3px;padding:0 .25em}
 sup{font-size:.7em;color:#555}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;
 text-align:left;vertical-align:top}th{background:#f4f4f6}
@@ -71,6 +72,14 @@ def decision_forms(article: Article, edit: Edit, story: bool = False) -> str:
         f'<button name="decision" value="{d}">{d}</button>{spread}</form>'
         for d in ("accept", "reject")
     ]
+    if edit.action == "flag":  # the editor writes the fix: a flag may have no suggestion
+        forms.append(
+            f'<form method="post" action="/decide" class="noprint typed" style="display:inline">'
+            f'{hidden}<input type="hidden" name="decision" value="accept">'
+            f'<input name="after" value="{escape(edit.after, quote=True)}" size="18" '
+            f'maxlength="500" aria-label="replacement for {escape(edit.before, quote=True)}">'
+            "<button>write this</button></form>"
+        )
     if not edit.rule.startswith("grammar."):  # a pack rule can learn an exception
         forms.append(
             f'<form method="post" action="/decide" class="noprint" style="display:inline">'
@@ -94,9 +103,53 @@ def edit_key(index: int) -> str:
     return f"e{index}"
 
 
+SPACE_NAMES = {
+    " ": "space",
+    "\u00a0": "no-break space",
+    "\u202f": "narrow no-break space",
+    "\u2009": "thin space",
+    "\u3000": "ideographic space",
+    "\t": "tab",
+    "\n": "line break",
+    "\u200b": "zero-width space",
+    "\u200c": "zero-width non-joiner",
+    "\u200d": "zero-width joiner",
+    "\u200e": "left-to-right mark",
+    "\u200f": "right-to-left mark",
+    "\ufeff": "byte-order mark",
+    "\u00ad": "soft hyphen",
+}
+
+
+def space_name(text: str) -> str | None:
+    """``text`` in words where it is only white space or invisible characters ("no-break
+    space", "2 spaces", "nothing"); None where it has a visible character."""
+    if not text:
+        return "nothing"
+    if any(c not in SPACE_NAMES for c in text):
+        return None
+    names = [SPACE_NAMES[c] for c in text]
+    if len(set(names)) == 1 and len(names) > 1:
+        return f"{len(names)} {names[0]}s"
+    return " + ".join(names)
+
+
+def whitespace_change(edit: Edit) -> str | None:
+    """A readable mark for a change of white space or invisible characters only ("no-break
+    space → space"), which a redline would show as an invisible blob; None for other changes."""
+    before, after = space_name(edit.before), space_name(edit.after)
+    if before is None or after is None or (before == after == "nothing"):
+        return None
+    return f"{before} → {after}"
+
+
 def _mark(edit: Edit, index: int) -> str:
     label = escape(f"{edit.rule}: {edit.message} (confidence {edit.confidence:.2f})", quote=True)
     ref = f'<sup><a href="#{edit_key(index)}-note">{index + 1}</a></sup>'
+    spaces = whitespace_change(edit) if edit.action == "fix" else None
+    if spaces:
+        mark = f"⟨{escape(spaces)}⟩"
+        return f'<span class="ws" id="{edit_key(index)}" title="{label}">{mark}</span>{ref}'
     if edit.action == "flag":
         return f'<mark id="{edit_key(index)}" title="{label}">{escape(edit.before)}</mark>{ref}'
     parts = []
@@ -143,7 +196,7 @@ def article_page(
     rows = [
         f'<tr id="{edit_key(i)}-note"><td><a href="#{edit_key(i)}">{i + 1}</a></td>'
         f'<td>{escape(e.action)}</td><td class="rule">{escape(e.rule)}</td>'
-        f'<td dir="auto"><del>{escape(e.before)}</del> → <ins>{escape(e.after)}</ins></td>'
+        f'<td dir="auto">{_change_cell(e)}</td>'
         f"<td>{escape(e.message)}</td><td>{e.confidence:.2f}</td>"
         f"<td>{escape(e.decision or '')} {decision_forms(article, e, several)}</td></tr>"
         for i, e in edits
@@ -156,6 +209,16 @@ def article_page(
     )
     bulk = bulk_forms(article, several)
     return _page(title, "\n".join(head + body) + table + bulk + _story(article.id, story, texts))
+
+
+def _change_cell(edit: Edit) -> str:
+    spaces = whitespace_change(edit)
+    if spaces:
+        return f'<span class="ws">{escape(spaces)}</span>'
+    if edit.action == "flag":
+        suggestion = f" → <ins>{escape(edit.after)}</ins>" if edit.after else ""
+        return f"<mark>{escape(edit.before)}</mark>{suggestion}"
+    return f"<del>{escape(edit.before)}</del> → <ins>{escape(edit.after)}</ins>"
 
 
 def bulk_forms(article: Article, story: bool) -> str:

@@ -52,12 +52,18 @@ from .rules import EXCEPTIONS_FILE, RuleError, fold, load_rules
 from .write import atomic_write_text
 
 MAX_BODY = 4096
+MAX_TYPED = 500  # characters of a replacement an editor types for a flag
 TIMEOUT = 30  # seconds a connection may stay silent
 MAX_CONNECTIONS = 32
 MAX_SENTENCE = 600  # characters of context a "never in this context" example keeps
 PAGE = re.compile(r"^/(?:(index(?:-[a-z]+)?\.html))?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$")
 FIELDS = ("article", "rule", "before", "left", "right", "decision", "scope", "source", "token")
-EXTRA = ("never", "spread", "confirm")  # a reject's "never in this context"; how far a decision
+EXTRA = (
+    "never",
+    "spread",
+    "confirm",
+    "after",
+)  # a reject's "never in this context"; how far a decision
 # is copied; a bulk decision's go-ahead after its preview
 BULK_SCOPES = ("article", "story", "corpus")
 
@@ -491,6 +497,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         keep = ("article", "rule", "decision", "scope", "source") if rule_off else FIELDS[:6]
         line = self.stamp({k: form[k] for k in keep if k in form})
+        typed = form.get("after")
+        if decision == "accept" and typed is not None:
+            if len(typed) > MAX_TYPED or "\n" in typed:
+                self._send(
+                    HTTPStatus.BAD_REQUEST, b"the replacement is one line, 500 characters at most\n"
+                )
+                return
+            line["after"] = typed
         with self.server.writing:
             append_decision(self.server.decisions, line)
             if not rule_off:
