@@ -195,3 +195,26 @@ def test_a_white_space_change_reads_as_words(seeds_corpus: Path) -> None:
     assert whitespace_change(replace(edit, before="a")) is None
     page = next((seeds_corpus / "review" / "articles").glob("002*.html")).read_text()
     assert "⟨no-break space → nothing⟩" in page  # en.space-before-comma on seed 002
+
+
+def test_the_index_leads_with_title_and_outlet_and_counts_what_is_reviewed() -> None:
+    from postedit.review import index_page, outlet
+
+    record = {
+        "id": "a1b2c3",
+        "title": "Talks resume",
+        "source": "007_shafaq.txt",
+        "language": "en",
+        "date": None,
+        "cluster": {"id": "a1b2c3", "role": "canonical", "of": None},
+        "edits": [
+            {"action": "fix", "decision": "accepted"},
+            {"action": "flag"},
+            {"action": "flag", "decision": "rejected"},
+        ],
+    }
+    assert outlet("007_shafaq.txt") == "shafaq" and outlet("feeds/alsumaria/x.md") == "alsumaria"
+    page = index_page([record])
+    row = page[page.index("<tbody>") :]
+    assert row.index("Talks resume") < row.index("shafaq") < row.index('class="id">a1b2c3')
+    assert '<td class="reviewed">2 of 3</td>' in page and "2 of 3 changes and flags" in page

@@ -26,7 +26,7 @@ mark{background:#fff3bf;border-bottom:2px dotted #b7791f}
 sup{font-size:.7em;color:#555}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;
 text-align:left;vertical-align:top}th{background:#f4f4f6}
-.rule{font-family:ui-monospace,monospace;font-size:.85em}.meta{color:#555}
+.rule,.bulk-rule{font-family:ui-monospace,monospace;font-size:.85em}.meta{color:#555}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:1rem;border-top:1px solid #ddd;padding:.5rem 0}
 @media print{a{color:inherit;text-decoration:none}.noprint{display:none}}
 """
@@ -239,7 +239,7 @@ def bulk_forms(article: Article, story: bool) -> str:
         options = "".join(f'<option value="{s}">{s}</option>' for s in scopes)
         count = sum(1 for e in article.edits if e.rule == rule and not e.decision)
         rows.append(
-            f'<tr><td class="rule">{escape(rule)}</td><td>{count}</td><td>'
+            f'<tr><td class="bulk-rule">{escape(rule)}</td><td>{count}</td><td>'
             f'<form method="post" action="/bulk" class="noprint bulk">{hidden}'
             f'<label>in the <select name="scope">{options}</select></label> '
             '<button name="decision" value="accept">accept all…</button> '
@@ -424,15 +424,16 @@ def boilerplate_page(entries: Sequence[dict[str, Any]], total: int) -> str:
 def _counts(record: dict[str, Any]) -> dict[str, int]:
     if "counts" in record:
         return record["counts"]
-    counts = {"fix": 0, "flag": 0}
+    counts = {"fix": 0, "flag": 0, "reviewed": 0}
     for e in record["edits"]:
         counts[e["action"]] += 1
+        counts["reviewed"] += bool(e.get("decision"))
     return counts
 
 
 def index_row(record: dict[str, Any]) -> dict[str, Any]:
     """What the index pages show of a corpus record (its text and edits left out)."""
-    row = {k: record[k] for k in ("id", "title", "language", "date", "cluster")}
+    row = {k: record.get(k) for k in ("id", "title", "source", "language", "date", "cluster")}
     row["counts"] = _counts(record)
     return row
 
@@ -445,6 +446,18 @@ ORDERS: dict[str, tuple[str, Any]] = {
     "index-date.html": ("date", lambda r: (r["date"] or "9999", r["id"])),
     "index-story.html": ("story", lambda r: (r["cluster"]["id"], r["cluster"]["role"], r["id"])),
 }
+
+
+def outlet(source: str) -> str:
+    """Where an article came from, as an editor names it: its file's folder, or the file's name
+    after a number prefix (``003_shafaq.txt`` → ``shafaq``)."""
+    path = source.split(":")[0]
+    parts = path.split("/")
+    if len(parts) > 1:
+        return parts[-2]
+    stem = parts[-1].rsplit(".", 1)[0]
+    head, _, rest = stem.partition("_")
+    return rest if head.isdigit() and rest else ""
 
 
 def index_pages(
@@ -467,22 +480,29 @@ def index_page(
     for r in records:
         sizes[r["cluster"]["id"]] = sizes.get(r["cluster"]["id"], 0) + 1
     story = None
+    decided_all = edits_all = 0
     for r in records:
         counts = _counts(r)
         c = r["cluster"]
         if current == "index-story.html" and c["id"] != story:  # grouped: a heading per story
             story = c["id"]
             rows.append(
-                f'<tr class="story"><th colspan="8">Story {escape(story)}: '
+                f'<tr class="story"><th colspan="10">Story {escape(story)}: '
                 f"{sizes[story]} article{'s' if sizes[story] > 1 else ''}</th></tr>"
             )
         status = c["role"] + (f" of {c['of']}" if c.get("of") else "")
+        total = counts["fix"] + counts["flag"]
+        reviewed = counts.get("reviewed", 0)
+        decided_all += reviewed
+        edits_all += total
         rows.append(
-            f'<tr><td><a href="articles/{escape(safe_name(r["id"]))}.html">'
-            f"{escape(r['id'])}</a></td>"
-            f'<td dir="auto">{escape(r["title"])}</td><td>{escape(str(r["language"]))}</td>'
+            f'<tr><td dir="auto"><a href="articles/{escape(safe_name(r["id"]))}.html">'
+            f"{escape(r['title'] or r['id'])}</a></td>"
+            f"<td>{escape(outlet(r.get('source') or ''))}</td>"
+            f'<td class="id">{escape(r["id"])}</td><td>{escape(str(r["language"]))}</td>'
             f"<td>{escape(str(r['date'] or ''))}</td>"
             f"<td>{counts['fix']}</td><td>{counts['flag']}</td>"
+            f'<td class="reviewed">{reviewed} of {total}</td>'
             f"<td>{escape(c['id'])}</td><td>{escape(status)}</td></tr>"
         )
     orders = " · ".join(
@@ -491,14 +511,14 @@ def index_page(
     )
     body = (
         "<h1>postedit review</h1>"
-        f'<p class="meta">{len(records)} articles. Each page shows every change (struck and '
+        f'<p class="meta">{len(records)} articles; {decided_all} of {edits_all} changes and '
+        "flags reviewed (as of the last run). Each page shows every change (struck and "
         "inserted text) and every flag (highlighted), with its rule, message and confidence.</p>"
         f'<p class="noprint">Sort by: {orders} · <a href="stats.html">rule precision</a> · '
         '<a href="boilerplate.html">boilerplate ignored by de-duplication</a></p>'
         + _demoted(demoted)
-        + "<table><thead><tr><th>id</th><th>title</th><th>language</th><th>date</th><th>fixes</th>"
-        "<th>flags</th><th>story</th><th>status</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
+        + "<table><thead><tr><th>title</th><th>outlet</th><th>id</th><th>language</th>"
+        "<th>date</th><th>fixes</th><th>flags</th><th>reviewed</th><th>story</th>"
+        "<th>status</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
     )
     return _page("postedit review", body)
