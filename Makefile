@@ -58,7 +58,7 @@ review: $(RUN_STAMP)
 	$(BIN)/postedit review --output $(OUTPUT) --rules $(RULES)
 
 screenshot: $(TEST_STAMP)
-	POSTEDIT_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_review_browser.py -k reject
+	POSTEDIT_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/test_review_browser.py tests/test_review_keyboard.py -k "reject or twenty"
 
 # the cleanup on a repost-heavy corpus built from real text (the seeds, ../shared/eval), against
 # read + ftfy + write, at 2,000, 8,000 and 32,000 articles (BENCH_ARGS="--sizes 2000 --grammar harper")

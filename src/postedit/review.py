@@ -22,6 +22,9 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
 a{color:#0645ad}a:focus,td:focus{outline:3px solid #f5a623}
 del{background:#fde2e1;color:#8a1c1c}ins{background:#dff5e1;color:#135c1f;text-decoration:none}
 mark{background:#fff3bf;border-bottom:2px dotted #b7791f}
+.current{outline:3px solid #2b6cb0;outline-offset:2px}
+td.title{min-width:22rem}td.id{font-size:.8em;color:#555}
+.accepted{box-shadow:inset 0 -3px #2f855a}.rejected{box-shadow:inset 0 -3px #c53030;opacity:.7}
 .ws{font-size:.8em;background:#e8eefc;color:#1d3c8a;border-radius:3px;padding:0 .25em}
 sup{font-size:.7em;color:#555}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;
@@ -457,7 +460,8 @@ def outlet(source: str) -> str:
         return parts[-2]
     stem = parts[-1].rsplit(".", 1)[0]
     head, _, rest = stem.partition("_")
-    return rest if head.isdigit() and rest else ""
+    hashed = len(rest) >= 8 and all(c in "0123456789abcdef" for c in rest.lower())
+    return rest if head.isdigit() and rest and not hashed else ""
 
 
 def index_pages(
@@ -495,8 +499,9 @@ def index_page(
         reviewed = counts.get("reviewed", 0)
         decided_all += reviewed
         edits_all += total
+        link = f"articles/{escape(safe_name(r['id']))}.html"
         rows.append(
-            f'<tr><td dir="auto"><a href="articles/{escape(safe_name(r["id"]))}.html">'
+            f'<tr><td class="title" dir="auto"><a href="{link}">'
             f"{escape(r['title'] or r['id'])}</a></td>"
             f"<td>{escape(outlet(r.get('source') or ''))}</td>"
             f'<td class="id">{escape(r["id"])}</td><td>{escape(str(r["language"]))}</td>'

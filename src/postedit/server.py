@@ -23,6 +23,7 @@ rebinding). A connection that sends nothing for `TIMEOUT` seconds is closed, and
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import secrets
@@ -32,6 +33,7 @@ from dataclasses import replace
 from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -308,6 +310,22 @@ def _find(record: dict, form: dict[str, str]) -> dict | None:
     )
 
 
+SCRIPT_CSP = "default-src 'none'; script-src 'self'; connect-src 'self';"
+
+
+@functools.lru_cache(maxsize=1)
+def review_script() -> bytes:
+    """The keyboard script of the article pages (``postedit/static/review.js``)."""
+    return (resources.files("postedit") / "static" / "review.js").read_bytes()
+
+
+def with_script(html: str) -> str:
+    """An article page as served: its script, and a policy that lets only that script run and
+    talk only to this server (the static page allows no script at all)."""
+    html = html.replace("default-src 'none';", SCRIPT_CSP, 1)
+    return html.replace("</body>", '<script src="/review.js" defer></script>\n</body>', 1)
+
+
 def done_notice(done: str) -> str:
     """The line a page shows after a bulk decision (``decision:count:skipped:rule``)."""
     parts = done.split(":", 3)
@@ -361,6 +379,9 @@ class Handler(BaseHTTPRequestHandler):
         if not self._known_host():
             return
         path = urlsplit(self.path).path
+        if path == "/review.js":
+            self._send(HTTPStatus.OK, review_script(), "text/javascript; charset=utf-8")
+            return
         if path in ("/stats.json", "/stats.html"):
             query = parse_qs(urlsplit(self.path).query)
             reviewer = (query.get("reviewer") or [""])[0].strip()[:200] or None
@@ -386,6 +407,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, b"not found\n")
             return
         html = html.replace(TOKEN_PLACEHOLDER, self.server.token)
+        if match.group(2):  # an article page: the keyboard, under a CSP that allows this script
+            html = with_script(html)
         done = (parse_qs(urlsplit(self.path).query).get("done") or [""])[0]
         if done:
             html = html.replace("<body>\n", "<body>\n" + done_notice(done), 1)
@@ -512,6 +535,11 @@ class Handler(BaseHTTPRequestHandler):
                     append_decision(self.server.decisions, copy)
             if decision == "reject" and form.get("never") == "1":
                 self.server.add_exception(form)
+        if "application/json" in self.headers.get("Accept", ""):  # the page's script
+            done = "written" if "after" in line else f"{decision}ed" if decision != "off" else "off"
+            answer = {"decision": decision, "label": f"{done} by {self.server.reviewer}"}
+            self._send(HTTPStatus.OK, json.dumps(answer).encode("utf-8"), "application/json")
+            return
         self._back()
 
 
