@@ -117,3 +117,25 @@ def test_without_javascript_the_forms_decide(browser, served) -> None:
         "kbd",
     )
     context.close()
+
+
+def test_the_index_filters_by_rule_and_searches_titles(browser, served) -> None:
+    _, _, base = served
+    page = browser.new_page()
+    page.goto(f"{base}/index.html")
+    page.wait_for_selector("#filters")
+    rows = page.locator("tr[data-tags]")
+    assert rows.count() == 5 and page.locator("#shown").inner_text().strip() == "5 of 5 articles"
+    page.select_option("select[name=rule]", "en.from-ar.truth-truce")
+    visible = [r for r in rows.all() if r.is_visible()]
+    assert len(visible) == 1 and "truce" in visible[0].inner_text()
+    page.select_option("select[name=rule]", "")
+    page.fill("input[name=q]", "spokesman")
+    visible = [r for r in rows.all() if r.is_visible()]
+    assert len(visible) == 1 and "spokesman" in visible[0].inner_text().lower()
+    page.close()
+    pending = browser.new_page()
+    pending.goto(f"{base}/index-pending.html")
+    first = pending.locator("tr[data-tags] td.reviewed").first.inner_text()
+    assert first == "0 of 28"  # the article with the most undecided changes first
+    pending.close()

@@ -434,16 +434,28 @@ def _counts(record: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+def _pending(record: dict[str, Any]) -> int:
+    counts = _counts(record)
+    return counts["fix"] + counts["flag"] - counts.get("reviewed", 0)
+
+
 def index_row(record: dict[str, Any]) -> dict[str, Any]:
     """What the index pages show of a corpus record (its text and edits left out)."""
     row = {k: record.get(k) for k in ("id", "title", "source", "language", "date", "cluster")}
     row["counts"] = _counts(record)
+    # what the index can filter by: the rules, actions and decisions of its edits
+    row["tags"] = sorted(
+        {e["rule"] for e in record["edits"]}
+        | {f"action:{e['action']}" for e in record["edits"]}
+        | {f"decision:{e.get('decision') or 'undecided'}" for e in record["edits"]}
+    )
     return row
 
 
 # The index, sorted each way an editor asks for (plain pages, no script): file name -> sort key.
 ORDERS: dict[str, tuple[str, Any]] = {
     "index.html": ("id", lambda r: r["id"]),
+    "index-pending.html": ("undecided first", lambda r: (-_pending(r), r["id"])),
     "index-fixes.html": ("most fixes", lambda r: (-_counts(r)["fix"], r["id"])),
     "index-flags.html": ("most flags", lambda r: (-_counts(r)["flag"], r["id"])),
     "index-date.html": ("date", lambda r: (r["date"] or "9999", r["id"])),
@@ -500,8 +512,11 @@ def index_page(
         decided_all += reviewed
         edits_all += total
         link = f"articles/{escape(safe_name(r['id']))}.html"
+        tags = " ".join(r.get("tags") or ())
         rows.append(
-            f'<tr><td class="title" dir="auto"><a href="{link}">'
+            f'<tr data-tags="{escape(tags, quote=True)}" data-story="{escape(c["id"], quote=True)}"'
+            f' data-language="{escape(str(r["language"]), quote=True)}">'
+            f'<td class="title" dir="auto"><a href="{link}">'
             f"{escape(r['title'] or r['id'])}</a></td>"
             f"<td>{escape(outlet(r.get('source') or ''))}</td>"
             f'<td class="id">{escape(r["id"])}</td><td>{escape(str(r["language"]))}</td>'

@@ -407,8 +407,9 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, b"not found\n")
             return
         html = html.replace(TOKEN_PLACEHOLDER, self.server.token)
-        if match.group(2):  # an article page: the keyboard, under a CSP that allows this script
-            html = with_script(html)
+        # the keyboard (article pages) and the filters (index pages), under a CSP that allows
+        # this one script
+        html = with_script(html)
         done = (parse_qs(urlsplit(self.path).query).get("done") or [""])[0]
         if done:
             html = html.replace("<body>\n", "<body>\n" + done_notice(done), 1)

@@ -6,6 +6,8 @@
 // selected.
 (function () {
   "use strict";
+  var rows = document.querySelectorAll("tr[data-tags]");
+  if (rows.length) { filters(rows); return; }
   var marks = Array.prototype.filter.call(
     document.querySelectorAll("[id]"),
     function (el) { return /^e\d+$/.test(el.id); }
@@ -121,3 +123,67 @@
   var first = nextUndecided(-1);
   select(first >= 0 ? first : 0);
 })();
+
+// The index: search in titles, filter by rule, action, decision, language and story.
+function filters(rows) {
+  "use strict";
+  var tags = {}, languages = {};
+  Array.prototype.forEach.call(rows, function (row) {
+    row.getAttribute("data-tags").split(" ").forEach(function (t) { if (t) { tags[t] = 1; } });
+    languages[row.getAttribute("data-language")] = 1;
+  });
+  var bar = document.createElement("form");
+  bar.id = "filters";
+  bar.className = "noprint";
+  function choice(name, label, values) {
+    var select = document.createElement("select");
+    select.name = name;
+    select.setAttribute("aria-label", label);
+    var any = document.createElement("option");
+    any.value = ""; any.textContent = label + ": any";
+    select.appendChild(any);
+    values.sort().forEach(function (v) {
+      var option = document.createElement("option");
+      option.value = v; option.textContent = v.replace(/^(action|decision):/, "");
+      select.appendChild(option);
+    });
+    bar.appendChild(select);
+    return select;
+  }
+  var search = document.createElement("input");
+  search.type = "search"; search.name = "q"; search.placeholder = "search titles";
+  search.setAttribute("aria-label", "search titles");
+  bar.appendChild(search);
+  var all = Object.keys(tags);
+  var rule = choice("rule", "rule", all.filter(function (t) { return t.indexOf(":") < 0; }));
+  var action = choice("action", "action",
+    all.filter(function (t) { return t.indexOf("action:") === 0; }));
+  var decision = choice("decision", "decision",
+    all.filter(function (t) { return t.indexOf("decision:") === 0; }));
+  var language = choice("language", "language", Object.keys(languages));
+  var story = document.createElement("input");
+  story.name = "story"; story.placeholder = "story id"; story.setAttribute("aria-label", "story");
+  bar.appendChild(story);
+  var shown = document.createElement("span");
+  shown.id = "shown";
+  bar.appendChild(shown);
+  var table = rows[0].closest("table");
+  table.parentNode.insertBefore(bar, table);
+  function apply() {
+    var q = search.value.trim().toLowerCase(), n = 0;
+    Array.prototype.forEach.call(rows, function (row) {
+      var mine = " " + row.getAttribute("data-tags") + " ";
+      var ok = (!q || row.querySelector("td.title").textContent.toLowerCase().indexOf(q) >= 0) &&
+        [rule, action, decision].every(function (s) {
+          return !s.value || mine.indexOf(" " + s.value + " ") >= 0; }) &&
+        (!language.value || row.getAttribute("data-language") === language.value) &&
+        (!story.value || row.getAttribute("data-story").indexOf(story.value.trim()) >= 0);
+      row.hidden = !ok;
+      n += ok ? 1 : 0;
+    });
+    shown.textContent = " " + n + " of " + rows.length + " articles";
+  }
+  bar.addEventListener("input", apply);
+  bar.addEventListener("submit", function (event) { event.preventDefault(); });
+  apply();
+}
