@@ -130,6 +130,7 @@ def test_write_corpus_layout(tmp_path: Path) -> None:
         "review/index-date.html",
         "review/index-fixes.html",
         "review/index-flags.html",
+        "review/index-pending.html",
         "review/index-story.html",
         "review/index.html",
     ]
@@ -244,7 +245,7 @@ def test_corpus_after_the_article_files_and_report_last(
     assert order[:2] == ["articles/a1.txt", "diffs/a1.diff"]
     assert order.index("articles/b2.txt") < order.index("corpus.dedup.jsonl")
     assert order.index("corpus.jsonl") > order.index("corpus.dedup.jsonl") > 3
-    assert order[-1] == "report.json" and len(order) == len(set(order)) == 17
+    assert order[-1] == "report.json" and len(order) == len(set(order)) == 18
     order.clear()
     write_corpus(tmp_path, [article("b2"), article("a1")], {"run": 2}, None, {"stories": []}, {})
     assert order == ["report.json"]
