@@ -9,13 +9,13 @@ import http.client
 import json
 import re
 import shutil
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import test_trust
 from conftest import RULES, SEEDS
 
 from postedit.decisions import context_key
@@ -23,23 +23,15 @@ from postedit.incremental import Cache
 from postedit.model import Edit
 from postedit.review import whitespace_change
 from postedit.runner import Settings, cleanup
-from postedit.server import serve
 
 RULE = "en.entity-higher-military-commission"  # fixes in four of the five seeds
 
 
-class Review:
-    def __init__(self, out: Path, reviewer: str) -> None:
-        self.out = out
-        self.decisions = out / "review" / "decisions.jsonl"
-        self.server = serve(out, self.decisions, port=0, rules_dir=RULES, reviewer=reviewer)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.port = self.server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+class Review(test_trust.Review):
+    """The seeds' corpus served for ``reviewer``, with the pages' own requests."""
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def __init__(self, out: Path, reviewer: str) -> None:
+        super().__init__(out, out / "review" / "decisions.jsonl", RULES, reviewer)
 
     def post(self, path: str, form: dict[str, str]) -> tuple[int, str, str]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)

@@ -190,9 +190,11 @@ def test_a_fix_that_breaks_a_guard_is_a_flag_saying_why(
 class Review:
     """A run's output served by ``postedit review`` on a free port."""
 
-    def __init__(self, out: Path, decisions: Path, rules: Path) -> None:
+    def __init__(
+        self, out: Path, decisions: Path, rules: Path, reviewer: str | None = None
+    ) -> None:
         self.out, self.decisions, self.rules = out, decisions, rules
-        self.server = serve(out, decisions, port=0, rules_dir=rules)
+        self.server = serve(out, decisions, port=0, rules_dir=rules, reviewer=reviewer)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.port = self.server.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
