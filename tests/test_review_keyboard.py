@@ -139,3 +139,25 @@ def test_the_index_filters_by_rule_and_searches_titles(browser, served) -> None:
     first = pending.locator("tr[data-tags] td.reviewed").first.inner_text()
     assert first == "0 of 28"  # the article with the most undecided changes first
     pending.close()
+
+
+def test_a_bulk_reject_in_the_browser_then_a_run_leaves_no_fix_of_the_rule(browser, served) -> None:
+    out, decisions, base = served
+    rule = "en.entity-higher-military-commission"
+    page = browser.new_page()
+    page.goto(f"{base}/articles/{S002}.html")
+    bulk = page.locator("form.bulk", has=page.locator(f"input[name=rule][value='{rule}']"))
+    bulk.locator("select[name=scope]").select_option("corpus")
+    bulk.locator("button", has_text="reject all").click()
+    count = int(page.locator("#bulk-count").inner_text().split()[0])
+    assert count >= 4  # every seed but one has a fix of it
+    page.locator("#bulk-confirm").click()
+    page.wait_for_selector("#done")
+    assert f"Rejected {count} change(s) of {rule}" in page.locator("#done").inner_text()
+    page.close()
+    assert len(lines_of(decisions, count)) == count
+    cleanup(Settings(SEEDS, RULES, out, "en", "ar"))
+    records = [json.loads(x) for x in (out / "corpus.jsonl").read_text().splitlines()]
+    assert not [
+        e for r in records for e in r["edits"] if e["rule"] == rule and e["action"] == "fix"
+    ]
