@@ -1,15 +1,20 @@
 """The review site: an index and one track-changes page per article, rendered from the edits.
 
-Pages are plain HTML with inline CSS and no script: they work offline, print cleanly and are
-navigable with the keyboard (every change is a focusable link target). Everything that comes from
-an article or a rule is escaped, so an article that contains HTML shows it as text.
+Pages are rendered from Jinja2 templates (``postedit/templates/``, one set for the static site
+and the server) with autoescaping on: everything that comes from an article or a rule is
+escaped, so an article that contains HTML shows it as text. The static pages run no script, work
+offline and print cleanly; ``postedit review`` serves them with a small script for the keyboard
+(``postedit/static/review.js``) under a policy that lets only it run.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from html import escape
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 from .decisions import context_key
 from .model import Article, Edit, Span
@@ -35,71 +40,23 @@ text-align:left;vertical-align:top}th{background:#f4f4f6}
 """
 
 
-def _page(title: str, body: str) -> str:
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "style-src 'unsafe-inline'; img-src 'none'; form-action 'self'\">"
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
-    )
-
-
 TOKEN_PLACEHOLDER = "__POSTEDIT_TOKEN__"  # replaced by ``postedit review`` when it serves a page
+MEMBERS_SHOWN = 50  # other members of its story an article's page names
 
 
-def decision_forms(article: Article, edit: Edit, story: bool = False) -> str:
-    """Accept and reject buttons (plain forms, no script) for ``postedit review``. A decision
-    reaches the same change in the article's duplicates; with ``story`` (the article is one of
-    several reports of a story) a box extends it to the whole story."""
-    before, left, right = context_key(article.raw, edit.start, edit.end)
-    hidden = "".join(
-        f'<input type="hidden" name="{name}" value="{escape(value, quote=True)}">'
-        for name, value in (
-            ("article", article.id),
-            ("rule", edit.rule),
-            ("before", before),
-            ("left", left),
-            ("right", right),
-            ("token", TOKEN_PLACEHOLDER),
-        )
+@functools.lru_cache(maxsize=1)
+def templates() -> jinja2.Environment:
+    """The review site's templates, autoescaped."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("postedit", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
     )
-    spread = (
-        '<label title="the same change in every report of this story">'
-        '<input type="checkbox" name="spread" value="story">whole story</label>'
-        if story
-        else ""
-    )
-    forms = [
-        f'<form method="post" action="/decide" class="noprint" style="display:inline">{hidden}'
-        f'<button name="decision" value="{d}">{d}</button>{spread}</form>'
-        for d in ("accept", "reject")
-    ]
-    if edit.action == "flag":  # the editor writes the fix: a flag may have no suggestion
-        forms.append(
-            f'<form method="post" action="/decide" class="noprint typed" style="display:inline">'
-            f'{hidden}<input type="hidden" name="decision" value="accept">'
-            f'<input name="after" value="{escape(edit.after, quote=True)}" size="18" '
-            f'maxlength="500" aria-label="replacement for {escape(edit.before, quote=True)}">'
-            "<button>write this</button></form>"
-        )
-    if not edit.rule.startswith("grammar."):  # a pack rule can learn an exception
-        forms.append(
-            f'<form method="post" action="/decide" class="noprint" style="display:inline">'
-            f'{hidden}<input type="hidden" name="decision" value="reject">'
-            f'<button name="never" value="1" title="reject, and record this context as '
-            f'an exception of {escape(edit.rule, quote=True)} in rules/">'
-            "never in this context</button></form>"
-        )
-    source = f'<input type="hidden" name="source" value="{escape(article.source, quote=True)}">'
-    forms += [
-        f'<form method="post" action="/decide" class="noprint" style="display:inline">{hidden}'
-        f'{source}<input type="hidden" name="decision" value="off">'
-        f'<button name="scope" value="{scope}" title="no edits of {escape(edit.rule, quote=True)} '
-        f'in this {scope}">off for {scope}</button></form>'
-        for scope in ("article", "source")
-    ]
-    return "".join(forms)
+
+
+def _render(name: str, title: str, **data: Any) -> str:
+    return templates().get_template(name).render(title=title, style=Markup(STYLE), **data)
 
 
 def edit_key(index: int) -> str:
@@ -146,35 +103,71 @@ def whitespace_change(edit: Edit) -> str | None:
     return f"{before} → {after}"
 
 
-def _mark(edit: Edit, index: int) -> str:
-    label = escape(f"{edit.rule}: {edit.message} (confidence {edit.confidence:.2f})", quote=True)
-    ref = f'<sup><a href="#{edit_key(index)}-note">{index + 1}</a></sup>'
-    spaces = whitespace_change(edit) if edit.action == "fix" else None
-    if spaces:
-        mark = f"⟨{escape(spaces)}⟩"
-        return f'<span class="ws" id="{edit_key(index)}" title="{label}">{mark}</span>{ref}'
-    if edit.action == "flag":
-        return f'<mark id="{edit_key(index)}" title="{label}">{escape(edit.before)}</mark>{ref}'
-    parts = []
-    if edit.before:
-        parts.append(f"<del>{escape(edit.before)}</del>")
-    if edit.after:
-        parts.append(f"<ins>{escape(edit.after)}</ins>")
-    return f'<span id="{edit_key(index)}" title="{label}">{"".join(parts) or "∅"}</span>{ref}'
+def _label(edit: Edit) -> str:
+    return f"{edit.rule}: {edit.message} (confidence {edit.confidence:.2f})"
 
 
-def redline(raw: str, span: Span, edits: Sequence[tuple[int, Edit]]) -> str:
-    """The raw text of ``span`` with its edits shown: deletions struck, insertions marked, flags
-    highlighted. Edits that overlap one shown before them are listed below only."""
-    out, pos = [], span.start
+def _mark(edit: Edit, index: int) -> dict[str, Any]:
+    """What the redline shows of one change (the ``mark`` macro)."""
+    return {
+        "key": edit_key(index),
+        "number": index + 1,
+        "label": _label(edit),
+        "spaces": whitespace_change(edit) if edit.action == "fix" else None,
+        "flag": edit.action == "flag",
+        "before": edit.before,
+        "after": edit.after,
+    }
+
+
+def redline(raw: str, span: Span, edits: Sequence[tuple[int, Edit]]) -> list[dict[str, Any]]:
+    """The raw text of ``span`` as pieces: plain text, and each edit's mark (deletions struck,
+    insertions marked, flags highlighted). Edits that overlap one shown before them are listed
+    below only."""
+    out: list[dict[str, Any]] = []
+    pos = span.start
     for index, edit in sorted(edits, key=lambda x: (x[1].start, x[1].end)):
         if edit.start < pos or not (span.start <= edit.start and edit.end <= span.end):
             continue
-        out.append(escape(raw[pos : edit.start]))
-        out.append(_mark(edit, index))
+        out.append({"text": raw[pos : edit.start], "mark": None})
+        out.append({"text": "", "mark": _mark(edit, index)})
         pos = edit.end
-    out.append(escape(raw[pos : span.end]))
-    return "".join(out)
+    out.append({"text": raw[pos : span.end], "mark": None})
+    return out
+
+
+def decision_forms(article: Article, edit: Edit, story: bool = False) -> dict[str, Any]:
+    """Accept and reject buttons (plain forms) for ``postedit review``, a box to write the fix of
+    a flag, "never in this context" for a pack rule, and the rule off for the article or its
+    source. A decision reaches the same change in the article's duplicates; with ``story`` (the
+    article is one of several reports of a story) a box extends it to the whole story."""
+    before, left, right = context_key(article.raw, edit.start, edit.end)
+    return {
+        "fields": [
+            ("article", article.id),
+            ("rule", edit.rule),
+            ("before", before),
+            ("left", left),
+            ("right", right),
+            ("token", TOKEN_PLACEHOLDER),
+        ],
+        "story": story,
+        "flag": edit.action == "flag",
+        "after": edit.after,
+        "before": edit.before,
+        "never": not edit.rule.startswith("grammar."),  # a pack rule can learn an exception
+        "rule": edit.rule,
+        "source": article.source,
+    }
+
+
+def _change_cell(edit: Edit) -> dict[str, Any]:
+    return {
+        "spaces": whitespace_change(edit),
+        "flag": edit.action == "flag",
+        "before": edit.before,
+        "after": edit.after,
+    }
 
 
 def article_page(
@@ -182,77 +175,56 @@ def article_page(
 ) -> str:
     edits = list(enumerate(sorted(article.edits, key=lambda e: (e.start, e.end, e.rule))))
     several = bool(story) and len(story["members"]) > 1  # type: ignore[index]
-    title = clean_title(article)
     cluster = record["cluster"]
-    head = [
-        '<p class="noprint"><a href="../index.html">← all articles</a></p>',
-        f'<h1 dir="auto">{escape(title)}</h1>',
-        f'<p class="meta">{escape(article.id)} · {escape(article.source)} · '
-        f"{escape(str(article.date or 'no date'))} · {escape(str(article.language or '?'))}"
-        f"{' ← ' + escape(article.source_language) if article.source_language else ''} · "
-        f"cluster {escape(cluster['id'])} ({escape(cluster['role'])}"
-        f"{' of ' + escape(cluster['of']) if cluster.get('of') else ''})</p>",
-    ]
+    meta = (
+        f"{article.id} · {article.source} · {article.date or 'no date'} · "
+        f"{article.language or '?'}"
+        f"{' ← ' + article.source_language if article.source_language else ''} · "
+        f"cluster {cluster['id']} ({cluster['role']}"
+        f"{' of ' + cluster['of'] if cluster.get('of') else ''})"
+    )
     segments = ([article.title_span] if article.title_span else []) + list(article.paragraphs)
-    lang = f' lang="{escape(article.language)}"' if article.language else ""
-    body = [f'<p dir="auto"{lang}>{redline(article.raw, s, edits)}</p>' for s in segments]
     rows = [
-        f'<tr id="{edit_key(i)}-note"><td><a href="#{edit_key(i)}">{i + 1}</a></td>'
-        f'<td>{escape(e.action)}</td><td class="rule">{escape(e.rule)}</td>'
-        f'<td dir="auto">{_change_cell(e)}</td>'
-        f"<td>{escape(e.message)}</td><td>{e.confidence:.2f}</td>"
-        f"<td>{escape(e.decision or '')} {decision_forms(article, e, several)}</td></tr>"
+        {
+            "key": edit_key(i),
+            "number": i + 1,
+            "action": e.action,
+            "rule": e.rule,
+            "cell": _change_cell(e),
+            "message": e.message,
+            "confidence": f"{e.confidence:.2f}",
+            "decision": e.decision or "",
+            "forms": decision_forms(article, e, several),
+        }
         for i, e in edits
     ]
-    table = (
-        "<h2>Changes and flags</h2><table><thead><tr><th>#</th><th>action</th><th>rule</th>"
-        "<th>change</th><th>why</th><th>confidence</th><th>decision</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
+    return _render(
+        "article.html",
+        clean_title(article),
+        meta=meta,
+        language=article.language,
+        segments=[redline(article.raw, s, edits) for s in segments],
+        rows=rows,
+        bulk=bulk_forms(article, several),
+        story=_story(article.id, story, texts),
     )
-    bulk = bulk_forms(article, several)
-    return _page(title, "\n".join(head + body) + table + bulk + _story(article.id, story, texts))
 
 
-def _change_cell(edit: Edit) -> str:
-    spaces = whitespace_change(edit)
-    if spaces:
-        return f'<span class="ws">{escape(spaces)}</span>'
-    if edit.action == "flag":
-        suggestion = f" → <ins>{escape(edit.after)}</ins>" if edit.after else ""
-        return f"<mark>{escape(edit.before)}</mark>{suggestion}"
-    return f"<del>{escape(edit.before)}</del> → <ins>{escape(edit.after)}</ins>"
-
-
-def bulk_forms(article: Article, story: bool) -> str:
+def bulk_forms(article: Article, story: bool) -> list[dict[str, Any]]:
     """For each rule with changes in the article: accept or reject every undecided change of
     it in this article, its story or the whole corpus (``postedit review`` asks how many before
     it does it)."""
     rules = sorted({e.rule for e in article.edits if not e.decision})
-    if not rules:
-        return ""
     scopes = ("article", "story", "corpus") if story else ("article", "corpus")
-    rows = []
-    for rule in rules:
-        hidden = (
-            f'<input type="hidden" name="rule" value="{escape(rule, quote=True)}">'
-            f'<input type="hidden" name="article" value="{escape(article.id, quote=True)}">'
-            f'<input type="hidden" name="token" value="{TOKEN_PLACEHOLDER}">'
-        )
-        options = "".join(f'<option value="{s}">{s}</option>' for s in scopes)
-        count = sum(1 for e in article.edits if e.rule == rule and not e.decision)
-        rows.append(
-            f'<tr><td class="bulk-rule">{escape(rule)}</td><td>{count}</td><td>'
-            f'<form method="post" action="/bulk" class="noprint bulk">{hidden}'
-            f'<label>in the <select name="scope">{options}</select></label> '
-            '<button name="decision" value="accept">accept all…</button> '
-            '<button name="decision" value="reject">reject all…</button></form></td></tr>'
-        )
-    return (
-        '<h2 class="noprint">Decide a rule at once</h2><table class="noprint"><thead><tr>'
-        "<th>rule</th><th>undecided here</th><th>every undecided change of the rule</th></tr>"
-        "</thead><tbody>" + "".join(rows) + "</tbody></table>"
-    )
+    return [
+        {
+            "rule": rule,
+            "count": sum(1 for e in article.edits if e.rule == rule and not e.decision),
+            "fields": [("rule", rule), ("article", article.id), ("token", TOKEN_PLACEHOLDER)],
+            "scopes": scopes,
+        }
+        for rule in rules
+    ]
 
 
 def bulk_page(rule: str, scope: str, decision: str, article: str, count: int, held: int) -> str:
@@ -264,33 +236,32 @@ def bulk_page(rule: str, scope: str, decision: str, article: str, count: int, he
         if held
         else ""
     )
-    hidden = "".join(
-        f'<input type="hidden" name="{k}" value="{escape(v, quote=True)}">'
-        for k, v in (
+    verb = "Accept" if decision == "accept" else "Reject"
+    return _render(
+        "bulk.html",
+        f"{verb} {rule}",
+        verb=verb,
+        rule=rule,
+        count=count,
+        where=where.get(scope, scope),
+        decision=decision,
+        skipped=skipped,
+        fields=[
             ("rule", rule),
             ("scope", scope),
             ("decision", decision),
             ("article", article),
             ("token", TOKEN_PLACEHOLDER),
             ("confirm", "1"),
-        )
+        ],
     )
-    verb = "Accept" if decision == "accept" else "Reject"
-    body = (
-        '<p class="noprint"><a href="/index.html">← all articles</a></p>'
-        f"<h1>{verb} every undecided change of {escape(rule)}</h1>"
-        f'<p id="bulk-count">{count} undecided change(s) of <span class="rule">{escape(rule)}'
-        f"</span> in {where.get(scope, scope)} will be {decision}ed.{escape(skipped)}</p>"
-        f'<form method="post" action="/bulk">{hidden}'
-        f'<button id="bulk-confirm" {"disabled" if not count else ""}>'
-        f"{verb} {count}</button></form>"
-    )
-    return _page(f"{verb} {rule}", body)
 
 
-def _story(article_id: str, story: dict[str, Any] | None, texts: dict[str, str]) -> str:
+def _story(
+    article_id: str, story: dict[str, Any] | None, texts: dict[str, str]
+) -> dict[str, Any] | None:
     if not story:
-        return ""
+        return None
     pairs = []
     split: dict[str, list[str]] = {}  # each article's paragraphs, split once
     for p in story["passages"]:
@@ -308,120 +279,86 @@ def _story(article_id: str, story: dict[str, Any] | None, texts: dict[str, str])
                 else ""
             )
             start, end = p[f"{side}_span"]
-            return escape(para[start:end])
+            return para[start:end]
 
-        link = f'<a href="{escape(safe_name(p[other]))}.html">{escape(p[other])}</a>'
         pairs.append(
-            f'<div class="pair"><div dir="auto">{quote(mine)}</div>'
-            f'<div dir="auto">{quote(other)}<br>'
-            f'<span class="meta">{link} · score {p["score"]}</span></div></div>'
+            {
+                "mine": quote(mine),
+                "other": quote(other),
+                "link": f"{safe_name(p[other])}.html",
+                "other_id": p[other],
+                "score": p["score"],
+            }
         )
     others = [m for m in story["members"] if m["id"] != article_id]
-    members = ", ".join(f"{escape(m['id'])} ({escape(m['role'])})" for m in others[:MEMBERS_SHOWN])
+    members = ", ".join(f"{m['id']} ({m['role']})" for m in others[:MEMBERS_SHOWN])
     if len(others) > MEMBERS_SHOWN:  # a page per member: listing all would grow as n squared
         members += f" and {len(others) - MEMBERS_SHOWN} more (see clusters.json)"
-    return f"<h2>Same story: {members}</h2>" + "".join(pairs)
-
-
-MEMBERS_SHOWN = 50  # other members of its story an article's page names
-
-
-def _demoted(demoted: Sequence[dict[str, Any]]) -> str:
-    if not demoted:
-        return ""
-    items = "".join(
-        f"<li><code>{escape(d['rule'])}</code>: {escape(d['from'])} → {escape(d['to'])}, "
-        f"precision {d['precision']:.2f} on {d['support']} decisions (below "
-        f"{d['threshold']:.2f})</li>"
-        for d in demoted
-    )
-    return (
-        f'<div class="demoted"><strong>Demoted by editors\' decisions</strong> (undo on the '
-        f'<a href="stats.html">rule precision</a> page):<ul>{items}</ul></div>'
-    )
+    return {"members": members, "pairs": pairs}
 
 
 def stats_page(stats: dict[str, Any]) -> str:
     """Each rule's precision from editors' decisions, with its interval, support and rate, and
-    a restore (or auto) button for a demoted rule."""
+    a restore (or auto) button for a demoted rule; filtered by reviewer where one is given."""
     rows = []
     for r in stats["rules"]:
-        precision = "–" if r["precision"] is None else f"{r['precision']:.3f}"
         low, high = r["interval"]
         state = (
             f"demoted to {r['demoted']}" if r["demoted"] else ("restored" if r["restored"] else "")
         )
-        button = ""
+        button = None
         if r["demoted"] or r["restored"]:
-            value, label = (
-                ("auto", "back to automatic") if r["restored"] else ("restore", "restore")
-            )
             button = (
-                '<form method="post" action="/rule" style="display:inline">'
-                f'<input type="hidden" name="rule" value="{escape(r["rule"], quote=True)}">'
-                f'<input type="hidden" name="token" value="{TOKEN_PLACEHOLDER}">'
-                f'<button name="decision" value="{value}">{label}</button></form>'
+                {"value": "auto", "label": "back to automatic"}
+                if r["restored"]
+                else {"value": "restore", "label": "restore"}
             )
         rows.append(
-            f'<tr data-rule="{escape(r["rule"], quote=True)}"><td class="rule">'
-            f"{escape(r['rule'])}</td><td>{escape(r['action'])}</td>"
-            f"<td>{r['accepted']}</td><td>{r['rejected']}</td><td>{r['support']}</td>"
-            f'<td class="precision">{precision}</td><td>{low:.2f}–{high:.2f}</td>'
-            f"<td>{r['edits']}</td><td>{r['per_10k_words']:.2f}</td>"
-            f'<td class="state">{escape(state)} {button}</td></tr>'
+            {
+                "rule": r["rule"],
+                "action": r["action"],
+                "accepted": r["accepted"],
+                "rejected": r["rejected"],
+                "support": r["support"],
+                "precision": "–" if r["precision"] is None else f"{r['precision']:.3f}",
+                "interval": f"{low:.2f}–{high:.2f}",
+                "edits": r["edits"],
+                "rate": f"{r['per_10k_words']:.2f}",
+                "state": state,
+                "button": button,
+            }
         )
-    policy = stats.get("policy") or {}
-    current = stats.get("reviewer")
-    choices = "".join(
-        f'<option value="{escape(r, quote=True)}"{" selected" if r == current else ""}>'
-        f"{escape(r)}</option>"
-        for r in stats.get("reviewers") or ()
+    policy = {"fix": 0.99, "flag": 0.90, "min_support": 5, **(stats.get("policy") or {})}
+    return _render(
+        "stats.html",
+        "postedit rule precision",
+        rows=rows,
+        policy=policy,
+        reviewer=stats.get("reviewer"),
+        reviewers=stats.get("reviewers") or [],
+        token=TOKEN_PLACEHOLDER,
     )
-    who = (
-        '<form method="get" action="/stats.html" class="noprint"><label>decisions of '
-        f'<select name="reviewer"><option value="">every reviewer</option>{choices}</select>'
-        "</label> <button>show</button></form>"
-        if stats.get("reviewers")
-        else ""
-    )
-    of = f" (decisions of {escape(current)})" if current else ""
-    body = (
-        '<p class="noprint"><a href="/index.html">← all articles</a></p>'
-        f"<h1>Rule precision{of}</h1>{who}"
-        '<p class="meta">From editors\' accept and reject decisions (copies made for duplicates '
-        "count once); 95% Wilson intervals. A rule is demoted below "
-        f"{policy.get('fix', 0.99)} (fix → flag) or {policy.get('flag', 0.90)} (→ off) once it "
-        f"has {policy.get('min_support', 5)} decisions; the next run applies it.</p>"
-        "<table><thead><tr><th>rule</th><th>action</th><th>accepted</th><th>rejected</th>"
-        "<th>support</th><th>precision</th><th>interval</th><th>edits</th>"
-        "<th>per 10,000 words</th><th>state</th></tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
-    )
-    return _page("postedit rule precision", body)
 
 
 def boilerplate_page(entries: Sequence[dict[str, Any]], total: int) -> str:
     """The passages de-duplication learned to ignore (site footers, stock background, a wire's
     recap), each with the number of articles it is in and its text where first seen."""
-    rows = "".join(
-        f'<tr><td>{e["articles"]}</td><td dir="auto">{escape(e.get("text") or e["words"])}</td>'
-        f'<td><a href="articles/{escape(safe_name(e["example"]["id"]))}.html">'
-        f"{escape(e['example']['id'])}</a></td></tr>"
-        for e in entries
-    )
     shown = f" (the {len(entries)} most widespread shown)" if total > len(entries) else ""
-    body = (
-        '<p class="noprint"><a href="index.html">← all articles</a></p>'
-        "<h1>Boilerplate ignored by de-duplication</h1>"
-        f'<p class="meta">{total} passages{shown} recur word for word in three or more articles '
-        "that share little else: a site's footer, a stock background paragraph, a wire's recap "
-        "sentence. They are not evidence that two articles are one report or one story, and "
-        "are left out when articles are compared (the text keeps them).</p>"
-        "<table><thead><tr><th>articles</th><th>passage</th><th>first seen in</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+    return _render(
+        "boilerplate.html",
+        "postedit boilerplate",
+        total=total,
+        shown=shown,
+        entries=[
+            {
+                "articles": e["articles"],
+                "text": e.get("text") or e["words"],
+                "link": f"articles/{safe_name(e['example']['id'])}.html",
+                "example": e["example"]["id"],
+            }
+            for e in entries
+        ],
     )
-    return _page("postedit boilerplate", body)
 
 
 def _counts(record: dict[str, Any]) -> dict[str, int]:
@@ -479,7 +416,7 @@ def outlet(source: str) -> str:
 def index_pages(
     records: Sequence[dict[str, Any]], demoted: Sequence[dict[str, Any]] = ()
 ) -> dict[str, str]:
-    """``index.html`` and its other orders (by fixes, flags, date, story)."""
+    """``index.html`` and its other orders (undecided first, by fixes, flags, date, story)."""
     return {
         name: index_page(sorted(records, key=key), name, demoted)
         for name, (_, key) in ORDERS.items()
@@ -491,54 +428,52 @@ def index_page(
     current: str = "index.html",
     demoted: Sequence[dict[str, Any]] = (),
 ) -> str:
-    rows = []
     sizes: dict[str, int] = {}
     for r in records:
         sizes[r["cluster"]["id"]] = sizes.get(r["cluster"]["id"], 0) + 1
+    rows = []
     story = None
-    decided_all = edits_all = 0
+    decided = edits = 0
     for r in records:
         counts = _counts(r)
         c = r["cluster"]
+        heading = None
         if current == "index-story.html" and c["id"] != story:  # grouped: a heading per story
-            story = c["id"]
-            rows.append(
-                f'<tr class="story"><th colspan="10">Story {escape(story)}: '
-                f"{sizes[story]} article{'s' if sizes[story] > 1 else ''}</th></tr>"
-            )
-        status = c["role"] + (f" of {c['of']}" if c.get("of") else "")
+            story = heading = c["id"]
         total = counts["fix"] + counts["flag"]
         reviewed = counts.get("reviewed", 0)
-        decided_all += reviewed
-        edits_all += total
-        link = f"articles/{escape(safe_name(r['id']))}.html"
-        tags = " ".join(r.get("tags") or ())
+        decided += reviewed
+        edits += total
         rows.append(
-            f'<tr data-tags="{escape(tags, quote=True)}" data-story="{escape(c["id"], quote=True)}"'
-            f' data-language="{escape(str(r["language"]), quote=True)}">'
-            f'<td class="title" dir="auto"><a href="{link}">'
-            f"{escape(r['title'] or r['id'])}</a></td>"
-            f"<td>{escape(outlet(r.get('source') or ''))}</td>"
-            f'<td class="id">{escape(r["id"])}</td><td>{escape(str(r["language"]))}</td>'
-            f"<td>{escape(str(r['date'] or ''))}</td>"
-            f"<td>{counts['fix']}</td><td>{counts['flag']}</td>"
-            f'<td class="reviewed">{reviewed} of {total}</td>'
-            f"<td>{escape(c['id'])}</td><td>{escape(status)}</td></tr>"
+            {
+                "story_heading": heading,
+                "size": sizes[c["id"]],
+                "tags": " ".join(r.get("tags") or ()),
+                "story": c["id"],
+                "language": str(r["language"]),
+                "link": f"articles/{safe_name(r['id'])}.html",
+                "title": r["title"] or r["id"],
+                "outlet": outlet(r.get("source") or ""),
+                "id": r["id"],
+                "date": str(r["date"] or ""),
+                "fixes": counts["fix"],
+                "flags": counts["flag"],
+                "reviewed": reviewed,
+                "total": total,
+                "status": c["role"] + (f" of {c['of']}" if c.get("of") else ""),
+            }
         )
-    orders = " · ".join(
-        f"<strong>{label}</strong>" if name == current else f'<a href="{name}">{label}</a>'
+    orders = [
+        {"name": name, "label": label, "current": name == current}
         for name, (label, _) in ORDERS.items()
+    ]
+    return _render(
+        "index.html",
+        "postedit review",
+        count=len(records),
+        decided=decided,
+        edits=edits,
+        orders=orders,
+        demoted=list(demoted),
+        rows=rows,
     )
-    body = (
-        "<h1>postedit review</h1>"
-        f'<p class="meta">{len(records)} articles; {decided_all} of {edits_all} changes and '
-        "flags reviewed (as of the last run). Each page shows every change (struck and "
-        "inserted text) and every flag (highlighted), with its rule, message and confidence.</p>"
-        f'<p class="noprint">Sort by: {orders} · <a href="stats.html">rule precision</a> · '
-        '<a href="boilerplate.html">boilerplate ignored by de-duplication</a></p>'
-        + _demoted(demoted)
-        + "<table><thead><tr><th>title</th><th>outlet</th><th>id</th><th>language</th>"
-        "<th>date</th><th>fixes</th><th>flags</th><th>reviewed</th><th>story</th>"
-        "<th>status</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
-    )
-    return _page("postedit review", body)
