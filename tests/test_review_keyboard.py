@@ -78,6 +78,8 @@ def test_twenty_decisions_by_keyboard_then_a_run_honours_them(browser, served) -
         want = "rejected" if i in REJECTED else "accepted"
         page.wait_for_selector(f"#{selected}.{want}", timeout=5000)
         assert page.locator(f"#{selected}-note .decided").inner_text().startswith(want)
+        if i in REJECTED:  # re-rendered by the server as the text the reject leaves
+            assert page.locator(f"#{selected} ins").count() == 0
         assert page.locator(".current").get_attribute("id") != selected  # moved on
     assert presses <= 25 and not errors
     if os.environ.get("POSTEDIT_SCREENSHOT"):
@@ -107,6 +109,11 @@ def test_without_javascript_the_forms_decide(browser, served) -> None:
     page = context.new_page()
     page.goto(f"{base}/articles/{S002}.html")
     assert page.locator("#keys").count() == 0  # no script ran
+    spaces = page.locator("p .ws")  # white-space changes fold away, with no script either
+    assert spaces.count() > 0 and spaces.first.is_visible()
+    page.check("#hide-ws")
+    assert spaces.first.is_hidden() and page.locator("tr.ws-row").first.is_hidden()
+    page.uncheck("#hide-ws")
     row = page.locator("tr", has=page.locator("td.rule", has_text="en.from-ar.truth-truce")).first
     row.locator("button", has_text="reject").first.click()
     page.wait_for_load_state()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import jinja2
@@ -28,6 +29,7 @@ a{color:#0645ad}a:focus,td:focus{outline:3px solid #f5a623}
 del{background:#fde2e1;color:#8a1c1c}ins{background:#dff5e1;color:#135c1f;text-decoration:none}
 mark{background:#fff3bf;border-bottom:2px dotted #b7791f}
 .current{outline:3px solid #2b6cb0;outline-offset:2px}
+#hide-ws:checked~p .ws,#hide-ws:checked~p .ws+sup,#hide-ws:checked~table tr.ws-row{display:none}
 td.title{min-width:22rem}td.id{font-size:.8em;color:#555}
 .accepted{box-shadow:inset 0 -3px #2f855a}.rejected{box-shadow:inset 0 -3px #c53030;opacity:.7}
 .ws{font-size:.8em;background:#e8eefc;color:#1d3c8a;border-radius:3px;padding:0 .25em}
@@ -107,8 +109,9 @@ def _label(edit: Edit) -> str:
     return f"{edit.rule}: {edit.message} (confidence {edit.confidence:.2f})"
 
 
-def _mark(edit: Edit, index: int) -> dict[str, Any]:
-    """What the redline shows of one change (the ``mark`` macro)."""
+def _mark(edit: Edit, index: int, state: str | None = None, sup: bool = True) -> dict[str, Any]:
+    """What the redline shows of one change (the ``mark`` macro); ``state`` ("accepted",
+    "rejected") shows it as an editor's decision leaves it."""
     return {
         "key": edit_key(index),
         "number": index + 1,
@@ -117,7 +120,19 @@ def _mark(edit: Edit, index: int) -> dict[str, Any]:
         "flag": edit.action == "flag",
         "before": edit.before,
         "after": edit.after,
+        "state": state,
+        "sup": sup,
     }
+
+
+def decided_mark(edit: Edit, index: int, decision: str, typed: str | None = None) -> str:
+    """The change as it reads once decided, for the page to show at once: a rejected change as
+    the text it leaves, an accepted flag as the fix it becomes (with what the editor typed)."""
+    if decision == "accept" and edit.action == "flag" and (typed is not None or edit.after):
+        edit = replace(edit, action="fix", after=edit.after if typed is None else typed)
+    state = "accepted" if decision == "accept" else "rejected"
+    macro = templates().get_template("macros.html").module.mark  # type: ignore[attr-defined]
+    return str(macro(_mark(edit, index, state, sup=False)))
 
 
 def redline(raw: str, span: Span, edits: Sequence[tuple[int, Edit]]) -> list[dict[str, Any]]:
@@ -206,6 +221,7 @@ def article_page(
         segments=[redline(article.raw, s, edits) for s in segments],
         rows=rows,
         bulk=bulk_forms(article, several),
+        spaces=sum(1 for r in rows if r["cell"]["spaces"]),
         story=_story(article.id, story, texts),
     )
 

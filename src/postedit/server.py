@@ -49,7 +49,7 @@ from .decisions import (
 from .incremental import Cache
 from .model import Article, Edit
 from .render import safe_name
-from .review import TOKEN_PLACEHOLDER, bulk_page, stats_page
+from .review import TOKEN_PLACEHOLDER, bulk_page, decided_mark, stats_page
 from .rules import EXCEPTIONS_FILE, RuleError, fold, load_rules
 from .write import atomic_write_text
 
@@ -60,13 +60,9 @@ MAX_CONNECTIONS = 32
 MAX_SENTENCE = 600  # characters of context a "never in this context" example keeps
 PAGE = re.compile(r"^/(?:(index(?:-[a-z]+)?\.html))?$|^/articles/([A-Za-z0-9._-]{1,200})\.html$")
 FIELDS = ("article", "rule", "before", "left", "right", "decision", "scope", "source", "token")
-EXTRA = (
-    "never",
-    "spread",
-    "confirm",
-    "after",
-)  # a reject's "never in this context"; how far a decision
-# is copied; a bulk decision's go-ahead after its preview
+# a reject's "never in this context"; how far a decision is copied; a bulk decision's
+# go-ahead after its preview; the fix an editor wrote; the change's number on its page
+EXTRA = ("never", "spread", "confirm", "after", "index")
 BULK_SCOPES = ("article", "story", "corpus")
 
 
@@ -139,6 +135,18 @@ class ReviewServer(ThreadingHTTPServer):
             if _same_change(article, e, form):
                 return article.raw, e.start, e.end, e.after
         return None
+
+    def decided(self, form: dict[str, str], decision: str, typed: str | None) -> str | None:
+        """The change as the page shows it once decided (``index``: its number on the page)."""
+        index = form.get("index", "")
+        if decision not in ("accept", "reject") or not index.isdigit():
+            return None
+        try:
+            article = Cache(self.output).load(form["article"])
+        except (OSError, ValueError, KeyError):
+            return None
+        edit = next((e for e in article.edits if _same_change(article, e, form)), None)
+        return None if edit is None else decided_mark(edit, int(index), decision, typed)
 
     def copies(self, form: dict[str, str], decision: dict, records: dict[str, dict]) -> list[dict]:
         """The decision, copied to the same change in the other members of the article's
@@ -539,6 +547,9 @@ class Handler(BaseHTTPRequestHandler):
         if "application/json" in self.headers.get("Accept", ""):  # the page's script
             done = "written" if "after" in line else f"{decision}ed" if decision != "off" else "off"
             answer = {"decision": decision, "label": f"{done} by {self.server.reviewer}"}
+            shown = self.server.decided(form, decision, typed)
+            if shown is not None:
+                answer["html"] = shown
             self._send(HTTPStatus.OK, json.dumps(answer).encode("utf-8"), "application/json")
             return
         self._back()

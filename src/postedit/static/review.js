@@ -51,6 +51,7 @@
       if (input.name !== "decision") { data.set(input.name, input.value); }
     });
     data.set("decision", decision);
+    data.set("index", marks[i].id.slice(1));
     Object.keys(extra || {}).forEach(function (k) { data.set(k, extra[k]); });
     return data;
   }
@@ -70,6 +71,18 @@
       return response.json();
     }).then(function (answer) {
       var el = marks[i];
+      if (answer.html) {  // the change as the server renders it once decided
+        var holder = document.createElement("span");
+        holder.innerHTML = answer.html;
+        var fresh = holder.firstElementChild;
+        if (fresh) {
+          if (el.classList.contains("current")) { fresh.classList.add("current"); }
+          fresh.setAttribute("tabindex", "-1");
+          el.replaceWith(fresh);
+          marks[i] = fresh;
+          el = fresh;
+        }
+      }
       el.setAttribute("data-decided", answer.decision);
       el.classList.add(answer.decision === "accept" ? "accepted" : "rejected");
       var cell = row(i).lastElementChild;
