@@ -210,3 +210,33 @@ def test_the_index_leads_with_title_and_outlet_and_counts_what_is_reviewed() -> 
     row = page[page.index("<tbody>") :]
     assert row.index("Talks resume") < row.index("shafaq") < row.index('class="id">a1b2c3')
     assert '<td class="reviewed">2 of 3</td>' in page and "2 of 3 changes and flags" in page
+
+
+def test_a_bulk_accept_skips_what_a_guard_held_back_and_says_so(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "a.txt").write_text(
+        "Talks in the capital\n\nThe ministers met , and the talks went on until the evening.\n\n"
+        "The envoy said: “We met , and we will meet again next week.”\n",
+        encoding="utf-8",
+    )
+    cleanup(Settings(inbox, RULES, out, "en", None))
+    (record,) = map(json.loads, (out / "corpus.jsonl").read_text().splitlines())
+    mine = [e for e in record["edits"] if e["rule"] == "en.space-before-comma"]
+    assert sorted((e["action"], bool(e.get("held"))) for e in mine) == [
+        ("fix", False),
+        ("flag", True),  # inside a quotation: held back by the guard
+    ]
+    review = Review(out, "alice")
+    try:
+        form = {"rule": "en.space-before-comma", "scope": "corpus", "decision": "accept"}
+        _, page, _ = review.post("/bulk", {**form, "article": "a"})
+        assert 'id="bulk-count">1 undecided' in page and "1 change(s) a guard held back" in page
+        status, _, location = review.post("/bulk", {**form, "article": "a", "confirm": "1"})
+        assert status == 303 and len(review.lines()) == 1
+        assert "1 held back by a guard, skipped" in review.get(location)
+        # a reject covers the held one too
+        _, page, _ = review.post("/bulk", {**form, "decision": "reject", "article": "a"})
+        assert 'id="bulk-count">1 undecided' in page and "held back" not in page
+    finally:
+        review.close()
