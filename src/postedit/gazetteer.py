@@ -246,6 +246,7 @@ NAME_TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
 NEAR = 88.0  # rapidfuzz ratio (case folded) from which a phrase is a near miss of a known form
 WORD_NEAR = 75.0  # ... and each of its words, where they differ
 SHORT_WORD = 5  # a word shorter than this that differs makes another name (Ali, Ari)
+CLOSEST = 5  # known forms looked at for one phrase, the closest first
 
 
 def _fold(text: str) -> str:
@@ -266,12 +267,16 @@ class NearNames:
         from .rules import name_form
 
         self.exact = {name_form(f) for e in entities for f in e.forms}
-        self.by_length: dict[int, list[tuple[str, Entity]]] = {}
+        by_length: dict[int, list[tuple[str, Entity]]] = {}
         for entity in entities:
             for form in entity.forms if not entity.spelled else ():
                 words = form.split()
                 if len(words) > 1:
-                    self.by_length.setdefault(len(words), []).append((_fold(form), entity))
+                    by_length.setdefault(len(words), []).append((_fold(form), entity))
+        # per number of words: the folded forms, and the entity of each
+        self.by_length = {
+            n: ([f for f, _ in pairs], [e for _, e in pairs]) for n, pairs in by_length.items()
+        }
         self.longest = max(self.by_length, default=0)
         self.key = content_key("near", repr(entities))
 
@@ -279,7 +284,7 @@ class NearNames:
         return bool(self.by_length)
 
     def find(self, text: str) -> list[tuple[int, int, Entity]]:
-        from rapidfuzz import fuzz
+        from rapidfuzz import fuzz, process
 
         from .rules import name_form
 
@@ -300,19 +305,22 @@ class NearNames:
                 if phrase.endswith(("'s", "’s")):
                     end -= 2
                     phrase = phrase[:-2]
-                if name_form(phrase) in self.exact:
+                form_of = name_form(phrase)
+                if form_of in self.exact:
                     break  # a known form as written: a mention, not a near miss
-                folded = _fold(phrase)
+                folded = form_of.casefold()
                 words = folded.split()
-                for form, entity in self.by_length.get(n, ()):
-                    if fuzz.ratio(folded, form) < NEAR:
-                        continue
+                forms, entities = self.by_length.get(n, ((), ()))
+                # the closest forms first, found in one pass in C (most candidates have none)
+                for form, _, k in process.extract(
+                    folded, forms, scorer=fuzz.ratio, score_cutoff=NEAR, limit=CLOSEST
+                ):
                     if all(
                         a == b
                         or (min(len(a), len(b)) >= SHORT_WORD and fuzz.ratio(a, b) >= WORD_NEAR)
                         for a, b in zip(words, form.split(), strict=True)
                     ):
-                        found = (start, end, entity)
+                        found = (start, end, entities[k])
                         break
                 if found:
                     break
