@@ -117,6 +117,8 @@ def test_without_javascript_the_forms_decide(browser, served) -> None:
     row = page.locator("tr", has=page.locator("td.rule", has_text="en.from-ar.truth-truce")).first
     row.locator("button", has_text="reject").first.click()
     page.wait_for_load_state()
+    number = row.get_attribute("id").removesuffix("-note")
+    assert page.url.endswith(f"#{number}")  # back at the change it decided, not at the top
     (line,) = lines_of(decisions, 1)
     assert (line["rule"], line["decision"], line["reviewer"]) == (
         "en.from-ar.truth-truce",

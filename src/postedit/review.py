@@ -151,7 +151,9 @@ def redline(raw: str, span: Span, edits: Sequence[tuple[int, Edit]]) -> list[dic
     return out
 
 
-def decision_forms(article: Article, edit: Edit, story: bool = False) -> dict[str, Any]:
+def decision_forms(
+    article: Article, edit: Edit, story: bool = False, index: int | None = None
+) -> dict[str, Any]:
     """Accept and reject buttons (plain forms) for ``postedit review``, a box to write the fix of
     a flag, "never in this context" for a pack rule, and the rule off for the article or its
     source. A decision reaches the same change in the article's duplicates; with ``story`` (the
@@ -165,6 +167,7 @@ def decision_forms(article: Article, edit: Edit, story: bool = False) -> dict[st
             ("left", left),
             ("right", right),
             ("token", TOKEN_PLACEHOLDER),
+            *([("index", str(index))] if index is not None else []),
         ],
         "story": story,
         "flag": edit.action == "flag",
@@ -209,7 +212,7 @@ def article_page(
             "message": e.message,
             "confidence": f"{e.confidence:.2f}",
             "decision": e.decision or "",
-            "forms": decision_forms(article, e, several),
+            "forms": decision_forms(article, e, several, i),
         }
         for i, e in edits
     ]

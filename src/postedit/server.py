@@ -485,11 +485,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _back(self) -> None:
+    def _back(self, anchor: str = "") -> None:
+        """Back to the page the form was on (at the change it decided, ``anchor``)."""
         referer = urlsplit(self.headers.get("Referer", "/")).path or "/"
         self.send_response(HTTPStatus.SEE_OTHER)
         ok = PAGE.match(referer) or referer == "/stats.html"
-        self.send_header("Location", referer if ok else "/")
+        self.send_header("Location", (referer + anchor) if ok else "/")
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -552,7 +553,8 @@ class Handler(BaseHTTPRequestHandler):
                 answer["html"] = shown
             self._send(HTTPStatus.OK, json.dumps(answer).encode("utf-8"), "application/json")
             return
-        self._back()
+        index = form.get("index", "")
+        self._back(f"#e{index}" if index.isdigit() else "")
 
 
 def serve(
