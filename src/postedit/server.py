@@ -125,28 +125,30 @@ class ReviewServer(ThreadingHTTPServer):
         record = records.get(form["article"])
         return record is not None and _find(record, form) is not None
 
-    def edit_in_raw(self, form: dict[str, str]) -> tuple[str, int, int, str] | None:
-        """(raw text, start, end, after) of the decided edit, from the run's cache."""
+    def decided_edit(self, form: dict[str, str]) -> tuple[Article, Edit] | None:
+        """The article (from the run's cache) and its edit that the form decides."""
         try:
             article = Cache(self.output).load(form["article"])
         except (OSError, ValueError, KeyError):
             return None
-        for e in article.edits:
-            if _same_change(article, e, form):
-                return article.raw, e.start, e.end, e.after
-        return None
+        edit = next((e for e in article.edits if _same_change(article, e, form)), None)
+        return None if edit is None else (article, edit)
+
+    def edit_in_raw(self, form: dict[str, str]) -> tuple[str, int, int, str] | None:
+        """(raw text, start, end, after) of the decided edit, from the run's cache."""
+        found = self.decided_edit(form)
+        if found is None:
+            return None
+        article, e = found
+        return article.raw, e.start, e.end, e.after
 
     def decided(self, form: dict[str, str], decision: str, typed: str | None) -> str | None:
         """The change as the page shows it once decided (``index``: its number on the page)."""
         index = form.get("index", "")
         if decision not in ("accept", "reject") or not index.isdigit():
             return None
-        try:
-            article = Cache(self.output).load(form["article"])
-        except (OSError, ValueError, KeyError):
-            return None
-        edit = next((e for e in article.edits if _same_change(article, e, form)), None)
-        return None if edit is None else decided_mark(edit, int(index), decision, typed)
+        found = self.decided_edit(form)
+        return None if found is None else decided_mark(found[1], int(index), decision, typed)
 
     def copies(self, form: dict[str, str], decision: dict, records: dict[str, dict]) -> list[dict]:
         """The decision, copied to the same change in the other members of the article's
