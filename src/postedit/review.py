@@ -10,7 +10,7 @@ offline and print cleanly; ``postedit review`` serves them with a small script f
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -435,53 +435,74 @@ def outlet(source: str) -> str:
 def index_pages(
     records: Sequence[dict[str, Any]], demoted: Sequence[dict[str, Any]] = ()
 ) -> dict[str, str]:
-    """``index.html`` and its other orders (undecided first, by fixes, flags, date, story)."""
+    """``index.html`` and its other orders (undecided first, by fixes, flags, date, story). Each
+    article's row is rendered once and placed on every page (a page per order of the same rows)."""
+    rows = index_rows(records)
     return {
-        name: index_page(sorted(records, key=key), name, demoted)
-        for name, (_, key) in ORDERS.items()
+        name: index_page(records, name, demoted, rows, key) for name, (_, key) in ORDERS.items()
     }
+
+
+def index_rows(records: Sequence[dict[str, Any]]) -> dict[str, Markup]:
+    """Each record's row of the index (article id -> HTML)."""
+    row = templates().get_template("macros.html").module.index_row  # type: ignore[attr-defined]
+    out = {}
+    for r in records:
+        counts = _counts(r)
+        c = r["cluster"]
+        out[r["id"]] = Markup(
+            row(
+                {
+                    "tags": " ".join(r.get("tags") or ()),
+                    "story": c["id"],
+                    "language": str(r["language"]),
+                    "link": f"articles/{safe_name(r['id'])}.html",
+                    "title": r["title"] or r["id"],
+                    "outlet": outlet(r.get("source") or ""),
+                    "id": r["id"],
+                    "date": str(r["date"] or ""),
+                    "fixes": counts["fix"],
+                    "flags": counts["flag"],
+                    "reviewed": counts.get("reviewed", 0),
+                    "total": counts["fix"] + counts["flag"],
+                    "status": c["role"] + (f" of {c['of']}" if c.get("of") else ""),
+                }
+            )
+        )
+    return out
 
 
 def index_page(
     records: Sequence[dict[str, Any]],
     current: str = "index.html",
     demoted: Sequence[dict[str, Any]] = (),
+    rows: Mapping[str, Markup] | None = None,
+    key: Any = None,
 ) -> str:
+    """One order of the index: ``records`` sorted by ``key`` (as given if None), with ``rows``
+    (`index_rows`, made here if None)."""
+    rows = index_rows(records) if rows is None else rows
+    ordered = sorted(records, key=key) if key is not None else list(records)
     sizes: dict[str, int] = {}
-    for r in records:
-        sizes[r["cluster"]["id"]] = sizes.get(r["cluster"]["id"], 0) + 1
-    rows = []
-    story = None
     decided = edits = 0
-    for r in records:
+    for r in ordered:
+        sizes[r["cluster"]["id"]] = sizes.get(r["cluster"]["id"], 0) + 1
         counts = _counts(r)
+        decided += counts.get("reviewed", 0)
+        edits += counts["fix"] + counts["flag"]
+    body = []
+    story = None
+    for r in ordered:
         c = r["cluster"]
-        heading = None
         if current == "index-story.html" and c["id"] != story:  # grouped: a heading per story
-            story = heading = c["id"]
-        total = counts["fix"] + counts["flag"]
-        reviewed = counts.get("reviewed", 0)
-        decided += reviewed
-        edits += total
-        rows.append(
-            {
-                "story_heading": heading,
-                "size": sizes[c["id"]],
-                "tags": " ".join(r.get("tags") or ()),
-                "story": c["id"],
-                "language": str(r["language"]),
-                "link": f"articles/{safe_name(r['id'])}.html",
-                "title": r["title"] or r["id"],
-                "outlet": outlet(r.get("source") or ""),
-                "id": r["id"],
-                "date": str(r["date"] or ""),
-                "fixes": counts["fix"],
-                "flags": counts["flag"],
-                "reviewed": reviewed,
-                "total": total,
-                "status": c["role"] + (f" of {c['of']}" if c.get("of") else ""),
-            }
-        )
+            story = c["id"]
+            n = sizes[story]
+            body.append(
+                Markup(
+                    '<tr class="story"><th colspan="10">Story {}: {} article{}</th></tr>'
+                ).format(story, n, "s" if n > 1 else "")
+            )
+        body.append(rows[r["id"]])
     orders = [
         {"name": name, "label": label, "current": name == current}
         for name, (label, _) in ORDERS.items()
@@ -489,10 +510,10 @@ def index_page(
     return _render(
         "index.html",
         "postedit review",
-        count=len(records),
+        count=len(ordered),
         decided=decided,
         edits=edits,
         orders=orders,
         demoted=list(demoted),
-        rows=rows,
+        rows=Markup("").join(body),
     )
