@@ -207,24 +207,34 @@ class _Streamed:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = _temporary(path.parent, path.suffix)
-        self.handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self.handle = open(fd, "wb")  # noqa: SIM115
         self.digest = hashlib.sha256()
+        self.size = 0
 
     def write(self, text: str) -> None:
-        self.handle.write(text)
-        self.digest.update(text.encode("utf-8"))
+        data = text.encode("utf-8")
+        self.handle.write(data)
+        self.digest.update(data)
+        self.size += len(data)
 
     def commit(self) -> bool:
         """Make the file durable and put it in place; True if it was written."""
         self.handle.flush()
         os.fsync(self.handle.fileno())
         self.handle.close()
-        if _sha256(self.path) == self.digest.hexdigest():
+        if self._same_size() and _sha256(self.path) == self.digest.hexdigest():
             os.unlink(self.tmp)
             return False
         os.replace(self.tmp, self.path)
         _fsync_dir(self.path.parent)
         return True
+
+    def _same_size(self) -> bool:
+        """Is the file in place as long as this one? (Else it differs: its bytes are not read.)"""
+        try:
+            return self.path.stat().st_size == self.size
+        except OSError:
+            return False
 
     def discard(self) -> None:
         with contextlib.suppress(OSError):
