@@ -31,6 +31,7 @@ import functools
 import hashlib
 import itertools
 import re
+import sys
 import zlib
 from array import array
 from collections import defaultdict
@@ -105,7 +106,7 @@ def dedup_config(overrides: dict[str, object] | None) -> DedupConfig:
     return replace(DedupConfig(), **values)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
     paragraph: int
     start: int
@@ -163,7 +164,13 @@ class Item:
     @classmethod
     def from_state(cls, article_id: str, data: dict) -> Item:
         passages = tuple(
-            Passage(int(p[0]), int(p[1]), int(p[2]), str(p[3]), str(p[4]) if len(p) > 4 else "")
+            Passage(
+                int(p[0]),
+                int(p[1]),
+                int(p[2]),
+                sys.intern(str(p[3])),
+                sys.intern(str(p[4])) if len(p) > 4 else "",
+            )
             for p in data["passages"]
         )
         return cls(
@@ -276,7 +283,11 @@ def passages_of(
     for index, start, end, text in _sentences(paragraphs):
         words = content_words(text, stopwords, config.stem, numbers)
         if len(words) >= config.min_words:
-            out.append(Passage(index, start, end, " ".join(words), numbers_of(text, numbers)))
+            # interned: reposts share most passages, whose words are then held once
+            words_text = sys.intern(" ".join(words))
+            out.append(
+                Passage(index, start, end, words_text, sys.intern(numbers_of(text, numbers)))
+            )
     return tuple(out)
 
 
@@ -471,19 +482,19 @@ def candidate_pairs(
         firsts = np.concatenate(([0], edges))
         lengths = np.diff(np.concatenate((firsts, [len(order)])))
         passages = np.add.reduceat(size[order], firsts)
-        lows, highs = [], []
-        for first, length, count in zip(
-            firsts.tolist(), lengths.tolist(), passages.tolist(), strict=True
-        ):
-            if 2 <= count <= config.max_bucket:
-                members = order[first : first + length]
-                if length > 1:
-                    i, j = _pairs_of(length)
-                    lows.append(members[i])
-                    highs.append(members[j])
-                alike = members[size[members] > 1]
-                lows.append(alike)
-                highs.append(alike)
+        # buckets of 2 to `max_bucket` passages, taken by their number of rows (vectorised):
+        # every pair of rows of one bucket, and each row that stands for several passages
+        # with itself
+        bucketed = (passages >= 2) & (passages <= config.max_bucket)
+        at = np.repeat(bucketed, lengths)
+        alike = order[at & (size[order] > 1)]
+        lows, highs = [alike], [alike]
+        for length in np.unique(lengths[bucketed & (lengths > 1)]).tolist():
+            starts_of = firsts[bucketed & (lengths == length)]
+            block_of = order[starts_of[:, None] + np.arange(length)]  # a bucket's rows a line
+            i, j = _pairs_of(length)
+            lows.append(block_of[:, i].ravel())
+            highs.append(block_of[:, j].ravel())
         if lows:
             low, high = np.concatenate(lows), np.concatenate(highs)
             per_band.append(np.minimum(low, high) * u + np.maximum(low, high))
@@ -531,11 +542,8 @@ def candidate_pairs(
     m = np.int64(len(items))
     pairs, inverse = np.unique(np.minimum(a, b) * m + np.maximum(a, b), return_inverse=True)
     collisions = np.bincount(inverse, weights=weights, minlength=len(pairs))
-    hits = {
-        (int(code // m), int(code % m)): int(count)
-        for code, count in zip(pairs.tolist(), collisions.tolist(), strict=True)
-    }
-    return {pair for pair, n in hits.items() if n >= config.min_collisions}
+    pairs = pairs[collisions >= config.min_collisions]
+    return set(zip((pairs // m).tolist(), (pairs % m).tolist(), strict=True))
 
 
 @dataclass(frozen=True)
