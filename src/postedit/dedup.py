@@ -30,6 +30,7 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
+import json
 import re
 import sys
 import zlib
@@ -1044,26 +1045,30 @@ def config_digest(config: DedupConfig) -> str:
     return hashlib.blake2b(repr(config).encode(), digest_size=8).hexdigest()
 
 
-def state_of(
+def state_text(
     items: Iterable[Item],
     memo: dict[str, object] | None = None,
     config: DedupConfig | None = None,
     learned: Sequence[dict[str, object]] = (),
-) -> dict[str, object]:
-    """What the next run needs to match new articles against these (``dedup-state.json``): the
-    articles' passages and the comparisons already made."""
-    state: dict[str, object] = {
-        "version": 2,
-        "articles": {i.id: i.to_state() for i in sorted(items, key=lambda i: i.id)},
-    }
-    # the boilerplate learned from these articles (learned again by each run, from them)
-    state["boilerplate"] = {str(e["words"]): e["articles"] for e in learned}
+) -> str:
+    """What the next run needs to match new articles against these, as the text of
+    ``dedup-state.json``: the articles' passages, the boilerplate learned from them (learned
+    again by each run), and the comparisons already made. Made an article at a time: the state
+    is never held as one structure of Python lists beside the items."""
+
+    def dumps(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    articles = ", ".join(
+        f"{dumps(i.id)}: {dumps(i.to_state())}" for i in sorted(items, key=lambda i: i.id)
+    )
+    text = f'{{"version": 2, "articles": {{{articles}}}'
+    del articles
+    text += f', "boilerplate": {dumps({str(e["words"]): e["articles"] for e in learned})}'
     if memo is not None and config is not None:
-        state["comparisons"] = {
-            "config": config_digest(config),
-            "pairs": dict(sorted(memo.items())),
-        }
-    return state
+        comparisons = {"config": config_digest(config), "pairs": dict(sorted(memo.items()))}
+        text += f', "comparisons": {dumps(comparisons)}'
+    return text + "}\n"
 
 
 def items_from_state(state: dict) -> dict[str, Item]:
@@ -1084,12 +1089,13 @@ def deduplicate(
     earlier: dict[str, Item] | None = None,
     config: DedupConfig = DedupConfig(),
     memo: dict[str, object] | None = None,
-) -> tuple[Result, dict[str, object]]:
+) -> tuple[Result, str]:
     """Cluster this run's articles together with the articles of earlier runs.
 
-    Returns the result and the new state; an earlier article that is not in this run stays in
-    the state (archived), so a repost arriving later still finds its canonical. ``memo``: the
-    comparisons an earlier run made (`memo_from_state`).
+    Returns the result and the new state (the text of ``dedup-state.json``, `state_text`); an
+    earlier article that is not in this run stays in the state (archived), so a repost arriving
+    later still finds its canonical. ``memo``: the comparisons an earlier run made
+    (`memo_from_state`).
     """
     current = {
         a.id: item_of(
@@ -1105,8 +1111,8 @@ def deduplicate_items(
     earlier: dict[str, Item] | None = None,
     config: DedupConfig = DedupConfig(),
     memo: dict[str, object] | None = None,
-) -> tuple[Result, dict[str, object]]:
+) -> tuple[Result, str]:
     """`deduplicate` from the articles' items (`item_of`): what a run keeps of each article."""
     merged = {**(earlier or {}), **current}
     result = cluster(list(merged.values()), config, memo)
-    return result, state_of(merged.values(), result.memo, config, result.boilerplate)
+    return result, state_text(merged.values(), result.memo, config, result.boilerplate)

@@ -357,7 +357,7 @@ def write_corpus(
     report: dict[str, Any],
     clusters: dict[str, dict[str, Any]] | None = None,
     cluster_report: dict[str, Any] | None = None,
-    dedup_state: dict[str, Any] | None = None,
+    dedup_state: str | dict[str, Any] | None = None,
     cache_entries: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     rendered: dict[str, str] | None = None,
@@ -449,7 +449,11 @@ def write_corpus(
         if cluster_report is not None:
             write_if_changed(output_dir / "clusters.json", stories_json(cluster_report), False)
         if dedup_state is not None:
-            state = json.dumps(dedup_state, ensure_ascii=False) + "\n"
+            state = (
+                dedup_state
+                if isinstance(dedup_state, str)
+                else json.dumps(dedup_state, ensure_ascii=False) + "\n"
+            )
             write_if_changed(output_dir / STATE_FILE, state, False)
         dedup = report.get("dedup") or {}
         entries = [
