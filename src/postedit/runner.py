@@ -53,6 +53,7 @@ from .write import (
     Source,
     article_files,
     render_keys,
+    story_texts,
     write_corpus,
     write_if_changed,
     write_report,
@@ -546,8 +547,9 @@ class Run:
         self.timings["dedup"] += time.perf_counter() - mark
         report = self._report(dedup_summary(result, set(ids)), removed)
         stats = self.stats_page(report)
+        texts = story_texts(result.report)
         rendered = render_keys(
-            {i: self.fingerprints[i] for i in ids}, result.clusters, result.report
+            {i: self.fingerprints[i] for i in ids}, result.clusters, result.report, texts
         )
         self._forget_manifest()
         write_corpus(
@@ -557,6 +559,7 @@ class Run:
             result.clusters,
             result.report,
             state,
+            texts,
             progress=(lambda done, total: self.progress("write", done, total))
             if self.progress
             else None,

@@ -107,14 +107,21 @@ def json_text(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def stories_json(stories: dict[str, Any]) -> str:
+def story_texts(stories: Mapping[str, Any]) -> dict[str, str]:
+    """Each story's evidence as compact JSON (sorted keys): a line of ``clusters.json``, and
+    what an article's render key reads of its story (`render_keys`). Encoded once for both."""
+    return {
+        k: json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        for k, v in stories.items()
+    }
+
+
+def stories_json(stories: Mapping[str, Any], texts: Mapping[str, str] | None = None) -> str:
     """``clusters.json``: a JSON object with one story per line, sorted by id (compact lines:
-    the C encoder, many times faster than indenting a file of thousands of stories)."""
-    lines = (
-        f"{json.dumps(k, ensure_ascii=False)}: "
-        f"{json.dumps(stories[k], ensure_ascii=False, sort_keys=True, separators=(',', ':'))}"
-        for k in sorted(stories)
-    )
+    the C encoder, many times faster than indenting a file of thousands of stories).
+    ``texts``: `story_texts` of ``stories``, if already made."""
+    texts = story_texts(stories) if texts is None else texts
+    lines = (f"{json.dumps(k, ensure_ascii=False)}: {texts[k]}" for k in sorted(stories))
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
@@ -284,17 +291,18 @@ def render_keys(
     fingerprints: Mapping[str, str],
     clusters: Mapping[str, Mapping[str, Any]],
     stories: Mapping[str, Any],
+    texts: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """For each article, a hash of everything its outputs are rendered from: the article (its
     fingerprint), its cluster record, and its story (the evidence, and the fingerprints of the
     members whose passages its review page quotes). An article whose key has not changed since
-    the last run has the same outputs."""
+    the last run has the same outputs. ``texts``: `story_texts` of ``stories``, if made."""
+    texts = story_texts(stories) if texts is None else texts
     story_keys: dict[str, str] = {}
     for story_id, story in stories.items():
         members = sorted(str(m["id"]) for m in story.get("members", []))
-        evidence = json.dumps(story, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         story_keys[story_id] = content_key(
-            evidence, *(fingerprints.get(m, "archived") for m in members)
+            texts[story_id], *(fingerprints.get(m, "archived") for m in members)
         ).hex()
     out = {}
     for article_id, fp in fingerprints.items():
@@ -358,6 +366,7 @@ def write_corpus(
     clusters: dict[str, dict[str, Any]] | None = None,
     cluster_report: dict[str, Any] | None = None,
     dedup_state: str | dict[str, Any] | None = None,
+    story_text: Mapping[str, str] | None = None,
     cache_entries: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     rendered: dict[str, str] | None = None,
@@ -447,7 +456,9 @@ def write_corpus(
         if progress:
             progress(len(ids), len(ids))
         if cluster_report is not None:
-            write_if_changed(output_dir / "clusters.json", stories_json(cluster_report), False)
+            write_if_changed(
+                output_dir / "clusters.json", stories_json(cluster_report, story_text), False
+            )
         if dedup_state is not None:
             state = (
                 dedup_state
