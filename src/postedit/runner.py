@@ -41,6 +41,7 @@ from .grammar import GrammarSettings, grammar_for
 from .incremental import Cache, Manifest, fingerprint, fingerprint_of
 from .lock import output_lock
 from .memo import content_key
+from .memory import release_clean_caches, return_large_blocks, trim
 from .model import Article
 from .pipeline import Engine, clean_article
 from .read import ReadDefaults, ReadError, file_key, list_inputs, read_file, read_json
@@ -536,6 +537,7 @@ class Run:
             )
             self.log.info("Nothing changed since the last run: the corpus stands as written")
             return self._done(report)
+        self.release()
         mark = time.perf_counter()
         earlier = read_json(self.settings.output_dir / STATE_FILE)
         archived = items_from_state(earlier)
@@ -544,6 +546,7 @@ class Run:
         current = {i: self._item(i, archived) for i in ids}
         result, state = deduplicate_items(current, archived, self.settings.dedup, remembered)
         del archived, remembered
+        trim()
         self.timings["dedup"] += time.perf_counter() - mark
         report = self._report(dedup_summary(result, set(ids)), removed)
         stats = self.stats_page(report)
@@ -576,6 +579,13 @@ class Run:
             report["dedup"],
         )
         return self._done(report)
+
+    def release(self) -> None:
+        """Every article is read and cleaned: let go of what only that needed (what the last
+        run read of each input file, the clean stage's lookup tables) before de-duplicating."""
+        self.manifest.files = {}
+        release_clean_caches()
+        trim()
 
     def story_checked(self, clusters: Mapping[str, Mapping[str, object]]) -> Source:
         """The articles to write, with flags on the names the other reports of their story
@@ -805,6 +815,7 @@ def cleanup(
     ``settings.max_removal``.
     """
     with output_lock(settings.output_dir):
+        return_large_blocks()
         run = Run.open(settings, force, run_id, progress, log)
         if submit is not None:
             run.clean(submit, batch_size, in_flight)

@@ -1,0 +1,68 @@
+"""Memory a run gives back, so that its peak does not ratchet up from one stage to the next.
+
+- Large buffers (numpy arrays of de-duplication, the state's text) are taken from the system
+  and returned to it when freed (`return_large_blocks`). By default glibc raises its threshold
+  for that after the first large block is freed, and later blocks stay in the heap: the
+  process keeps the memory of the largest stage for the rest of the run.
+- The clean stage's lookup tables (the language identifier's model, the word frequencies) are
+  let go once every article is cleaned (`release_clean_caches`); the next run that needs them
+  loads them again.
+
+Where the C library is not glibc, `return_large_blocks` and `trim` do nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+LARGE = 256 * 1024  # bytes from which a block is mapped on its own (and unmapped when freed)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt  # noqa: B018 (glibc only)
+        libc.malloc_trim  # noqa: B018
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+@functools.cache
+def return_large_blocks() -> bool:
+    """Blocks from `LARGE` bytes are mapped on their own, so freeing one gives it back to the
+    system (a fixed threshold: glibc's moving one is turned off). True if set."""
+    libc = _libc()
+    return bool(libc and libc.mallopt(M_MMAP_THRESHOLD, LARGE))
+
+
+def trim() -> None:
+    """Give the free memory at the top of the heap back to the system."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def release_clean_caches() -> None:
+    """Let go of what only the clean stage reads: the language identifier's model and the word
+    frequency tables (tens of MB each)."""
+    from . import correct, grammar, langid
+
+    langid.release()
+    correct.common_words.cache_clear()
+    grammar.zipf.cache_clear()
+    try:
+        import wordfreq
+    except ImportError:
+        return
+    for name in ("get_frequency_dict", "get_frequency_list"):
+        cached = getattr(wordfreq, name, None)
+        if hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+    frequencies = getattr(wordfreq, "_wf_cache", None)
+    if isinstance(frequencies, dict):
+        frequencies.clear()
