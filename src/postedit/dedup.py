@@ -732,13 +732,14 @@ def _memo_of(found: Overlap | None) -> object:
     return [found.score, found.duplicate, [list(p) for p in found.pairs], found.why]
 
 
-def _overlap_of(value: object) -> Overlap | None:
+def _overlap_of(value: object, a: int = 0, b: int = 0) -> Overlap | None:
+    """The comparison kept as ``value`` (`_memo_of`) as the link of items ``a`` and ``b``."""
     if not value:
         return None
     score, duplicate, pairs, why = value  # type: ignore[misc]
     return Overlap(
-        0,
-        0,
+        a,
+        b,
         float(score),
         bool(duplicate),
         tuple((int(i), int(j), float(s)) for i, j, s in pairs),
@@ -874,22 +875,27 @@ def cluster(
             overlaps[(x, y)] = Overlap(x, y, 100.0, True, (), "identical text")
     seen: dict[str, object] = {}  # this run's comparisons, by the two items' digests
 
+    unlinked: set[tuple[int, int]] = set()  # pairs compared (or remembered) and not linked
+
     def overlap(x: int, y: int) -> Overlap | None:
         """The link between two candidates (x < y), compared once (or remembered)."""
         if (x, y) in overlaps:
             return overlaps[(x, y)]
+        if (x, y) in unlinked:
+            return None
         key = items[x].digest + items[y].digest
-        if key in seen:
-            found = _overlap_of(seen[key])
-        elif key in memo:
-            found = _overlap_of(memo[key])
-        else:
-            found = compare(items[x], items[y], config)
-            result.compared += 1
-        seen[key] = result.memo[key] = _memo_of(found)
+        value = seen.get(key)
+        if value is None:
+            value = memo.get(key)
+            if value is None:
+                value = _memo_of(compare(items[x], items[y], config))
+                result.compared += 1
+            seen[key] = result.memo[key] = value
+        found = _overlap_of(value, x, y)
         if found and (found.duplicate or _close_in_time(items[x], items[y], config)):
-            overlaps[(x, y)] = Overlap(x, y, found.score, found.duplicate, found.pairs, found.why)
-            return overlaps[(x, y)]
+            overlaps[(x, y)] = found
+            return found
+        unlinked.add((x, y))
         return None
 
     neighbours: dict[int, set[int]] = defaultdict(set)

@@ -41,7 +41,7 @@ from .grammar import GrammarSettings, grammar_for
 from .incremental import Cache, Manifest, fingerprint, fingerprint_of
 from .lock import output_lock
 from .memo import content_key
-from .memory import release_clean_caches, return_large_blocks, trim
+from .memory import fewer_collections, release_clean_caches, return_large_blocks, trim
 from .model import Article
 from .pipeline import Engine, clean_article
 from .read import ReadDefaults, ReadError, file_key, list_inputs, read_file, read_json
@@ -814,7 +814,7 @@ def cleanup(
     (having written nothing) if the run would remove more of the corpus than
     ``settings.max_removal``.
     """
-    with output_lock(settings.output_dir):
+    with output_lock(settings.output_dir), fewer_collections():
         return_large_blocks()
         run = Run.open(settings, force, run_id, progress, log)
         if submit is not None:
