@@ -403,11 +403,17 @@ def word_ids(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     strings: a corpus has millions of words and a few tens of thousands of distinct ones."""
     vocab: dict[str, int] = {}
     flat, starts, owners = array("q"), array("q"), array("q")  # machine integers, not objects
+    known: dict[str, list[int]] = {}  # a passage's ids by its words: reposts share most
     for i, item in enumerate(items):
         for p in item.passages:
             starts.append(len(flat))
             owners.append(i)
-            flat.extend({vocab.setdefault(w, len(vocab)) for w in p.words.split()})
+            ids = known.get(p.words)
+            if ids is None:
+                ids = known[p.words] = list(
+                    {vocab.setdefault(w, len(vocab)) for w in p.words.split()}
+                )
+            flat.extend(ids)
     return (
         np.frombuffer(flat, dtype=np.int64) if flat else np.zeros(0, dtype=np.int64),
         np.frombuffer(starts, dtype=np.int64) if starts else np.zeros(0, dtype=np.int64),
@@ -828,7 +834,7 @@ def topic_links(
         if len(fa) >= 2 and len(fb) >= 2 and len(fa & fb) * 2 < min(len(fa), len(fb)):
             continue  # a template's other notice: its figures are not these
         va, vb = sorted((vector(i), vector(j)), key=len)  # the shorter one walked
-        cosine = sum(v * vb.get(w, 0.0) for w, v in va.items())
+        cosine = sum(v * vb[w] for w, v in va.items() if w in vb)  # the words both have
         if cosine >= config.topic_cosine:
             out[(min(i, j), max(i, j))] = cosine
     return out
