@@ -323,7 +323,7 @@ def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
 
     @functools.lru_cache(maxsize=2048)  # a few thousand articles' words at a time, not all
     def words_of(i: int) -> frozenset[str]:
-        return frozenset(w for p in items[i].passages for w in p.words.split())
+        return frozenset(" ".join(p.words for p in items[i].passages).split())
 
     def same_report(i: int, r: int) -> bool:
         key = (i, r) if i < r else (r, i)
@@ -365,7 +365,8 @@ def _share_most(a: frozenset[str], b: frozenset[str]) -> bool:
     """Are two articles one report: do they share at least half their words (Jaccard)? A
     repost does, even reworded or cut; two reports under one footer or one background
     paragraph do not."""
-    return len(a & b) * 2 >= len(a | b)
+    shared = len(a & b)
+    return shared * 2 >= len(a) + len(b) - shared  # ... of the words of either
 
 
 def without(item: Item, ignored: dict[str, int] | set[str]) -> Item:
