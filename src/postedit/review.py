@@ -10,7 +10,7 @@ offline and print cleanly; ``postedit review`` serves them with a small script f
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -434,13 +434,13 @@ def outlet(source: str) -> str:
 
 def index_pages(
     records: Sequence[dict[str, Any]], demoted: Sequence[dict[str, Any]] = ()
-) -> dict[str, str]:
-    """``index.html`` and its other orders (undecided first, by fixes, flags, date, story). Each
-    article's row is rendered once and placed on every page (a page per order of the same rows)."""
+) -> Iterator[tuple[str, str]]:
+    """``index.html`` and its other orders (undecided first, by fixes, flags, date, story), as
+    (file name, page), one page at a time. Each article's row is rendered once and placed on
+    every page (a page per order of the same rows)."""
     rows = index_rows(records)
-    return {
-        name: index_page(records, name, demoted, rows, key) for name, (_, key) in ORDERS.items()
-    }
+    for name, (_, key) in ORDERS.items():
+        yield name, index_page(records, name, demoted, rows, key)
 
 
 INDEX_ROW = (

@@ -52,6 +52,7 @@ from .rules import Rule, Rules, load_rules
 from .write import (
     STATE_FILE,
     Source,
+    StoriesFromText,
     article_files,
     render_keys,
     story_texts,
@@ -554,13 +555,15 @@ class Run:
         rendered = render_keys(
             {i: self.fingerprints[i] for i in ids}, result.clusters, result.report, texts
         )
+        stories = StoriesFromText(texts)  # from here on the evidence is held as its text only
+        result.report = {}
         self._forget_manifest()
         write_corpus(
             self.settings.output_dir,
             self.story_checked(result.clusters),
             report,
             result.clusters,
-            result.report,
+            stories,
             state,
             texts,
             progress=(lambda done, total: self.progress("write", done, total))

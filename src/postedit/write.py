@@ -18,7 +18,7 @@ import os
 import tempfile
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -114,6 +114,28 @@ def story_texts(stories: Mapping[str, Any]) -> dict[str, str]:
         k: json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         for k, v in stories.items()
     }
+
+
+class StoriesFromText(Mapping[str, Any]):
+    """Stories' evidence kept as their JSON text (`story_texts`) and decoded when asked for:
+    as Python objects, a corpus's stories take several times the room of their text."""
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        self.texts = texts
+        # a few decoded at a time: articles are written in id order, a story's members close
+        self._decoded = functools.lru_cache(maxsize=64)(self._decode)
+
+    def _decode(self, story_id: str) -> Any:
+        return json.loads(self.texts[story_id])
+
+    def __getitem__(self, story_id: str) -> Any:
+        return self._decoded(story_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
 
 
 def stories_json(stories: Mapping[str, Any], texts: Mapping[str, str] | None = None) -> str:
@@ -364,7 +386,7 @@ def write_corpus(
     articles: Iterable[Article] | Source,
     report: dict[str, Any],
     clusters: dict[str, dict[str, Any]] | None = None,
-    cluster_report: dict[str, Any] | None = None,
+    cluster_report: Mapping[str, Any] | None = None,
     dedup_state: str | dict[str, Any] | None = None,
     story_text: Mapping[str, str] | None = None,
     cache_entries: dict[str, str] | None = None,
@@ -473,7 +495,7 @@ def write_corpus(
         page = boilerplate_page(entries, int(dedup.get("boilerplate_passages", len(entries))))
         write_if_changed(output_dir / "review" / "boilerplate.html", page, False)
         demoted = (report.get("trust") or {}).get("demoted") or []
-        for page_name, page in index_pages(rows, demoted).items():
+        for page_name, page in index_pages(rows, demoted):  # one page held at a time
             write_if_changed(output_dir / "review" / page_name, page, False)
         for article_id, entry in sorted((cache_entries or {}).items()):
             write_if_changed(output_dir / CACHE_DIR / f"{names[article_id]}.json", entry, False)
