@@ -36,7 +36,7 @@ import sys
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -450,15 +450,28 @@ def _distinct_rows(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 WordIds = tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]
 
 
+NO_PAIRS = np.zeros((0, 2), dtype=np.int64)
+
+
 def candidate_pairs(
     items: Sequence[Item], config: DedupConfig, ids: WordIds | None = None
 ) -> set[tuple[int, int]]:
-    """Pairs of item indices whose passages share a bucket in at least ``min_collisions`` (passage
-    pair, band) events: one shared common word makes one collision by chance, a shared passage
-    makes several. ``ids``: `word_ids` of ``items``, if already made."""
+    """`candidate_array` as a set of (i, j) pairs."""
+    pairs = candidate_array(items, config, ids)
+    return set(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
+
+
+def candidate_array(
+    items: Sequence[Item], config: DedupConfig, ids: WordIds | None = None
+) -> np.ndarray:
+    """Pairs of item indices (i < j, one pair a row, in order) whose passages share a bucket in
+    at least ``min_collisions`` (passage pair, band) events: one shared common word makes one
+    collision by chance, a shared passage makes several. ``ids``: `word_ids` of ``items``, if
+    already made. An array, not Python tuples: a corpus of reposts has tens of candidates an
+    article."""
     flat, starts, owners, vocab = ids or word_ids(items)
     if len(starts) < 2:
-        return set()
+        return NO_PAIRS
     # words in a large share of all passages ("Iraq" in an Iraq corpus) make buckets huge and
     # say nothing about which passages match: they are left out of the signatures
     df = np.bincount(flat, minlength=len(vocab))
@@ -468,15 +481,18 @@ def candidate_pairs(
     enough = np.bincount(passage[kept], minlength=len(starts)) >= 2
     kept &= enough[passage]
     if int(enough.sum()) < 2:
-        return set()
+        return NO_PAIRS
     owner = owners[enough]
     counts = np.bincount(passage[kept], minlength=len(starts))[enough]
+    del df, passage  # a number per word of the corpus: not held while pairs are made
     hashes = np.array([zlib.crc32(w.encode("utf-8")) for w in vocab], dtype=np.uint64)
     sig = signatures(hashes[flat[kept]], np.concatenate(([0], np.cumsum(counts)[:-1])), config)
+    del kept, hashes
     # passages with one signature (reposts share most passages word for word) are bucketed
     # once, as one row that stands for all of them (`size`): a bucket's size still counts
     # passages, and each pair of passages is counted as if bucketed one by one
     rows_of, which, size = _distinct_rows(sig)
+    del sig
     u = np.int64(len(rows_of))
     rows = config.num_perm // config.bands
     per_band = []  # codes (low * u + high) of row pairs (or a row with itself) sharing a bucket
@@ -507,7 +523,7 @@ def candidate_pairs(
             low, high = np.concatenate(lows), np.concatenate(highs)
             per_band.append(np.minimum(low, high) * u + np.maximum(low, high))
     if not per_band:
-        return set()
+        return NO_PAIRS
     # each row pair once, with the number of bands it collided in
     codes, bands_hit = np.unique(np.concatenate(per_band), return_counts=True)
     del per_band
@@ -542,16 +558,18 @@ def candidate_pairs(
         b_parts.append(own[j])
         w_parts.append(np.full(len(i), hit))
     if not a_parts:
-        return set()
+        return NO_PAIRS
     a, b = owner[np.concatenate(a_parts)], owner[np.concatenate(b_parts)]
     weights = np.concatenate(w_parts)
+    del a_parts, b_parts, w_parts
     other = a != b
     a, b, weights = a[other], b[other], weights[other]
     m = np.int64(len(items))
     pairs, inverse = np.unique(np.minimum(a, b) * m + np.maximum(a, b), return_inverse=True)
+    del a, b
     collisions = np.bincount(inverse, weights=weights, minlength=len(pairs))
     pairs = pairs[collisions >= config.min_collisions]
-    return set(zip((pairs // m).tolist(), (pairs % m).tolist(), strict=True))
+    return np.stack((pairs // m, pairs % m), axis=1)
 
 
 @dataclass(frozen=True)
@@ -853,6 +871,28 @@ def _why_canonical(item: Item) -> str:
     )
 
 
+def _earlier_neighbours(
+    n: int, candidates: np.ndarray, linked: list[tuple[int, int]], order: list[int]
+) -> Callable[[int], list[int]]:
+    """For each of ``n`` items, its candidates and ``linked`` items that come before it in
+    ``order``, in that order: a function of the item. Held as two arrays (an item's slice of
+    one sorted list), not a set per item."""
+    pairs = np.concatenate((candidates, np.array(linked, dtype=np.int64).reshape(-1, 2)))
+    m = np.int64(max(n, 1))
+    codes = np.unique(pairs[:, 0] * m + pairs[:, 1])  # each pair once
+    x, y = codes // m, codes % m
+    src, dst = np.concatenate((x, y)), np.concatenate((y, x))
+    place = np.empty(n, dtype=np.int64)
+    place[np.asarray(order, dtype=np.int64)] = np.arange(n)
+    before = place[dst] < place[src]
+    src, dst = src[before], dst[before]
+    by = np.lexsort((place[dst], src))
+    src, dst = src[by], dst[by]
+    bounds = np.searchsorted(src, np.arange(n + 1)).tolist()
+    found = dst.tolist()
+    return lambda k: found[bounds[k] : bounds[k + 1]]
+
+
 def cluster(
     items: Sequence[Item],
     config: DedupConfig = DedupConfig(),
@@ -868,7 +908,7 @@ def cluster(
     found = _examples(items, learned)
     items = [without(i, learned) for i in items]
     ids = word_ids(items)
-    candidates = candidate_pairs(items, config, ids)
+    candidates = candidate_array(items, config, ids)
     memo = memo or {}
     result = Result(candidates=len(candidates), boilerplate=found)
     overlaps: dict[tuple[int, int], Overlap] = {}
@@ -905,12 +945,9 @@ def cluster(
         unlinked.add((x, y))
         return None
 
-    neighbours: dict[int, set[int]] = defaultdict(set)
-    for x, y in itertools.chain(candidates, list(overlaps)):
-        neighbours[x].add(y)
-        neighbours[y].add(x)
     order = sorted(range(len(items)), key=lambda k: items[k].rank())
-    place = {k: n for n, k in enumerate(order)}
+    earlier = _earlier_neighbours(len(items), candidates, list(overlaps), order)
+    del candidates
     # duplicate groups: stars around the best-ranked article. In rank order, an article joins
     # the first centre before it with which it is a duplicate, or is a centre itself. Then it
     # is linked to its other candidates before it, except the members of its own group (a
@@ -919,7 +956,7 @@ def cluster(
     group_of: dict[int, int] = {}
     groups: dict[int, list[int]] = {}
     for k in order:
-        before = sorted((j for j in neighbours[k] if place[j] < place[k]), key=place.__getitem__)
+        before = earlier(k)
         centre = next(
             (
                 j
