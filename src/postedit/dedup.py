@@ -451,6 +451,7 @@ WordIds = tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]
 
 
 NO_PAIRS = np.zeros((0, 2), dtype=np.int64)
+NO_PAIRS.setflags(write=False)
 
 
 def candidate_pairs(
@@ -519,11 +520,8 @@ def candidate_array(
             i, j = _pairs_of(length)
             lows.append(block_of[:, i].ravel())
             highs.append(block_of[:, j].ravel())
-        if lows:
-            low, high = np.concatenate(lows), np.concatenate(highs)
-            per_band.append(np.minimum(low, high) * u + np.maximum(low, high))
-    if not per_band:
-        return NO_PAIRS
+        low, high = np.concatenate(lows), np.concatenate(highs)
+        per_band.append(np.minimum(low, high) * u + np.maximum(low, high))
     # each row pair once, with the number of bands it collided in
     codes, bands_hit = np.unique(np.concatenate(per_band), return_counts=True)
     del per_band
@@ -757,7 +755,7 @@ def _memo_of(found: Overlap | None) -> object:
     return [found.score, found.duplicate, [list(p) for p in found.pairs], found.why]
 
 
-def _overlap_of(value: object, a: int = 0, b: int = 0) -> Overlap | None:
+def _overlap_of(value: object, a: int, b: int) -> Overlap | None:
     """The comparison kept as ``value`` (`_memo_of`) as the link of items ``a`` and ``b``."""
     if not value:
         return None
