@@ -110,7 +110,7 @@ def story_findings(
     known_folded = {k.casefold() for k in known}
     # compared within buckets of (word count, first letter of the last word)
     buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for name in votes:
+    for name in sorted(votes):  # in one order on every run: ties go to the same spelling
         words = name.split()
         buckets[(len(words), words[-1][:1].casefold())].append(name)
     better: dict[str, tuple[str, int]] = {}
