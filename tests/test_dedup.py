@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import RULES, SEEDS
 
+from postedit import dedup
 from postedit.dedup import DedupConfig, Item, Passage, candidate_pairs, cluster, compare
 from postedit.read import ReadDefaults, read_folder
 from postedit.render import clean_paragraphs, clean_title
@@ -216,6 +217,29 @@ def test_candidates_are_not_all_pairs() -> None:
         ids.index("copy"),
     ) in pairs
     assert compare(items[0], items[-1], DedupConfig()).duplicate
+
+
+def test_candidates_and_topic_links_do_not_depend_on_how_the_work_is_chunked(monkeypatch) -> None:
+    """Passage pairs are summed by article a batch at a time, and words counted a run of items
+    at a time: batches of one pair (or one item) give the same candidates and links as one
+    batch for everything."""
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(400)]
+    base = [[" ".join(rng.sample(vocab, 10)) for _ in range(4)] for _ in range(12)]
+    items = [  # a dozen stories, each reposted with a passage dropped or a word changed
+        item(f"s{s:02d}r{r}", [p.replace(p.split()[0], "changed", r % 2) for p in ps[r % 3 :]])
+        for s, ps in enumerate(base)
+        for r in range(4)
+    ]
+    items = sorted(items, key=lambda i: i.id)
+    ids = dedup.word_ids(items)
+    whole = dedup.candidate_array(items, DedupConfig(), ids)
+    links = dedup.topic_links(items, DedupConfig(topic_shared=1, topic_cosine=0.1), ids)
+    assert len(whole) >= 12 * 3 and links  # every story's reposts, and some links
+    monkeypatch.setattr(dedup, "PASSAGE_PAIRS", 1)
+    monkeypatch.setattr(dedup, "TERM_CHUNK", 1)
+    assert dedup.candidate_array(items, DedupConfig(), ids).tolist() == whole.tolist()
+    assert dedup.topic_links(items, DedupConfig(topic_shared=1, topic_cosine=0.1), ids) == links
 
 
 def test_a_paragraph_pasted_twice_is_removed(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -535,39 +536,100 @@ def candidate_array(
         close[part] = agree >= config.min_similarity
     first, second, bands_hit = first[close], second[close], bands_hit[close]
     # back to passages: every passage of one row with every passage of the other (of the same
-    # row: every pair of its passages), and to their articles
+    # row: every pair of its passages), and to their articles; summed a chunk at a time, so
+    # that the passage pairs (many more than article pairs) are never all held at once
     members = np.argsort(which, kind="stable")
     begins = np.concatenate(([0], np.cumsum(size)))
-    a_parts, b_parts, w_parts = [], [], []
+    m = np.int64(len(items))
+    summed = _ArticlePairs(owner, m)
     cross = first != second
-    if cross.any():
-        fa, fb, hit = first[cross], second[cross], bands_hit[cross]
-        na, nb = size[fa], size[fb]
-        total = na * nb
-        pair = np.repeat(np.arange(len(fa)), total)
-        offset = np.arange(int(total.sum())) - np.repeat(np.cumsum(total) - total, total)
-        a_parts.append(members[begins[fa[pair]] + offset // nb[pair]])
-        b_parts.append(members[begins[fb[pair]] + offset % nb[pair]])
-        w_parts.append(hit[pair])
-    for row, hit in zip(first[~cross].tolist(), bands_hit[~cross].tolist(), strict=True):
+    fa, fb, hit = first[cross], second[cross], bands_hit[cross]
+    total = size[fa] * size[fb]
+    for part in _chunks(total, PASSAGE_PAIRS):
+        nb, t = size[fb[part]], total[part]
+        pair = np.repeat(np.arange(len(t)), t)
+        offset = np.arange(int(t.sum())) - np.repeat(np.cumsum(t) - t, t)
+        summed.add(
+            members[begins[fa[part]][pair] + offset // nb[pair]],
+            members[begins[fb[part]][pair] + offset % nb[pair]],
+            hit[part][pair],
+        )
+        del pair, offset
+    for row, times in zip(first[~cross].tolist(), bands_hit[~cross].tolist(), strict=True):
         own = members[begins[row] : begins[row] + size[row]]
         i, j = _pairs_of(len(own))
-        a_parts.append(own[i])
-        b_parts.append(own[j])
-        w_parts.append(np.full(len(i), hit))
-    if not a_parts:
-        return NO_PAIRS
-    a, b = owner[np.concatenate(a_parts)], owner[np.concatenate(b_parts)]
-    weights = np.concatenate(w_parts)
-    del a_parts, b_parts, w_parts
-    other = a != b
-    a, b, weights = a[other], b[other], weights[other]
-    m = np.int64(len(items))
-    pairs, inverse = np.unique(np.minimum(a, b) * m + np.maximum(a, b), return_inverse=True)
-    del a, b
-    collisions = np.bincount(inverse, weights=weights, minlength=len(pairs))
+        summed.add(own[i], own[j], np.full(len(i), times))
+    pairs, collisions = summed.total()
     pairs = pairs[collisions >= config.min_collisions]
     return np.stack((pairs // m, pairs % m), axis=1)
+
+
+PASSAGE_PAIRS = 1 << 21  # passage pairs mapped to their articles at once (about 100 MB)
+
+
+def _chunks(sizes: np.ndarray, most: int) -> Iterator[slice]:
+    """Consecutive slices of ``sizes`` whose sums reach at most ``most`` (or one element)."""
+    ends = np.cumsum(sizes)
+    at = 0
+    while at < len(sizes):
+        base = ends[at - 1] if at else 0
+        stop = max(int(np.searchsorted(ends, base + most, side="right")), at + 1)
+        yield slice(at, stop)
+        at = stop
+
+
+class _ArticlePairs:
+    """Collisions summed by article pair (code ``low * m + high``) as passage pairs come in:
+    they are gathered until about ``PASSAGE_PAIRS`` are held, then reduced to their distinct
+    article pairs; the reduced batches are merged when they hold more codes than that (or twice
+    what the last merge left)."""
+
+    def __init__(self, owner: np.ndarray, m: np.int64) -> None:
+        self.owner, self.m = owner, m
+        self.pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.waiting = 0
+        self.codes: list[np.ndarray] = []
+        self.weights: list[np.ndarray] = []
+        self.held = 0
+        self.limit = PASSAGE_PAIRS
+
+    def add(self, a: np.ndarray, b: np.ndarray, weights: np.ndarray) -> None:
+        """Passage pairs (passages ``a[k]`` and ``b[k]``) and their collisions."""
+        self.pending.append((a, b, weights))
+        self.waiting += len(a)
+        if self.waiting >= PASSAGE_PAIRS:
+            self._reduce()
+
+    def _reduce(self) -> None:
+        if not self.pending:
+            return
+        a, b, weights = (np.concatenate(x) for x in zip(*self.pending, strict=True))
+        self.pending, self.waiting = [], 0
+        a, b = self.owner[a], self.owner[b]
+        other = a != b
+        a, b, weights = a[other], b[other], weights[other]
+        codes = np.minimum(a, b) * self.m + np.maximum(a, b)
+        del a, b, other
+        codes, inverse = np.unique(codes, return_inverse=True)
+        self.codes.append(codes)
+        self.weights.append(np.bincount(inverse, weights=weights, minlength=len(codes)))
+        self.held += len(codes)
+        if self.held > self.limit and len(self.codes) > 1:
+            codes, weights = self._merged()
+            self.codes, self.weights, self.held = [codes], [weights], len(codes)
+            self.limit = max(PASSAGE_PAIRS, 2 * len(codes))  # merged again when it has doubled
+
+    def _merged(self) -> tuple[np.ndarray, np.ndarray]:
+        codes, inverse = np.unique(np.concatenate(self.codes), return_inverse=True)
+        weights = np.bincount(inverse, weights=np.concatenate(self.weights), minlength=len(codes))
+        return codes, weights
+
+    def total(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every article pair that collided, in order, and its number of collisions."""
+        self._reduce()
+        if not self.codes:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return self._merged()
 
 
 @dataclass(frozen=True)
@@ -770,12 +832,44 @@ def _overlap_of(value: object, a: int, b: int) -> Overlap | None:
     )
 
 
+def story_text(evidence: Mapping[str, object]) -> str:
+    """A story's evidence as compact JSON (sorted keys): its line of ``clusters.json``, and what
+    an article's render key reads of its story."""
+    return json.dumps(evidence, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class Stories(Mapping[str, Any]):
+    """Each story's evidence (by its canonical's id), held as its JSON text (`story_text`) and
+    decoded when asked for: as Python objects, a corpus's stories take several times the room
+    of their text."""
+
+    def __init__(self, texts: dict[str, str] | None = None) -> None:
+        self.texts: dict[str, str] = {} if texts is None else texts
+        # a few decoded at a time: articles are written in id order, a story's members close
+        self._decoded = functools.lru_cache(maxsize=64)(self._decode)
+
+    def add(self, story_id: str, evidence: Mapping[str, object]) -> None:
+        self.texts[story_id] = story_text(evidence)
+
+    def _decode(self, story_id: str) -> Any:
+        return json.loads(self.texts[story_id])
+
+    def __getitem__(self, story_id: str) -> Any:
+        return self._decoded(story_id)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
 @dataclass
 class Result:
     """Cluster objects for the corpus records and the evidence for ``clusters.json``."""
 
     clusters: dict[str, dict[str, object]] = field(default_factory=dict)
-    report: dict[str, dict[str, object]] = field(default_factory=dict)
+    report: Stories = field(default_factory=Stories)
     candidates: int = 0
     compared: int = 0  # candidate pairs scored by this run (the others were remembered)
     memo: dict[str, object] = field(default_factory=dict)
@@ -803,9 +897,7 @@ def topic_links(
     n, size = len(items), len(vocab)
     if not len(flat) or n < 2:
         return {}
-    passage = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(flat))))
-    codes, tf = np.unique(owners[passage] * size + flat, return_counts=True)
-    item, word = codes // size, codes % size
+    item, word, tf = _term_counts(flat, starts, owners, n, size)
     df = np.bincount(word, minlength=size)
     shared_word = df[word] > 1
     item, word, tf = item[shared_word], word[shared_word], tf[shared_word]
@@ -841,7 +933,7 @@ def topic_links(
         return {x for p in items[k].passages for x in p.numbers.split()}
 
     out = {}
-    for code in pairs.tolist():
+    for code in (c for at in range(0, len(pairs), CHUNK) for c in pairs[at : at + CHUNK].tolist()):
         i, j = divmod(code, n)
         if (min(i, j), max(i, j)) in known:
             continue
@@ -855,6 +947,37 @@ def topic_links(
         if cosine >= config.topic_cosine:
             out[(min(i, j), max(i, j))] = cosine
     return out
+
+
+TERM_CHUNK = 1 << 20  # words of the corpus counted at once (`_term_counts`)
+
+
+def _term_counts(
+    flat: np.ndarray, starts: np.ndarray, owners: np.ndarray, n: int, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(item, word, the number of the item's passages with the word), in order of item then
+    word, from `word_ids`. Counted a run of items at a time (a passage's words are consecutive,
+    and an item's passages), in 32-bit numbers: the corpus's words are never copied whole."""
+    ends = np.append(starts, len(flat))
+    cut = np.searchsorted(owners, np.arange(n + 1))  # each item's first passage
+    bounds = ends[cut]  # ... and its first word
+    out_item, out_word, out_tf = [], [], []
+    for part in _chunks(np.diff(bounds), TERM_CHUNK):
+        first, last = part.start, part.stop  # items
+        lo, hi = int(bounds[first]), int(bounds[last])
+        if lo == hi:
+            continue
+        passage = np.repeat(
+            np.arange(cut[first], cut[last]), np.diff(ends[cut[first] : cut[last] + 1])
+        )
+        codes, tf = np.unique(owners[passage] * size + flat[lo:hi], return_counts=True)
+        del passage
+        out_item.append((codes // size).astype(np.int32))
+        out_word.append((codes % size).astype(np.int32))
+        out_tf.append(tf.astype(np.int32))
+    if not out_item:
+        return (np.zeros(0, dtype=np.int32),) * 3
+    return np.concatenate(out_item), np.concatenate(out_word), np.concatenate(out_tf)
 
 
 def _close_in_time(a: Item, b: Item, config: DedupConfig) -> bool:
@@ -1022,8 +1145,9 @@ def cluster(
             result.clusters[items[m].id] = {"id": canon.id, "role": role, "of": of, "score": score}
         if len(members) > 1:
             evidence = story_links[centre]
-            result.report[canon.id] = _evidence(items, members, evidence, result.clusters)
-            result.report[canon.id]["canonical"] = {"id": canon.id, "why": _why_canonical(canon)}
+            found = _evidence(items, members, evidence, result.clusters)
+            found["canonical"] = {"id": canon.id, "why": _why_canonical(canon)}
+            result.report.add(canon.id, found)  # held as its text from here on
     return result
 
 

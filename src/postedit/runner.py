@@ -52,7 +52,6 @@ from .rules import Rule, Rules, load_rules
 from .write import (
     STATE_FILE,
     Source,
-    StoriesFromText,
     article_files,
     render_keys,
     story_texts,
@@ -551,12 +550,10 @@ class Run:
         self.timings["dedup"] += time.perf_counter() - mark
         report = self._report(dedup_summary(result, set(ids)), removed)
         stats = self.stats_page(report)
-        texts = story_texts(result.report)
-        rendered = render_keys(
-            {i: self.fingerprints[i] for i in ids}, result.clusters, result.report, texts
-        )
-        stories = StoriesFromText(texts)  # from here on the evidence is held as its text only
-        result.report = {}
+        stories = result.report  # each story's evidence, held as its text
+        texts = story_texts(stories)
+        fingerprints = {i: self.fingerprints[i] for i in ids}
+        rendered = render_keys(fingerprints, result.clusters, stories, texts)
         self._forget_manifest()
         write_corpus(
             self.settings.output_dir,

@@ -18,11 +18,12 @@ import os
 import tempfile
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from .dedup import Stories, story_text
 from .memo import content_key
 from .model import Article
 from .render import (
@@ -107,35 +108,12 @@ def json_text(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-def story_texts(stories: Mapping[str, Any]) -> dict[str, str]:
-    """Each story's evidence as compact JSON (sorted keys): a line of ``clusters.json``, and
-    what an article's render key reads of its story (`render_keys`). Encoded once for both."""
-    return {
-        k: json.dumps(v, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        for k, v in stories.items()
-    }
-
-
-class StoriesFromText(Mapping[str, Any]):
-    """Stories' evidence kept as their JSON text (`story_texts`) and decoded when asked for:
-    as Python objects, a corpus's stories take several times the room of their text."""
-
-    def __init__(self, texts: Mapping[str, str]) -> None:
-        self.texts = texts
-        # a few decoded at a time: articles are written in id order, a story's members close
-        self._decoded = functools.lru_cache(maxsize=64)(self._decode)
-
-    def _decode(self, story_id: str) -> Any:
-        return json.loads(self.texts[story_id])
-
-    def __getitem__(self, story_id: str) -> Any:
-        return self._decoded(story_id)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.texts)
-
-    def __len__(self) -> int:
-        return len(self.texts)
+def story_texts(stories: Mapping[str, Any]) -> Mapping[str, str]:
+    """Each story's evidence as its JSON text (`postedit.dedup.story_text`): a line of
+    ``clusters.json``, and what an article's render key reads of its story."""
+    if isinstance(stories, Stories):
+        return stories.texts
+    return {k: story_text(v) for k, v in stories.items()}
 
 
 def stories_json(stories: Mapping[str, Any], texts: Mapping[str, str] | None = None) -> str:
@@ -320,12 +298,15 @@ def render_keys(
     members whose passages its review page quotes). An article whose key has not changed since
     the last run has the same outputs. ``texts``: `story_texts` of ``stories``, if made."""
     texts = story_texts(stories) if texts is None else texts
-    story_keys: dict[str, str] = {}
-    for story_id, story in stories.items():
-        members = sorted(str(m["id"]) for m in story.get("members", []))
-        story_keys[story_id] = content_key(
-            texts[story_id], *(fingerprints.get(m, "archived") for m in members)
+    members: dict[str, list[str]] = {}  # a story's members: the articles clustered under it
+    for article_id in sorted(clusters):
+        members.setdefault(str(clusters[article_id].get("id")), []).append(article_id)
+    story_keys = {
+        story_id: content_key(
+            text, *(fingerprints.get(m, "archived") for m in members.get(story_id, ()))
         ).hex()
+        for story_id, text in texts.items()
+    }
     out = {}
     for article_id, fp in fingerprints.items():
         cluster = clusters.get(article_id) or {}
