@@ -22,12 +22,20 @@ from postedit.synthetic import repost
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every output file's bytes (report.json aside: it records the run's timings; and the
-    lock, which records who ran last)."""
-    return {
+    lock, which records who ran last). The manifest less what the file system said of each
+    input file when it was read (its times and inode, `postedit.read.stat_key`): the same
+    corpus is made from the same bytes, read at any time."""
+    files = {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name not in ("report.json", ".postedit.lock")
     }
+    if "run-manifest.json" in files:
+        manifest = json.loads(files["run-manifest.json"])
+        for entry in manifest.get("files", {}).values():
+            entry.pop("stat", None)
+        files["run-manifest.json"] = json.dumps(manifest, sort_keys=True).encode()
+    return files
 
 
 def mtimes(folder: Path) -> dict[str, int]:
@@ -85,6 +93,36 @@ def test_editing_one_article_cleans_that_one_again(inbox: Path, tmp_path: Path) 
     # the same bytes again (a touch, a copy) is not a change: content, not mtimes, decides
     path.write_bytes(path.read_bytes())
     assert run(inbox, out)["processed"] == 0
+
+
+def test_a_settled_unchanged_file_is_not_read_but_a_rewrite_with_its_old_size_and_time_is(
+    inbox: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A file whose status (size, times, inode) is as the last run saw it is not read to know
+    that its bytes are the same; a rewrite that keeps its size and puts its modification time
+    back still changes its change time, and is read and cleaned again."""
+    import os
+
+    from postedit import read, runner
+
+    monkeypatch.setattr(read, "SETTLED_NS", 0)  # files written just now count as settled
+    out = tmp_path / "out"
+    run(inbox, out)
+    hashed: list[Path] = []
+    real = runner.file_key
+    monkeypatch.setattr(runner, "file_key", lambda path, *a: hashed.append(path) or real(path, *a))
+    assert run(inbox, out)["processed"] == 0 and hashed == []
+    path = seed_file(inbox, "002")
+    text, info = path.read_text(), path.stat()
+    published = (out / "articles" / f"{path.stem}.txt").read_text()
+    changed = text.replace("truth", "TRUTH", 1)
+    assert changed != text and len(changed.encode()) == len(text.encode())
+    path.write_text(changed)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert path.stat().st_size == info.st_size and path.stat().st_mtime_ns == info.st_mtime_ns
+    report = run(inbox, out)
+    assert hashed == [path] and report["processed"] == 1
+    assert (out / "articles" / f"{path.stem}.txt").read_text() != published
 
 
 def test_a_pack_change_cleans_again_only_the_articles_it_applies_to(

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import stat
+import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -115,6 +116,31 @@ def _read_file(
     if not visible(text):
         return [ReadError(source, "empty article")]
     return [parse_markdown(text, found) if suffix == ".md" else make_article(text, found, {})]
+
+
+SETTLED_NS = 2_000_000_000  # a file whose status changed this recently may change again unseen
+
+
+def stat_key(
+    path: Path, folder: Path, defaults: ReadDefaults = ReadDefaults(), now_ns: int | None = None
+) -> str | None:
+    """What the file system says of ``path`` (size, times, inode), its name in ``folder`` and
+    the defaults: while it is the same, the file holds the bytes it held (any write changes
+    its change time, which no program can set back). None for a file whose status changed in
+    the last ``SETTLED_NS`` (a write within the clock's resolution could go unseen), and where
+    `file_key` is None."""
+    try:
+        info = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_ARTICLE_BYTES:
+        return None
+    if now_ns - max(info.st_ctime_ns, info.st_mtime_ns) < SETTLED_NS:
+        return None
+    fields = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+    name = path.relative_to(folder).as_posix()
+    return hashlib.blake2b(repr((name, fields, defaults)).encode(), digest_size=16).hexdigest()
 
 
 def file_key(path: Path, folder: Path, defaults: ReadDefaults = ReadDefaults()) -> str | None:

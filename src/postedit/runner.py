@@ -44,7 +44,15 @@ from .memo import content_key
 from .memory import fewer_collections, release_clean_caches, return_large_blocks, trim
 from .model import Article
 from .pipeline import Engine, clean_article
-from .read import ReadDefaults, ReadError, file_key, list_inputs, read_file, read_json
+from .read import (
+    ReadDefaults,
+    ReadError,
+    file_key,
+    list_inputs,
+    read_file,
+    read_json,
+    stat_key,
+)
 from .render import clean_paragraphs, safe_name
 from .report import Summary, build_report, dedup_summary, run_warnings
 from .review import stats_page
@@ -52,7 +60,8 @@ from .rules import Rule, Rules, load_rules
 from .write import (
     STATE_FILE,
     Source,
-    article_files,
+    files_in,
+    files_in_place,
     render_keys,
     story_texts,
     write_corpus,
@@ -256,7 +265,9 @@ class Run:
         self.sources: dict[str, str] = {}  # id -> source, in input order
         self.names: dict[str, str] = {}  # output file name (`safe_name`) -> id
         self.fingerprints: dict[str, str] = {}
-        self.files: dict[str, tuple[str, list[str]]] = {}  # source -> (file key, its ids)
+        self.stamps: dict[str, int] = {}  # `_stamp` of the cache entries of unchanged articles
+        # source -> (file key, its ids, `stat_key`)
+        self.files: dict[str, tuple[str, list[str], str | None]] = {}
         self.errors: list[ReadError] = []
         self.items: dict[str, Item | None] = {}  # None: from the state (`finish`)
         self.summaries: dict[str, Summary] = {}
@@ -334,11 +345,16 @@ class Run:
         errors: list[ReadError] = []
         hits: list[Article | Summary] = []
         names: dict[str, str] = {}  # this chunk's output names -> ids
-        files: dict[str, tuple[str, list[str]]] = {}
+        files: dict[str, tuple[str, list[str], str | None]] = {}
         folder, defaults = self.settings.input_dir, self.settings.defaults
+        now = time.time_ns()
         for path in paths:
             source = path.relative_to(folder).as_posix()
-            key = file_key(path, folder, defaults)
+            stamp = stat_key(path, folder, defaults, now)
+            entry = self.manifest.files.get(source) or {}
+            # a file the file system says is as the last run read it is not read to know so
+            key = entry["key"] if stamp and entry.get("stat") == stamp else None
+            key = key or file_key(path, folder, defaults)
             known = self._unchanged(source, key)
             found_in: list[Article | ReadError | Summary] = (
                 list(known) if known is not None else read_file(path, folder, defaults)
@@ -387,7 +403,7 @@ class Run:
                 else:
                     hits.append(hit)
             if key is not None:
-                files[source] = (key, ids)
+                files[source] = (key, ids, stamp)
         self.sources.update(sources)
         self.names.update(names)
         self.fingerprints.update(fingerprints)
@@ -419,6 +435,7 @@ class Run:
             )
             if want != summary.fingerprint or stamps.get(summary.id) != self._stamp(summary.id):
                 return None  # changed, or its cache entry is not the one the last run wrote
+        self.stamps.update((s.id, stamps[s.id]) for s in summaries)
         return summaries
 
     def _stamp(self, article_id: str) -> int | None:
@@ -664,9 +681,8 @@ class Run:
         )
         if not all((out / name).is_file() for name in tops):
             return False
-        return all(
-            i in manifest.rendered and all(p.is_file() for p in article_files(out, safe_name(i)))
-            for i in ids
+        return all(i in manifest.rendered for i in ids) and files_in_place(
+            out, (safe_name(i) for i in ids)
         )
 
     def _report(self, dedup: dict[str, object], removed: list[str]) -> dict[str, object]:
@@ -699,12 +715,13 @@ class Run:
         """The manifest of what this run read and wrote, for the next run: each input file
         whose articles were all written (none held back for another grammar check)."""
         files = {}
-        for source, (key, ids) in self.files.items():
+        for source, (key, ids, stamp) in self.files.items():
             if all(i in rendered and i in self.summaries and i not in self.held for i in ids):
                 files[source] = {
                     "key": key,
+                    "stat": stamp,
                     "articles": [self.summaries[i].to_dict() for i in ids],
-                    "cache": {i: self._stamp(i) for i in ids},
+                    "cache": {i: self.stamps.get(i) or self._stamp(i) for i in ids},
                 }
         dedup: Any = report.get("dedup")  # what this run compared is not the next run's
         # a held article is cleaned again next run, into other outputs under the same key
@@ -716,12 +733,11 @@ class Run:
         """The file names of the published articles this run would remove (no longer in the
         input, or no longer readable); raises `RemovalRefused`, before anything is written, if
         they are more than ``settings.max_removal`` of the corpus."""
-        folder = self.settings.output_dir / "articles"
-        published = (
-            {p.stem for p in folder.glob("*.txt") if not p.name.startswith(".")}
-            if folder.is_dir()
-            else set()
-        )
+        published = {
+            name.removesuffix(".txt")
+            for name in files_in(self.settings.output_dir / "articles")
+            if name.endswith(".txt") and not name.startswith(".")
+        }
         gone = sorted(published - {safe_name(i) for i in self.ids})
         share = len(gone) / len(published) if published else 0.0
         if gone and share > self.settings.max_removal:

@@ -140,17 +140,24 @@ def write_if_changed(path: Path, text: str, durable: bool = True) -> bool:
     return True
 
 
-def _remove_stale(folder: Path, suffix: str, keep: set[str]) -> int:
-    """Remove the ``*suffix`` files in ``folder`` not in ``keep`` (leftover temp files too)."""
-    removed = 0
+def files_in(folder: Path) -> set[str]:
+    """The names of the files (not folders) in ``folder``; none if it does not exist."""
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)  # names only: no Path each
+        with os.scandir(folder) as entries:
+            return {e.name for e in entries if not e.is_dir()}
     except (FileNotFoundError, NotADirectoryError):
-        return 0
-    for entry in entries:
-        if entry.name.endswith(suffix) and entry.name not in keep and not entry.is_dir():
-            os.unlink(entry.path)
-            removed += 1
+        return set()
+
+
+def _remove_stale(folder: Path, suffix: str, keep: set[str], present: set[str]) -> int:
+    """Remove the ``*suffix`` files of ``present`` (the files ``folder`` held before the run
+    wrote, `_files_in`) not in ``keep``, leftover temp files too."""
+    removed = 0
+    for name in sorted(present):
+        if name.endswith(suffix) and name not in keep:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(folder / name)
+                removed += 1
     return removed
 
 
@@ -278,13 +285,15 @@ def _stamp_finished(report: dict[str, Any]) -> None:
         run["seconds"] = round((now - started).total_seconds(), 3)
 
 
-def article_files(output_dir: Path, name: str) -> tuple[Path, Path, Path]:
-    """The files of one article: its clean text, its diff, its review page."""
-    return (
-        output_dir / "articles" / f"{name}.txt",
-        output_dir / "diffs" / f"{name}.diff",
-        output_dir / "review" / "articles" / f"{name}.html",
-    )
+ARTICLE_FOLDERS = (("articles", ".txt"), ("diffs", ".diff"), ("review/articles", ".html"))
+"""Where an article's files are, and their suffix: its clean text, its diff, its review page."""
+
+
+def files_in_place(output_dir: Path, names: Iterable[str]) -> bool:
+    """Are the files of every article of ``names`` (`safe_name`) in ``output_dir``? One
+    listing of each folder, not a look-up of each file."""
+    present = [(files_in(Path(output_dir) / f), suffix) for f, suffix in ARTICLE_FOLDERS]
+    return all(f"{n}{suffix}" in files for n in names for files, suffix in present)
 
 
 def render_keys(
@@ -408,6 +417,8 @@ def write_corpus(
     rows: list[dict[str, Any]] = []  # what the index pages show of each article
     failed: list[dict[str, str]] = []
     sources: dict[str, str] = getattr(source, "sources", {})  # id -> input file, for errors
+    folders = ARTICLE_FOLDERS
+    present = {f: files_in(output_dir / f) for f, _ in (*folders, (CACHE_DIR, ".json"))}
     earlier = _Earlier(output_dir / "corpus.jsonl") if rendered and previous else None
     corpus = _Streamed(output_dir / "corpus.jsonl")
     kept = _Streamed(output_dir / "corpus.dedup.jsonl")
@@ -421,7 +432,7 @@ def write_corpus(
                 earlier is not None
                 and key is not None
                 and (previous or {}).get(article_id) == key
-                and all(p.is_file() for p in article_files(output_dir, name))
+                and all(f"{name}{suffix}" in present[f] for f, suffix in folders)
             ):
                 found = earlier.line(article_id)
                 if found is not None:
@@ -493,10 +504,11 @@ def write_corpus(
         if earlier is not None:
             earlier.close()
     kept_names = set(names.values())
-    for folder, suffix in (("articles", ".txt"), ("diffs", ".diff"), ("review/articles", ".html")):
+    for folder, suffix in folders:
         keep = {f"{n}{suffix}" for n in kept_names}
-        counts["removed"] += _remove_stale(output_dir / folder, suffix, keep)
-    _remove_stale(output_dir / CACHE_DIR, ".json", {f"{n}.json" for n in kept_names})
+        counts["removed"] += _remove_stale(output_dir / folder, suffix, keep, present[folder])
+    keep = {f"{n}.json" for n in kept_names}
+    _remove_stale(output_dir / CACHE_DIR, ".json", keep, present[CACHE_DIR])
     if failed:  # the report was made before writing: it says so now
         report["errors"] = [*report.get("errors", []), *failed]
         report["failed"] = report.get("failed", 0) + len(failed)
