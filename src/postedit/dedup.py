@@ -404,7 +404,8 @@ def word_ids(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     passage starts in them, the item each passage belongs to, the vocabulary). Numbers, not
     strings: a corpus has millions of words and a few tens of thousands of distinct ones."""
     vocab: dict[str, int] = {}
-    flat, starts, owners = array("q"), array("q"), array("q")  # machine integers, not objects
+    # machine integers, not objects (word ids in 32 bits: a vocabulary is far smaller)
+    flat, starts, owners = array("i"), array("q"), array("q")
     known: dict[str, list[int]] = {}  # a passage's ids by its words: reposts share most
     for i, item in enumerate(items):
         for p in item.passages:
@@ -417,7 +418,7 @@ def word_ids(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                 )
             flat.extend(ids)
     return (
-        np.frombuffer(flat, dtype=np.int64) if flat else np.zeros(0, dtype=np.int64),
+        np.frombuffer(flat, dtype=np.intc) if flat else np.zeros(0, dtype=np.intc),
         np.frombuffer(starts, dtype=np.int64) if starts else np.zeros(0, dtype=np.int64),
         np.frombuffer(owners, dtype=np.int64) if owners else np.zeros(0, dtype=np.int64),
         list(vocab),
@@ -638,7 +639,8 @@ class Overlap:
     b: int
     score: float
     duplicate: bool
-    pairs: tuple[tuple[int, int, float], ...]  # (passage of a, passage of b, score)
+    # (passage of a, passage of b, score): tuples, or the lists of a remembered comparison
+    pairs: Sequence[Sequence[float]]
     why: str = ""  # how the decision was made, in words
 
 
@@ -827,7 +829,7 @@ def _overlap_of(value: object, a: int, b: int) -> Overlap | None:
         b,
         float(score),
         bool(duplicate),
-        tuple((int(i), int(j), float(s)) for i, j, s in pairs),
+        pairs,  # as remembered: read as numbers where evidence quotes them (`_evidence`)
         str(why),
     )
 
@@ -1010,8 +1012,7 @@ def _earlier_neighbours(
     by = np.lexsort((place[dst], src))
     src, dst = src[by], dst[by]
     bounds = np.searchsorted(src, np.arange(n + 1)).tolist()
-    found = dst.tolist()
-    return lambda k: found[bounds[k] : bounds[k + 1]]
+    return lambda k: dst[bounds[k] : bounds[k + 1]].tolist()
 
 
 def cluster(
@@ -1164,7 +1165,7 @@ def _evidence(
             {"a": a.id, "b": b.id, "duplicate": o.duplicate, "score": o.score, "why": o.why}
         )
         for i, j, score in o.pairs:
-            pa, pb = a.passages[i], b.passages[j]
+            pa, pb = a.passages[int(i)], b.passages[int(j)]
             passages.append(
                 {
                     "a": a.id,
@@ -1173,7 +1174,7 @@ def _evidence(
                     "b": b.id,
                     "b_paragraph": pb.paragraph,
                     "b_span": [pb.start, pb.end],
-                    "score": round(score, 1),
+                    "score": round(float(score), 1),
                 }
             )
     return {
@@ -1217,30 +1218,50 @@ def config_digest(config: DedupConfig) -> str:
     return hashlib.blake2b(repr(config).encode(), digest_size=8).hexdigest()
 
 
+@dataclass(frozen=True)
+class State:
+    """What the next run needs to match new articles against these, ``dedup-state.json``: the
+    articles' passages, the boilerplate learned from them (learned again by each run), and the
+    comparisons already made. Made into text a piece at a time as it is written (`chunks`):
+    the state is never held as one text, nor as one structure of Python lists, beside the
+    items it is made from."""
+
+    items: Sequence[Item]
+    memo: Mapping[str, object] | None = None
+    config: DedupConfig | None = None
+    learned: Sequence[dict[str, object]] = ()
+
+    def chunks(self) -> Iterator[str]:
+        """The text of the state, an article at a time."""
+
+        def dumps(value: object) -> str:
+            return json.dumps(value, ensure_ascii=False)
+
+        yield '{"version": 2, "articles": {'
+        for n, i in enumerate(sorted(self.items, key=lambda i: i.id)):
+            yield f"{', ' if n else ''}{dumps(i.id)}: {dumps(i.to_state())}"
+        learned = {str(e["words"]): e["articles"] for e in self.learned}
+        yield f'}}, "boilerplate": {dumps(learned)}'
+        if self.memo is not None and self.config is not None:
+            comparisons = {
+                "config": config_digest(self.config),
+                "pairs": dict(sorted(self.memo.items())),
+            }
+            yield f', "comparisons": {dumps(comparisons)}'
+        yield "}\n"
+
+    def text(self) -> str:
+        return "".join(self.chunks())
+
+
 def state_text(
     items: Iterable[Item],
-    memo: dict[str, object] | None = None,
+    memo: Mapping[str, object] | None = None,
     config: DedupConfig | None = None,
     learned: Sequence[dict[str, object]] = (),
 ) -> str:
-    """What the next run needs to match new articles against these, as the text of
-    ``dedup-state.json``: the articles' passages, the boilerplate learned from them (learned
-    again by each run), and the comparisons already made. Made an article at a time: the state
-    is never held as one structure of Python lists beside the items."""
-
-    def dumps(value: object) -> str:
-        return json.dumps(value, ensure_ascii=False)
-
-    articles = ", ".join(
-        f"{dumps(i.id)}: {dumps(i.to_state())}" for i in sorted(items, key=lambda i: i.id)
-    )
-    text = f'{{"version": 2, "articles": {{{articles}}}'
-    del articles
-    text += f', "boilerplate": {dumps({str(e["words"]): e["articles"] for e in learned})}'
-    if memo is not None and config is not None:
-        comparisons = {"config": config_digest(config), "pairs": dict(sorted(memo.items()))}
-        text += f', "comparisons": {dumps(comparisons)}'
-    return text + "}\n"
+    """The text of ``dedup-state.json`` (`State`)."""
+    return State(list(items), memo, config, learned).text()
 
 
 def items_from_state(state: dict) -> dict[str, Item]:
@@ -1261,10 +1282,10 @@ def deduplicate(
     earlier: dict[str, Item] | None = None,
     config: DedupConfig = DedupConfig(),
     memo: dict[str, object] | None = None,
-) -> tuple[Result, str]:
+) -> tuple[Result, State]:
     """Cluster this run's articles together with the articles of earlier runs.
 
-    Returns the result and the new state (the text of ``dedup-state.json``, `state_text`); an
+    Returns the result and the new state (``dedup-state.json``, `State`); an
     earlier article that is not in this run stays in the state (archived), so a repost arriving
     later still finds its canonical. ``memo``: the comparisons an earlier run made
     (`memo_from_state`).
@@ -1283,8 +1304,8 @@ def deduplicate_items(
     earlier: dict[str, Item] | None = None,
     config: DedupConfig = DedupConfig(),
     memo: dict[str, object] | None = None,
-) -> tuple[Result, str]:
+) -> tuple[Result, State]:
     """`deduplicate` from the articles' items (`item_of`): what a run keeps of each article."""
     merged = {**(earlier or {}), **current}
     result = cluster(list(merged.values()), config, memo)
-    return result, state_text(merged.values(), result.memo, config, result.boilerplate)
+    return result, State(list(merged.values()), result.memo, config, result.boilerplate)

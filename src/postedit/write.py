@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from .dedup import Stories, story_text
+from .dedup import State, Stories, story_text
 from .memo import content_key
 from .model import Article
 from .render import (
@@ -151,7 +151,7 @@ def files_in(folder: Path) -> set[str]:
 
 def _remove_stale(folder: Path, suffix: str, keep: set[str], present: set[str]) -> int:
     """Remove the ``*suffix`` files of ``present`` (the files ``folder`` held before the run
-    wrote, `_files_in`) not in ``keep``, leftover temp files too."""
+    wrote, `files_in`) not in ``keep``, leftover temp files too."""
     removed = 0
     for name in sorted(present):
         if name.endswith(suffix) and name not in keep:
@@ -255,6 +255,26 @@ class _Streamed:
             self.handle.close()
         with contextlib.suppress(OSError):
             os.unlink(self.tmp)
+
+
+def _write_streamed(path: Path, chunks: Iterable[str], batch: int = 1 << 20) -> bool:
+    """Write the text made of ``chunks`` to ``path`` as `_Streamed` does (in place only if its
+    bytes differ), about ``batch`` characters at a time; True if written."""
+    stream = _Streamed(path)
+    try:
+        held: list[str] = []
+        size = 0
+        for chunk in chunks:
+            held.append(chunk)
+            size += len(chunk)
+            if size >= batch:
+                stream.write("".join(held))
+                held, size = [], 0
+        stream.write("".join(held))
+        return stream.commit()
+    except BaseException:
+        stream.discard()
+        raise
 
 
 def _passage_text(texts: _Texts, where: dict[str, Any]) -> str:
@@ -377,7 +397,7 @@ def write_corpus(
     report: dict[str, Any],
     clusters: dict[str, dict[str, Any]] | None = None,
     cluster_report: Mapping[str, Any] | None = None,
-    dedup_state: str | dict[str, Any] | None = None,
+    dedup_state: State | str | dict[str, Any] | None = None,
     story_text: Mapping[str, str] | None = None,
     cache_entries: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -473,7 +493,9 @@ def write_corpus(
             write_if_changed(
                 output_dir / "clusters.json", stories_json(cluster_report, story_text), False
             )
-        if dedup_state is not None:
+        if isinstance(dedup_state, State):
+            _write_streamed(output_dir / STATE_FILE, dedup_state.chunks())
+        elif dedup_state is not None:
             state = (
                 dedup_state
                 if isinstance(dedup_state, str)
