@@ -633,7 +633,7 @@ class _ArticlePairs:
         return self._merged()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Overlap:
     a: int
     b: int
@@ -886,32 +886,22 @@ def topic_links(
     items: Sequence[Item],
     config: DedupConfig,
     ids: WordIds | None = None,
-    known: Container[tuple[int, int]] = (),
+    known: Container[int] = (),
 ) -> dict[tuple[int, int], float]:
     """Reports of one story in other words (independent translations of one statement): pairs
     whose most distinctive words (TF-IDF over the corpus, boilerplate left out) overlap and
     whose word vectors are close, dated within ``story_days``, and whose figures do not
     disagree. Candidates come from an index of each article's ``topic_words`` top words (a
     word at the top of more than ``TOPIC_BUCKET`` articles is left out), never from all pairs.
-    Returns (i, j) -> cosine, for pairs not ``known`` (linked already). Vectorised: a word is
-    counted once per passage."""
+    Returns (i, j) -> cosine, for pairs not ``known`` (linked already, by their codes
+    i * len(items) + j, i < j). Vectorised: a word is counted once per passage."""
     flat, starts, owners, vocab = ids or word_ids(items)
     n, size = len(items), len(vocab)
     if not len(flat) or n < 2:
         return {}
-    item, word, tf = _term_counts(flat, starts, owners, n, size)
-    df = np.bincount(word, minlength=size)
-    shared_word = df[word] > 1
-    item, word, tf = item[shared_word], word[shared_word], tf[shared_word]
-    weight = tf * np.log(n / df[word])
-    norm = np.sqrt(np.bincount(item, weights=weight**2, minlength=n))
-    weight = weight / np.where(norm[item] > 0, norm[item], 1.0)
-    order = np.lexsort((word, -weight, item))
-    item, word, weight = item[order], word[order], weight[order]
-    first = np.searchsorted(item, np.arange(n + 1))  # each item's slice
-    rank = np.arange(len(item)) - first[item]
-    top = rank < config.topic_words
-    t_item, t_word = item[top], word[top]
+    first, word, weight, t_item, t_word = _topic_weights(
+        *_term_counts(flat, starts, owners, n, size), n, size, config.topic_words
+    )
     by_word = np.lexsort((t_item, t_word))
     t_item, t_word = t_item[by_word], t_word[by_word]
     edges = np.flatnonzero(np.diff(t_word)) + 1
@@ -937,7 +927,7 @@ def topic_links(
     out = {}
     for code in (c for at in range(0, len(pairs), CHUNK) for c in pairs[at : at + CHUNK].tolist()):
         i, j = divmod(code, n)
-        if (min(i, j), max(i, j)) in known:
+        if min(i, j) * n + max(i, j) in known:
             continue
         if not _close_in_time(items[i], items[j], config) or entities_disagree(items[i], items[j]):
             continue
@@ -951,7 +941,50 @@ def topic_links(
     return out
 
 
-TERM_CHUNK = 1 << 20  # words of the corpus counted at once (`_term_counts`)
+TERM_CHUNK = 1 << 20  # words of the corpus counted (and weighed) at once (`_term_counts`)
+
+
+def _topic_weights(
+    item: np.ndarray, word: np.ndarray, tf: np.ndarray, n: int, size: int, topic_words: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each item's words (of more than one item) by TF-IDF weight, its vector normalised: (where
+    each item's slice starts, its words and their weights, heaviest first, then by word; and
+    the item and word of each item's ``topic_words`` heaviest). From `_term_counts`, a run of
+    items at a time (an item's weights need only its own words and the corpus's counts);
+    ``n`` items in all."""
+    df = np.bincount(word, minlength=size)
+    bounds = np.searchsorted(item, np.arange(n + 1))  # each item's entries
+    kept = int(np.count_nonzero(df[word] > 1))
+    words = np.empty(kept, dtype=word.dtype)  # filled a run of items at a time
+    weights = np.empty(kept)
+    first = np.zeros(n + 1, dtype=np.int64)
+    top_items, top_words = [], []
+    at = 0
+    for part in _chunks(np.diff(bounds), TERM_CHUNK):
+        lo, hi = bounds[part.start], bounds[part.stop]
+        it, wd, t = item[lo:hi], word[lo:hi], tf[lo:hi]
+        shared = df[wd] > 1
+        it, wd, t = it[shared], wd[shared], t[shared]
+        local = it - part.start
+        w = t * np.log(n / df[wd])
+        norm = np.sqrt(np.bincount(local, weights=w**2, minlength=part.stop - part.start))
+        w = w / np.where(norm[local] > 0, norm[local], 1.0)
+        order = np.lexsort((wd, -w, it))
+        it, wd, w = it[order], wd[order], w[order]
+        starts = np.searchsorted(it, np.arange(part.start, part.stop + 1))
+        first[part.start + 1 : part.stop + 1] = at + starts[1:]
+        top = np.arange(len(it)) - starts[it - part.start] < topic_words
+        words[at : at + len(wd)], weights[at : at + len(w)] = wd, w
+        at += len(wd)
+        top_items.append(it[top])
+        top_words.append(wd[top])
+    return (
+        first,
+        words,
+        weights,
+        np.concatenate(top_items) if top_items else np.zeros(0, dtype=item.dtype),
+        np.concatenate(top_words) if top_words else np.zeros(0, dtype=word.dtype),
+    )
 
 
 def _term_counts(
@@ -995,14 +1028,13 @@ def _why_canonical(item: Item) -> str:
 
 
 def _earlier_neighbours(
-    n: int, candidates: np.ndarray, linked: list[tuple[int, int]], order: list[int]
+    n: int, candidates: np.ndarray, linked: np.ndarray, order: list[int]
 ) -> Callable[[int], list[int]]:
-    """For each of ``n`` items, its candidates and ``linked`` items that come before it in
-    ``order``, in that order: a function of the item. Held as two arrays (an item's slice of
-    one sorted list), not a set per item."""
-    pairs = np.concatenate((candidates, np.array(linked, dtype=np.int64).reshape(-1, 2)))
+    """For each of ``n`` items, its candidates and ``linked`` items (pairs x < y by their
+    codes x * n + y) that come before it in ``order``, in that order: a function of the item.
+    Held as two arrays (an item's slice of one sorted list), not a set per item."""
     m = np.int64(max(n, 1))
-    codes = np.unique(pairs[:, 0] * m + pairs[:, 1])  # each pair once
+    codes = np.unique(np.concatenate((candidates[:, 0] * m + candidates[:, 1], linked)))
     x, y = codes // m, codes % m
     src, dst = np.concatenate((x, y)), np.concatenate((y, x))
     place = np.empty(n, dtype=np.int64)
@@ -1033,7 +1065,8 @@ def cluster(
     candidates = candidate_array(items, config, ids)
     memo = memo or {}
     result = Result(candidates=len(candidates), boilerplate=found)
-    overlaps: dict[tuple[int, int], Overlap] = {}
+    m = len(items)  # a pair of items (x < y) is known by its code x * m + y
+    overlaps: dict[int, Overlap] = {}
     # identical texts: duplicates whatever their passages (a table, a two-line notice)
     same: dict[str, list[int]] = defaultdict(list)
     for k, item in enumerate(items):
@@ -1041,16 +1074,17 @@ def cluster(
             same[item.exact].append(k)
     for members in same.values():
         for x, y in itertools.combinations(members, 2):
-            overlaps[(x, y)] = Overlap(x, y, 100.0, True, (), "identical text")
+            overlaps[x * m + y] = Overlap(x, y, 100.0, True, (), "identical text")
     seen: dict[str, object] = {}  # this run's comparisons, by the two items' digests
 
-    unlinked: set[tuple[int, int]] = set()  # pairs compared (or remembered) and not linked
+    unlinked: set[int] = set()  # pairs compared (or remembered) and not linked
 
     def overlap(x: int, y: int) -> Overlap | None:
         """The link between two candidates (x < y), compared once (or remembered)."""
-        if (x, y) in overlaps:
-            return overlaps[(x, y)]
-        if (x, y) in unlinked:
+        code = x * m + y
+        if code in overlaps:
+            return overlaps[code]
+        if code in unlinked:
             return None
         key = items[x].digest + items[y].digest
         value = seen.get(key)
@@ -1062,13 +1096,15 @@ def cluster(
             seen[key] = result.memo[key] = value
         found = _overlap_of(value, x, y)
         if found and (found.duplicate or _close_in_time(items[x], items[y], config)):
-            overlaps[(x, y)] = found
+            overlaps[code] = found
             return found
-        unlinked.add((x, y))
+        unlinked.add(code)
         return None
 
     order = sorted(range(len(items)), key=lambda k: items[k].rank())
-    earlier = _earlier_neighbours(len(items), candidates, list(overlaps), order)
+    linked_codes = np.fromiter(overlaps, dtype=np.int64, count=len(overlaps))
+    earlier = _earlier_neighbours(len(items), candidates, linked_codes, order)
+    del linked_codes
     del candidates
     # duplicate groups: stars around the best-ranked article. In rank order, an article joins
     # the first centre before it with which it is a duplicate, or is a centre itself. Then it
@@ -1095,9 +1131,9 @@ def cluster(
             if group_of[j] != centre:
                 overlap(min(j, k), max(j, k))
     for (x, y), cosine in topic_links(items, config, ids, overlaps).items():
-        if (x, y) not in overlaps:
+        if x * m + y not in overlaps:
             why = f"the same story in other words: distinctive words agree (cosine {cosine:.2f})"
-            overlaps[(x, y)] = Overlap(x, y, round(100 * cosine, 1), False, (), why)
+            overlaps[x * m + y] = Overlap(x, y, round(100 * cosine, 1), False, (), why)
     linked: dict[int, dict[int, Overlap]] = defaultdict(dict)
     for o in overlaps.values():
         linked[o.a][o.b] = linked[o.b][o.a] = o
