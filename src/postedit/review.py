@@ -521,5 +521,5 @@ def index_page(
         edits=edits,
         orders=orders,
         demoted=list(demoted),
-        rows=Markup("").join(body),
+        rows=Markup("".join(body)),  # every piece is Markup already: joined, not escaped again
     )
