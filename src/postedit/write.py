@@ -18,7 +18,7 @@ import os
 import tempfile
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -120,9 +120,19 @@ def stories_json(stories: Mapping[str, Any], texts: Mapping[str, str] | None = N
     """``clusters.json``: a JSON object with one story per line, sorted by id (compact lines:
     the C encoder, many times faster than indenting a file of thousands of stories).
     ``texts``: `story_texts` of ``stories``, if already made."""
+    return "".join(stories_chunks(stories, texts))
+
+
+def stories_chunks(
+    stories: Mapping[str, Any], texts: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """The text of `stories_json` a story at a time (for `_write_streamed`)."""
     texts = story_texts(stories) if texts is None else texts
-    lines = (f"{json.dumps(k, ensure_ascii=False)}: {texts[k]}" for k in sorted(stories))
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+    yield "{\n"
+    for n, k in enumerate(sorted(stories)):
+        separator = ",\n" if n else ""
+        yield f"{separator}{json.dumps(k, ensure_ascii=False)}: {texts[k]}"
+    yield "\n}\n"
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
@@ -490,9 +500,8 @@ def write_corpus(
         if progress:
             progress(len(ids), len(ids))
         if cluster_report is not None:
-            write_if_changed(
-                output_dir / "clusters.json", stories_json(cluster_report, story_text), False
-            )
+            lines = stories_chunks(cluster_report, story_text)  # streamed: never one text
+            _write_streamed(output_dir / "clusters.json", lines)
         if isinstance(dedup_state, State):
             _write_streamed(output_dir / STATE_FILE, dedup_state.chunks())
         elif dedup_state is not None:
