@@ -434,13 +434,14 @@ def outlet(source: str) -> str:
 
 def index_pages(
     records: Sequence[dict[str, Any]], demoted: Sequence[dict[str, Any]] = ()
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[str, Iterator[str]]]:
     """``index.html`` and its other orders (undecided first, by fixes, flags, date, story), as
-    (file name, page), one page at a time. Each article's row is rendered once and placed on
-    every page (a page per order of the same rows)."""
+    (file name, the page's text in pieces: `index_page_parts`), one page at a time. Each
+    article's row is rendered once and placed on every page (a page per order of the same
+    rows)."""
     rows = index_rows(records)
     for name, (_, key) in ORDERS.items():
-        yield name, index_page(records, name, demoted, rows, key)
+        yield name, index_page_parts(records, name, demoted, rows, key)
 
 
 INDEX_ROW = (
@@ -485,8 +486,23 @@ def index_page(
     rows: Mapping[str, Markup] | None = None,
     key: Any = None,
 ) -> str:
+    """`index_page_parts` as one text."""
+    return "".join(index_page_parts(records, current, demoted, rows, key))
+
+
+ROWS_HERE = "\x00rows\x00"  # where the rows go in the rendered page (no page text has a NUL)
+
+
+def index_page_parts(
+    records: Sequence[dict[str, Any]],
+    current: str = "index.html",
+    demoted: Sequence[dict[str, Any]] = (),
+    rows: Mapping[str, Markup] | None = None,
+    key: Any = None,
+) -> Iterator[str]:
     """One order of the index: ``records`` sorted by ``key`` (as given if None), with ``rows``
-    (`index_rows`, made here if None)."""
+    (`index_rows`, made here if None); the page in pieces (the rows one by one), so that a
+    corpus's index is never held as one text."""
     rows = index_rows(records) if rows is None else rows
     ordered = sorted(records, key=key) if key is not None else list(records)
     sizes: dict[str, int] = {}
@@ -513,7 +529,7 @@ def index_page(
         {"name": name, "label": label, "current": name == current}
         for name, (label, _) in ORDERS.items()
     ]
-    return _render(
+    page = _render(
         "index.html",
         "postedit review",
         count=len(ordered),
@@ -521,5 +537,9 @@ def index_page(
         edits=edits,
         orders=orders,
         demoted=list(demoted),
-        rows=Markup("".join(body)),  # every piece is Markup already: joined, not escaped again
+        rows=Markup(ROWS_HERE),
     )
+    head, tail = page.split(ROWS_HERE)
+    yield head
+    yield from body  # every piece is Markup already: placed as it is
+    yield tail

@@ -518,8 +518,8 @@ def write_corpus(
         page = boilerplate_page(entries, int(dedup.get("boilerplate_passages", len(entries))))
         write_if_changed(output_dir / "review" / "boilerplate.html", page, False)
         demoted = (report.get("trust") or {}).get("demoted") or []
-        for page_name, page in index_pages(rows, demoted):  # one page held at a time
-            write_if_changed(output_dir / "review" / page_name, page, False)
+        for page_name, parts in index_pages(rows, demoted):  # one page at a time, in pieces
+            _write_streamed(output_dir / "review" / page_name, parts)
         for article_id, entry in sorted((cache_entries or {}).items()):
             write_if_changed(output_dir / CACHE_DIR / f"{names[article_id]}.json", entry, False)
         # one sync for all the files above (a fsync each costs more than writing them), then the
