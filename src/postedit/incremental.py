@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,7 +34,7 @@ from .decisions import Decisions
 from .model import Article, article_from_dict, article_to_dict
 from .render import safe_name
 from .rules import Rules
-from .write import CACHE_DIR, atomic_write_text
+from .write import CACHE_DIR, atomic_write_text, write_streamed
 
 CACHE_VERSION = 1
 
@@ -120,7 +121,8 @@ class Manifest:
     killed half-way leaves none, and the next run reads and writes everything (safe, slower).
     """
 
-    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # source -> {key, articles}
+    # source -> {key, stat, articles, cache}; a mapping that makes each entry when asked, to save
+    files: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     rendered: dict[str, str] = field(default_factory=dict)  # id -> render key
     dedup: dict[str, Any] = field(default_factory=dict)  # the report's "dedup" section
     settings: str = ""  # a hash of the de-duplication settings the corpus was written with
@@ -137,16 +139,19 @@ class Manifest:
             return cls()  # none, or damaged: everything is read and written
 
     def save(self, output_dir: Path) -> None:
-        data = {
-            "version": MANIFEST_VERSION,
-            "code": code_fingerprint(),
-            "files": self.files,
-            "rendered": self.rendered,
-            "dedup": self.dedup,
-            "settings": self.settings,
-        }
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        atomic_write_text(Path(output_dir) / MANIFEST_FILE, text + "\n")
+        """Write the manifest (compact JSON, sorted keys), a file's entry at a time: at tens of
+        thousands of files it is never held as one text, nor its entries all at once."""
+        write_streamed(Path(output_dir) / MANIFEST_FILE, self.chunks())
+
+    def chunks(self) -> Iterator[str]:
+        def dump(value: object) -> str:
+            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+        yield f'{{"code":{dump(code_fingerprint())},"dedup":{dump(self.dedup)},"files":{{'
+        for n, source in enumerate(sorted(self.files)):
+            yield f"{',' if n else ''}{dump(source)}:{dump(self.files[source])}"
+        yield f'}},"rendered":{dump(self.rendered)},"settings":{dump(self.settings)}'
+        yield f',"version":{dump(MANIFEST_VERSION)}}}\n'
 
     @staticmethod
     def remove(output_dir: Path) -> None:

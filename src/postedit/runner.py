@@ -91,6 +91,39 @@ LOG = logging.getLogger("postedit")
 LOG.addHandler(logging.NullHandler())  # a library: the application decides where logs go
 
 
+class _ManifestFiles(Mapping[str, dict[str, Any]]):
+    """The manifest's entry of each input file whose articles were all written (none held back
+    for another grammar check), made when the manifest is written: a corpus's entries are never
+    all held at once."""
+
+    def __init__(self, run: Run, rendered: Mapping[str, str]) -> None:
+        self.run = run
+        self.sources = [
+            source
+            for source, (_, ids, _) in run.files.items()
+            if all(i in rendered and i in run.summaries and i not in run.held for i in ids)
+        ]
+        self.known = set(self.sources)
+
+    def __getitem__(self, source: str) -> dict[str, Any]:
+        if source not in self.known:
+            raise KeyError(source)
+        run = self.run
+        key, ids, stamp = run.files[source]
+        return {
+            "key": key,
+            "stat": stamp,
+            "articles": [run.summaries[i].to_dict() for i in ids],
+            "cache": {i: run.stamps.get(i) or run._stamp(i) for i in ids},
+        }
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+
 class RemovalRefused(Exception):
     """A run would remove more of the corpus than its settings allow; it wrote nothing."""
 
@@ -714,15 +747,7 @@ class Run:
     ) -> None:
         """The manifest of what this run read and wrote, for the next run: each input file
         whose articles were all written (none held back for another grammar check)."""
-        files = {}
-        for source, (key, ids, stamp) in self.files.items():
-            if all(i in rendered and i in self.summaries and i not in self.held for i in ids):
-                files[source] = {
-                    "key": key,
-                    "stat": stamp,
-                    "articles": [self.summaries[i].to_dict() for i in ids],
-                    "cache": {i: self.stamps.get(i) or self._stamp(i) for i in ids},
-                }
+        files = _ManifestFiles(self, rendered)
         dedup: Any = report.get("dedup")  # what this run compared is not the next run's
         # a held article is cleaned again next run, into other outputs under the same key
         written = {i: k for i, k in rendered.items() if i not in self.held}

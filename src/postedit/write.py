@@ -126,7 +126,7 @@ def stories_json(stories: Mapping[str, Any], texts: Mapping[str, str] | None = N
 def stories_chunks(
     stories: Mapping[str, Any], texts: Mapping[str, str] | None = None
 ) -> Iterator[str]:
-    """The text of `stories_json` a story at a time (for `_write_streamed`)."""
+    """The text of `stories_json` a story at a time (for `write_streamed`)."""
     texts = story_texts(stories) if texts is None else texts
     yield "{\n"
     for n, k in enumerate(sorted(stories)):
@@ -267,7 +267,7 @@ class _Streamed:
             os.unlink(self.tmp)
 
 
-def _write_streamed(path: Path, chunks: Iterable[str], batch: int = 1 << 20) -> bool:
+def write_streamed(path: Path, chunks: Iterable[str], batch: int = 1 << 20) -> bool:
     """Write the text made of ``chunks`` to ``path`` as `_Streamed` does (in place only if its
     bytes differ), about ``batch`` characters at a time; True if written."""
     stream = _Streamed(path)
@@ -501,9 +501,9 @@ def write_corpus(
             progress(len(ids), len(ids))
         if cluster_report is not None:
             lines = stories_chunks(cluster_report, story_text)  # streamed: never one text
-            _write_streamed(output_dir / "clusters.json", lines)
+            write_streamed(output_dir / "clusters.json", lines)
         if isinstance(dedup_state, State):
-            _write_streamed(output_dir / STATE_FILE, dedup_state.chunks())
+            write_streamed(output_dir / STATE_FILE, dedup_state.chunks())
         elif dedup_state is not None:
             state = (
                 dedup_state
@@ -519,7 +519,7 @@ def write_corpus(
         write_if_changed(output_dir / "review" / "boilerplate.html", page, False)
         demoted = (report.get("trust") or {}).get("demoted") or []
         for page_name, parts in index_pages(rows, demoted):  # one page at a time, in pieces
-            _write_streamed(output_dir / "review" / page_name, parts)
+            write_streamed(output_dir / "review" / page_name, parts)
         for article_id, entry in sorted((cache_entries or {}).items()):
             write_if_changed(output_dir / CACHE_DIR / f"{names[article_id]}.json", entry, False)
         # one sync for all the files above (a fsync each costs more than writing them), then the
