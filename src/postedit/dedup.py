@@ -1290,16 +1290,6 @@ class State:
         return "".join(self.chunks())
 
 
-def state_text(
-    items: Iterable[Item],
-    memo: Mapping[str, object] | None = None,
-    config: DedupConfig | None = None,
-    learned: Sequence[dict[str, object]] = (),
-) -> str:
-    """The text of ``dedup-state.json`` (`State`)."""
-    return State(list(items), memo, config, learned).text()
-
-
 def items_from_state(state: dict) -> dict[str, Item]:
     return {k: Item.from_state(k, v) for k, v in (state.get("articles") or {}).items()}
 

@@ -116,17 +116,12 @@ def story_texts(stories: Mapping[str, Any]) -> Mapping[str, str]:
     return {k: story_text(v) for k, v in stories.items()}
 
 
-def stories_json(stories: Mapping[str, Any], texts: Mapping[str, str] | None = None) -> str:
-    """``clusters.json``: a JSON object with one story per line, sorted by id (compact lines:
-    the C encoder, many times faster than indenting a file of thousands of stories).
-    ``texts``: `story_texts` of ``stories``, if already made."""
-    return "".join(stories_chunks(stories, texts))
-
-
 def stories_chunks(
     stories: Mapping[str, Any], texts: Mapping[str, str] | None = None
 ) -> Iterator[str]:
-    """The text of `stories_json` a story at a time (for `write_streamed`)."""
+    """``clusters.json`` a story at a time (for `write_streamed`): a JSON object with one story
+    per line, sorted by id (compact lines: the C encoder, many times faster than indenting a
+    file of thousands of stories). ``texts``: `story_texts` of ``stories``, if already made."""
     texts = story_texts(stories) if texts is None else texts
     yield "{\n"
     for n, k in enumerate(sorted(stories)):
