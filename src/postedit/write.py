@@ -403,7 +403,7 @@ def write_corpus(
     clusters: dict[str, dict[str, Any]] | None = None,
     cluster_report: Mapping[str, Any] | None = None,
     dedup_state: State | str | dict[str, Any] | None = None,
-    story_text: Mapping[str, str] | None = None,
+    story_texts_made: Mapping[str, str] | None = None,  # `story_texts` of cluster_report
     cache_entries: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     rendered: dict[str, str] | None = None,
@@ -442,8 +442,7 @@ def write_corpus(
     rows: list[dict[str, Any]] = []  # what the index pages show of each article
     failed: list[dict[str, str]] = []
     sources: dict[str, str] = getattr(source, "sources", {})  # id -> input file, for errors
-    folders = ARTICLE_FOLDERS
-    present = {f: files_in(output_dir / f) for f, _ in (*folders, (CACHE_DIR, ".json"))}
+    present = {f: files_in(output_dir / f) for f, _ in (*ARTICLE_FOLDERS, (CACHE_DIR, ".json"))}
     earlier = _Earlier(output_dir / "corpus.jsonl") if rendered and previous else None
     corpus = _Streamed(output_dir / "corpus.jsonl")
     kept = _Streamed(output_dir / "corpus.dedup.jsonl")
@@ -457,7 +456,7 @@ def write_corpus(
                 earlier is not None
                 and key is not None
                 and (previous or {}).get(article_id) == key
-                and all(f"{name}{suffix}" in present[f] for f, suffix in folders)
+                and all(f"{name}{suffix}" in present[f] for f, suffix in ARTICLE_FOLDERS)
             ):
                 found = earlier.line(article_id)
                 if found is not None:
@@ -495,7 +494,7 @@ def write_corpus(
         if progress:
             progress(len(ids), len(ids))
         if cluster_report is not None:
-            lines = stories_chunks(cluster_report, story_text)  # streamed: never one text
+            lines = stories_chunks(cluster_report, story_texts_made)  # streamed, never one text
             write_streamed(output_dir / "clusters.json", lines)
         if isinstance(dedup_state, State):
             write_streamed(output_dir / STATE_FILE, dedup_state.chunks())
@@ -530,7 +529,7 @@ def write_corpus(
         if earlier is not None:
             earlier.close()
     kept_names = set(names.values())
-    for folder, suffix in folders:
+    for folder, suffix in ARTICLE_FOLDERS:
         keep = {f"{n}{suffix}" for n in kept_names}
         counts["removed"] += _remove_stale(output_dir / folder, suffix, keep, present[folder])
     keep = {f"{n}.json" for n in kept_names}
