@@ -8,6 +8,7 @@ import random
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import RULES, SEEDS
 
@@ -220,9 +221,11 @@ def test_candidates_are_not_all_pairs() -> None:
 
 
 def test_candidates_and_topic_links_do_not_depend_on_how_the_work_is_chunked(monkeypatch) -> None:
-    """Passage pairs are summed by article a batch at a time, and words counted a run of items
-    at a time: batches of one pair (or one item) give the same candidates and links as one
-    batch for everything."""
+    """Passages are signed a run at a time, passage pairs summed by article a batch at a time,
+    and words counted a run of items at a time: batches of one passage, pair or item give the
+    same candidates and links as one batch for everything. Passages with the same words are
+    signed and bucketed once, standing for all their copies: the same candidates as every
+    passage on its own."""
     rng = random.Random(7)
     vocab = [f"w{i}" for i in range(400)]
     base = [[" ".join(rng.sample(vocab, 10)) for _ in range(4)] for _ in range(12)]
@@ -236,6 +239,10 @@ def test_candidates_and_topic_links_do_not_depend_on_how_the_work_is_chunked(mon
     whole = dedup.candidate_array(items, DedupConfig(), ids)
     links = dedup.topic_links(items, DedupConfig(topic_shared=1, topic_cosine=0.1), ids)
     assert len(whole) >= 12 * 3 and links  # every story's reposts, and some links
+    assert (ids.copy_of != np.arange(len(ids.starts))).any()  # reposts share passages
+    alone = ids._replace(copy_of=np.arange(len(ids.starts)))
+    assert dedup.candidate_array(items, DedupConfig(), alone).tolist() == whole.tolist()
+    monkeypatch.setattr(dedup, "SIGNED", 1)
     monkeypatch.setattr(dedup, "PASSAGE_PAIRS", 1)
     monkeypatch.setattr(dedup, "TERM_CHUNK", 1)
     assert dedup.candidate_array(items, DedupConfig(), ids).tolist() == whole.tolist()

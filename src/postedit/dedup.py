@@ -38,7 +38,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -379,11 +379,23 @@ def without(item: Item, ignored: dict[str, int] | set[str]) -> Item:
     return dataclasses.replace(item, passages=kept, ignored=left)
 
 
-def signatures(codes: np.ndarray, starts: np.ndarray, config: DedupConfig) -> np.ndarray:
-    """MinHash signatures, one row per passage, with a fixed seed (the same on every run).
+SIGNED = 1 << 20  # words of the corpus hashed at once (`signatures`)
 
-    ``codes`` are the 32-bit hashes of each passage's distinct words, one passage after the
-    other; ``starts[k]`` is where passage k's words begin in it (every passage has a word).
+
+def signatures(
+    flat: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    signed: np.ndarray,
+    hashes: np.ndarray,
+    config: DedupConfig,
+) -> np.ndarray:
+    """MinHash signatures with a fixed seed (the same on every run): one row for each passage
+    with a word ``signed``, in order, from the 32-bit ``hashes`` of its signed words.
+
+    ``flat``, ``starts``: the passages' word ids (`WordIds`); ``lengths``: each passage's
+    number of ids; ``signed``: which of ``flat`` take part. Hashed a run of passages at a time
+    (about ``SIGNED`` words), never the whole corpus's words at once.
     """
     rng = np.random.default_rng(20240620)
     # multiply-shift hashing: (a * x + b) mod 2**64, top 32 bits; a odd
@@ -391,37 +403,85 @@ def signatures(codes: np.ndarray, starts: np.ndarray, config: DedupConfig) -> np
         1
     )
     b = rng.integers(0, 1 << 63, size=config.num_perm, dtype=np.uint64)
-    x = codes.astype(np.uint64)
-    out = np.empty((len(starts), config.num_perm), dtype=np.uint32)  # 32-bit hash values
-    with np.errstate(over="ignore"):
-        for k in range(config.num_perm):
-            out[:, k] = np.minimum.reduceat((x * a[k] + b[k]) >> np.uint64(32), starts)
+    per_passage = _sums(signed, starts, lengths)
+    out = np.empty((int(np.count_nonzero(per_passage)), config.num_perm), dtype=np.uint32)
+    row = 0
+    for part in _chunks(lengths, SIGNED):
+        lo = int(starts[part.start]) if part.start < len(starts) else len(flat)
+        hi = lo + int(lengths[part].sum())
+        counts = per_passage[part][per_passage[part] > 0]
+        if not len(counts):
+            continue
+        x = hashes[flat[lo:hi][signed[lo:hi]]]
+        firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        with np.errstate(over="ignore"):
+            for k in range(config.num_perm):
+                out[row : row + len(counts), k] = np.minimum.reduceat(
+                    (x * a[k] + b[k]) >> np.uint64(32), firsts
+                )
+        row += len(counts)
     return out
 
 
-def word_ids(items: Sequence[Item]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Each passage's distinct words as numbers: (ids one passage after the other, where each
-    passage starts in them, the item each passage belongs to, the vocabulary). Numbers, not
-    strings: a corpus has millions of words and a few tens of thousands of distinct ones."""
+def _sums(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The number of true ``values`` in each passage (``starts``, ``lengths``: `signatures`)."""
+    if not len(values):
+        return np.zeros(len(starts), dtype=np.int64)
+    out = np.add.reduceat(values, np.minimum(starts, len(values) - 1), dtype=np.int64)
+    out[lengths == 0] = 0  # reduceat gives an empty slice's first value
+    return out
+
+
+def _close(rows: np.ndarray, low: np.ndarray, high: np.ndarray, similarity: float) -> np.ndarray:
+    """Which row pairs' signatures agree on at least ``similarity`` of their values: the share
+    estimates two passages' word overlap (Jaccard). A chance collision on one band says little.
+    In chunks: two signature rows a pair."""
+    close = np.empty(len(low), dtype=bool)
+    for at in range(0, len(low), CHUNK):
+        part = slice(at, at + CHUNK)
+        close[part] = (rows[low[part]] == rows[high[part]]).mean(axis=1) >= similarity
+    return close
+
+
+class WordIds(NamedTuple):
+    """Each passage's distinct words as numbers (`word_ids`). Numbers, not strings: a corpus
+    has millions of words and a few tens of thousands of distinct ones."""
+
+    flat: np.ndarray  # word ids (32 bits), one passage after the other
+    starts: np.ndarray  # where each passage's ids begin in ``flat``
+    owners: np.ndarray  # the item each passage belongs to
+    vocab: list[str]
+    copy_of: np.ndarray  # the first passage with the same words (itself, if it is the first)
+
+
+def word_ids(items: Sequence[Item]) -> WordIds:
+    """`WordIds` of ``items``' passages, in order."""
     vocab: dict[str, int] = {}
     # machine integers, not objects (word ids in 32 bits: a vocabulary is far smaller)
-    flat, starts, owners = array("i"), array("q"), array("q")
-    known: dict[str, list[int]] = {}  # a passage's ids by its words: reposts share most
+    flat, starts, owners, copy_of = array("i"), array("q"), array("q"), array("q")
+    first: dict[str, int] = {}  # the first passage with these words: reposts share most
     for i, item in enumerate(items):
         for p in item.passages:
-            starts.append(len(flat))
+            at = len(flat)
+            k = first.setdefault(p.words, len(starts))
+            if k == len(starts):
+                flat.extend({vocab.setdefault(w, len(vocab)) for w in p.words.split()})
+            else:  # a copy: its first's ids
+                flat.extend(flat[starts[k] : starts[k + 1] if k + 1 < len(starts) else at])
+            starts.append(at)
             owners.append(i)
-            ids = known.get(p.words)
-            if ids is None:
-                ids = known[p.words] = list(
-                    {vocab.setdefault(w, len(vocab)) for w in p.words.split()}
-                )
-            flat.extend(ids)
-    return (
-        np.frombuffer(flat, dtype=np.intc) if flat else np.zeros(0, dtype=np.intc),
-        np.frombuffer(starts, dtype=np.int64) if starts else np.zeros(0, dtype=np.int64),
-        np.frombuffer(owners, dtype=np.int64) if owners else np.zeros(0, dtype=np.int64),
+            copy_of.append(k)
+    del first
+
+    def numbers(values: array, dtype: type) -> np.ndarray:
+        return np.frombuffer(values, dtype=dtype) if values else np.zeros(0, dtype=dtype)
+
+    return WordIds(
+        numbers(flat, np.intc),
+        numbers(starts, np.int64),
+        numbers(owners, np.int64),
         list(vocab),
+        numbers(copy_of, np.int64),
     )
 
 
@@ -432,24 +492,6 @@ def _pairs_of(size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 CHUNK = 65_536  # passage pairs whose signatures are compared at once (memory: 256 bytes a pair)
-
-
-def _distinct_rows(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct rows of ``sig``, which of them each row is, and how many rows each stands
-    for. Rows are told apart by a 64-bit hash of their values (a sort of P numbers, not of P
-    rows of 32; two different signatures share a hash with odds of about P² in 2⁶⁴)."""
-    words = np.ascontiguousarray(sig).view(np.uint64)  # two 32-bit values a word
-    keys = np.zeros(len(sig), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for col in range(words.shape[1]):
-            keys = keys * np.uint64(0x9E3779B97F4A7C15) + words[:, col] + np.uint64(col)
-    _, first, which, size = np.unique(
-        keys, return_index=True, return_inverse=True, return_counts=True
-    )
-    return sig[first], which.ravel(), size
-
-
-WordIds = tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]
 
 
 NO_PAIRS = np.zeros((0, 2), dtype=np.int64)
@@ -472,7 +514,7 @@ def candidate_array(
     collision by chance, a shared passage makes several. ``ids``: `word_ids` of ``items``, if
     already made. An array, not Python tuples: a corpus of reposts has tens of candidates an
     article."""
-    flat, starts, owners, vocab = ids or word_ids(items)
+    flat, starts, owners, vocab, copy_of = ids or word_ids(items)
     if len(starts) < 2:
         return NO_PAIRS
     # words in a large share of all passages ("Iraq" in an Iraq corpus) make buckets huge and
@@ -480,32 +522,37 @@ def candidate_array(
     df = np.bincount(flat, minlength=len(vocab))
     limit = max(config.df_floor, config.max_df * len(starts))
     kept = df[flat] <= limit
-    passage = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(flat))))
-    enough = np.bincount(passage[kept], minlength=len(starts)) >= 2
-    kept &= enough[passage]
+    del df
+    lengths = np.diff(np.append(starts, len(flat)))
+    counts = _sums(kept, starts, lengths)  # each passage's words kept
+    enough = counts >= 2
     if int(enough.sum()) < 2:
         return NO_PAIRS
     owner = owners[enough]
-    counts = np.bincount(passage[kept], minlength=len(starts))[enough]
-    del df, passage  # a number per word of the corpus: not held while pairs are made
+    # passages with the same words (reposts share most passages word for word) are signed and
+    # bucketed once, as one row that stands for all of them (`size`): a bucket's size still
+    # counts passages, and each pair of passages is counted as if bucketed one by one
+    heads, which, size = np.unique(copy_of[enough], return_inverse=True, return_counts=True)
+    which = which.ravel()
+    head = np.zeros(len(starts), dtype=bool)
+    head[heads] = True
     hashes = np.array([zlib.crc32(w.encode("utf-8")) for w in vocab], dtype=np.uint64)
-    sig = signatures(hashes[flat[kept]], np.concatenate(([0], np.cumsum(counts)[:-1])), config)
-    del kept, hashes
-    # passages with one signature (reposts share most passages word for word) are bucketed
-    # once, as one row that stands for all of them (`size`): a bucket's size still counts
-    # passages, and each pair of passages is counted as if bucketed one by one
-    rows_of, which, size = _distinct_rows(sig)
-    del sig
+    rows_of = signatures(flat, starts, lengths, kept & np.repeat(head, lengths), hashes, config)
+    del kept, hashes, head, heads, counts, lengths
     u = np.int64(len(rows_of))
     rows = config.num_perm // config.bands
-    per_band = []  # codes (low * u + high) of row pairs (or a row with itself) sharing a bucket
+    # codes (low * u + high) of row pairs (or a row with itself) sharing a bucket, each band's
+    # pairs kept only if close (below): most collide by chance, in one band, and are dropped
+    per_band = []
     for band in range(config.bands):
         block = rows_of[:, band * rows : (band + 1) * rows].astype(np.uint64)
         keys = block[:, 0].copy()
         for col in range(1, rows):
             keys = keys * np.uint64(1_000_003) + block[:, col]
+        del block
         order = np.argsort(keys, kind="stable")
         edges = np.flatnonzero(np.diff(keys[order])) + 1
+        del keys
         firsts = np.concatenate(([0], edges))
         lengths = np.diff(np.concatenate((firsts, [len(order)])))
         passages = np.add.reduceat(size[order], firsts)
@@ -522,20 +569,15 @@ def candidate_array(
             i, j = _pairs_of(length)
             lows.append(block_of[:, i].ravel())
             highs.append(block_of[:, j].ravel())
+        del order, firsts, lengths, passages, bucketed, at
         low, high = np.concatenate(lows), np.concatenate(highs)
-        per_band.append(np.minimum(low, high) * u + np.maximum(low, high))
-    # each row pair once, with the number of bands it collided in
+        del lows, highs
+        close = _close(rows_of, low, high, config.min_similarity)
+        per_band.append(np.minimum(low, high)[close] * u + np.maximum(low, high)[close])
+    # each close row pair once, with the number of bands it collided in
     codes, bands_hit = np.unique(np.concatenate(per_band), return_counts=True)
     del per_band
     first, second = codes // u, codes % u
-    # a chance collision on one band says little; the share of the whole signature two passages
-    # agree on estimates their word overlap (Jaccard): pairs below `min_similarity` are dropped
-    close = np.empty(len(codes), dtype=bool)
-    for at in range(0, len(codes), CHUNK):  # in chunks: two signature rows per pair
-        part = slice(at, at + CHUNK)
-        agree = (rows_of[first[part]] == rows_of[second[part]]).mean(axis=1)
-        close[part] = agree >= config.min_similarity
-    first, second, bands_hit = first[close], second[close], bands_hit[close]
     # back to passages: every passage of one row with every passage of the other (of the same
     # row: every pair of its passages), and to their articles; summed a chunk at a time, so
     # that the passage pairs (many more than article pairs) are never all held at once
@@ -895,13 +937,12 @@ def topic_links(
     word at the top of more than ``TOPIC_BUCKET`` articles is left out), never from all pairs.
     Returns (i, j) -> cosine, for pairs not ``known`` (linked already, by their codes
     i * len(items) + j, i < j). Vectorised: a word is counted once per passage."""
-    flat, starts, owners, vocab = ids or word_ids(items)
+    flat, starts, owners, vocab, _ = ids or word_ids(items)
     n, size = len(items), len(vocab)
     if not len(flat) or n < 2:
         return {}
-    first, word, weight, t_item, t_word = _topic_weights(
-        *_term_counts(flat, starts, owners, n, size), n, size, config.topic_words
-    )
+    terms = _Terms(flat, starts, owners, n, size)
+    t_item, t_word = terms.top(config.topic_words)
     by_word = np.lexsort((t_item, t_word))
     t_item, t_word = t_item[by_word], t_word[by_word]
     edges = np.flatnonzero(np.diff(t_word)) + 1
@@ -917,8 +958,8 @@ def topic_links(
 
     @functools.lru_cache(maxsize=2048)  # pairs come in order of their first article
     def vector(k: int) -> dict[int, float]:
-        a, b = first[k], first[k + 1]
-        return dict(zip(word[a:b].tolist(), weight[a:b].tolist(), strict=True))
+        _, word, weight = terms.weighed(*terms.of(k))
+        return dict(zip(word.tolist(), weight.tolist(), strict=True))
 
     @functools.cache
     def figures(k: int) -> set[str]:
@@ -941,78 +982,85 @@ def topic_links(
     return out
 
 
-TERM_CHUNK = 1 << 20  # words of the corpus counted (and weighed) at once (`_term_counts`)
+TERM_CHUNK = 1 << 20  # words of the corpus counted (and weighed) at once (`_Terms`)
 
 
-def _topic_weights(
-    item: np.ndarray, word: np.ndarray, tf: np.ndarray, n: int, size: int, topic_words: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each item's words (of more than one item) by TF-IDF weight, its vector normalised: (where
-    each item's slice starts, its words and their weights, heaviest first, then by word; and
-    the item and word of each item's ``topic_words`` heaviest). From `_term_counts`, a run of
-    items at a time (an item's weights need only its own words and the corpus's counts);
-    ``n`` items in all."""
-    df = np.bincount(word, minlength=size)
-    bounds = np.searchsorted(item, np.arange(n + 1))  # each item's entries
-    kept = int(np.count_nonzero(df[word] > 1))
-    words = np.empty(kept, dtype=word.dtype)  # filled a run of items at a time
-    weights = np.empty(kept)
-    first = np.zeros(n + 1, dtype=np.int64)
-    top_items, top_words = [], []
-    at = 0
-    for part in _chunks(np.diff(bounds), TERM_CHUNK):
-        lo, hi = bounds[part.start], bounds[part.stop]
-        it, wd, t = item[lo:hi], word[lo:hi], tf[lo:hi]
-        shared = df[wd] > 1
-        it, wd, t = it[shared], wd[shared], t[shared]
-        local = it - part.start
-        w = t * np.log(n / df[wd])
-        norm = np.sqrt(np.bincount(local, weights=w**2, minlength=part.stop - part.start))
+class _Terms:
+    """The items' words and their TF-IDF weights, from `WordIds`: a word's count in an item is
+    the number of the item's passages with it, and its weight ``count * log(n / df)``, the
+    item's vector normalised, over the words of more than one item. Counted a run of items
+    at a time, in 32-bit numbers (the corpus's words are never copied whole); an item's
+    weights are made again when asked for (`weighed`), never held for the whole corpus."""
+
+    def __init__(
+        self, flat: np.ndarray, starts: np.ndarray, owners: np.ndarray, n: int, size: int
+    ) -> None:
+        self.flat, self.n, self.size = flat, n, size
+        self.ends = np.append(starts, len(flat))
+        self.owners = owners
+        self.cut = np.searchsorted(owners, np.arange(n + 1))  # each item's first passage
+        self.bounds = self.ends[self.cut]  # ... and its first word
+        self.df = np.zeros(size, dtype=np.int64)  # the number of items with each word
+        for _, word, _ in self.counted():
+            self.df += np.bincount(word, minlength=size)
+
+    def counted(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(item, word, count), in order of item then word, a run of items at a time."""
+        for part in _chunks(np.diff(self.bounds), TERM_CHUNK):
+            first, last = part.start, part.stop  # items
+            lo, hi = int(self.bounds[first]), int(self.bounds[last])
+            if lo == hi:
+                continue
+            cut, ends = self.cut, self.ends
+            passage = np.repeat(
+                np.arange(cut[first], cut[last]), np.diff(ends[cut[first] : cut[last] + 1])
+            )
+            codes, tf = np.unique(
+                self.owners[passage] * self.size + self.flat[lo:hi], return_counts=True
+            )
+            del passage
+            yield (
+                (codes // self.size).astype(np.int32),
+                (codes % self.size).astype(np.int32),
+                tf.astype(np.int32),
+            )
+
+    def of(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(item, word, count) of item ``k`` alone, as `counted` gives them."""
+        word, tf = np.unique(self.flat[self.bounds[k] : self.bounds[k + 1]], return_counts=True)
+        return np.full(len(word), k, dtype=np.int32), word.astype(np.int32), tf.astype(np.int32)
+
+    def weighed(
+        self, item: np.ndarray, word: np.ndarray, tf: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(item, word, weight) of the words of more than one item, each item's vector
+        normalised, in order of item, then weight (heaviest first), then word."""
+        shared = self.df[word] > 1
+        it, wd, t = item[shared], word[shared], tf[shared]
+        if not len(it):
+            return it, wd, np.zeros(0)
+        base = int(it[0])
+        local = it - base
+        w = t * np.log(self.n / self.df[wd])
+        norm = np.sqrt(np.bincount(local, weights=w**2))
         w = w / np.where(norm[local] > 0, norm[local], 1.0)
         order = np.lexsort((wd, -w, it))
-        it, wd, w = it[order], wd[order], w[order]
-        starts = np.searchsorted(it, np.arange(part.start, part.stop + 1))
-        first[part.start + 1 : part.stop + 1] = at + starts[1:]
-        top = np.arange(len(it)) - starts[it - part.start] < topic_words
-        words[at : at + len(wd)], weights[at : at + len(w)] = wd, w
-        at += len(wd)
-        top_items.append(it[top])
-        top_words.append(wd[top])
-    return (
-        first,
-        words,
-        weights,
-        np.concatenate(top_items) if top_items else np.zeros(0, dtype=item.dtype),
-        np.concatenate(top_words) if top_words else np.zeros(0, dtype=word.dtype),
-    )
+        return it[order], wd[order], w[order]
 
-
-def _term_counts(
-    flat: np.ndarray, starts: np.ndarray, owners: np.ndarray, n: int, size: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(item, word, the number of the item's passages with the word), in order of item then
-    word, from `word_ids`. Counted a run of items at a time (a passage's words are consecutive,
-    and an item's passages), in 32-bit numbers: the corpus's words are never copied whole."""
-    ends = np.append(starts, len(flat))
-    cut = np.searchsorted(owners, np.arange(n + 1))  # each item's first passage
-    bounds = ends[cut]  # ... and its first word
-    out_item, out_word, out_tf = [], [], []
-    for part in _chunks(np.diff(bounds), TERM_CHUNK):
-        first, last = part.start, part.stop  # items
-        lo, hi = int(bounds[first]), int(bounds[last])
-        if lo == hi:
-            continue
-        passage = np.repeat(
-            np.arange(cut[first], cut[last]), np.diff(ends[cut[first] : cut[last] + 1])
-        )
-        codes, tf = np.unique(owners[passage] * size + flat[lo:hi], return_counts=True)
-        del passage
-        out_item.append((codes // size).astype(np.int32))
-        out_word.append((codes % size).astype(np.int32))
-        out_tf.append(tf.astype(np.int32))
-    if not out_item:
-        return (np.zeros(0, dtype=np.int32),) * 3
-    return np.concatenate(out_item), np.concatenate(out_word), np.concatenate(out_tf)
+    def top(self, topic_words: int) -> tuple[np.ndarray, np.ndarray]:
+        """The item and word of each item's ``topic_words`` heaviest words."""
+        top_items, top_words = [], []
+        for counted in self.counted():
+            it, wd, _ = self.weighed(*counted)
+            if not len(it):
+                continue
+            starts = np.searchsorted(it, np.arange(int(it[0]), int(it[-1]) + 2))
+            top = np.arange(len(it)) - starts[it - it[0]] < topic_words
+            top_items.append(it[top])
+            top_words.append(wd[top])
+        if not top_items:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+        return np.concatenate(top_items), np.concatenate(top_words)
 
 
 def _close_in_time(a: Item, b: Item, config: DedupConfig) -> bool:
