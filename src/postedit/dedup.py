@@ -35,7 +35,7 @@ import re
 import sys
 import zlib
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -117,7 +117,59 @@ class Passage:
     numbers: str = ""  # the figures it holds, in order, space-separated ("" if none)
 
 
-@dataclass(frozen=True)  # not slotted: `digest` is a cached property
+class Passages(Sequence[Passage]):
+    """An article's passages, held compactly: their words as a tuple of strings (interned
+    where they are made: reposts share them), their figures only if some passage has any,
+    and their places as 32-bit numbers. A `Passage` is made when one is asked for; a corpus
+    of a million articles holds eight million passages, whose objects would take three times
+    the room."""
+
+    __slots__ = ("_spans", "numbers", "words")
+
+    def __init__(self, passages: Iterable[Passage] = ()) -> None:
+        made = tuple(passages)
+        self.words: tuple[str, ...] = tuple(p.words for p in made)
+        numbers = tuple(p.numbers for p in made)
+        self.numbers: tuple[str, ...] | None = numbers if any(numbers) else None
+        self._spans = array("i", [v for p in made for v in (p.paragraph, p.start, p.end)]).tobytes()
+
+    def figures(self) -> tuple[str, ...]:
+        """Each passage's figures ("" if none)."""
+        return self.numbers or ("",) * len(self.words)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def _at(self, k: int, spans: memoryview, numbers: tuple[str, ...]) -> Passage:
+        return Passage(spans[3 * k], spans[3 * k + 1], spans[3 * k + 2], self.words[k], numbers[k])
+
+    def __getitem__(self, index):  # type: ignore[override]
+        spans, numbers = memoryview(self._spans).cast("i"), self.figures()
+        if isinstance(index, slice):
+            return tuple(self._at(k, spans, numbers) for k in range(len(self.words))[index])
+        return self._at(range(len(self.words))[index], spans, numbers)
+
+    def __iter__(self) -> Iterator[Passage]:
+        spans, numbers = memoryview(self._spans).cast("i"), self.figures()
+        return (self._at(k, spans, numbers) for k in range(len(self.words)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Passages):
+            return (self.words, self.figures(), self._spans) == (
+                other.words,
+                other.figures(),
+                other._spans,
+            )
+        return isinstance(other, tuple) and tuple(self) == other
+
+    def __hash__(self) -> int:
+        return hash((self.words, self._spans))
+
+    def __repr__(self) -> str:
+        return f"Passages({tuple(self)!r})"
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """What de-duplication needs of an article (kept in the state between runs)."""
 
@@ -125,7 +177,7 @@ class Item:
     length: int
     flags: int
     date: str | None
-    passages: tuple[Passage, ...]
+    passages: Passages  # given as any sequence of `Passage`s: held as `Passages`
     archived: bool = False
     title: str = ""  # the title's content words and numbers, space-separated
     exact: str = ""  # a hash of the whole text (and of the title, for a short text); "" if empty
@@ -133,18 +185,24 @@ class Item:
     ignored: tuple[tuple[str, str], ...] = ()
     entities: str = ""  # the gazetteer entities the text names (ids, space-separated)
     made_from: str = ""  # a hash of the cleaned article and settings it was made from
+    # a hash of what comparing reads: two items with one digest compare the same
+    digest: str = field(init=False, repr=False, compare=False)
+    # the date as a day number, where it reads as one (ISO 8601 or 26-FEB-1987)
+    day: int | None = field(init=False, repr=False, compare=False)
 
-    @functools.cached_property
-    def digest(self) -> str:
-        """A hash of what comparing reads: two items with one digest compare the same."""
-        text = "\n".join(f"{p.words}|{p.numbers}" for p in self.passages) + f"\n{self.title}"
+    def __post_init__(self) -> None:
+        passages = self.passages
+        if not isinstance(passages, Passages):
+            passages = Passages(passages)
+            object.__setattr__(self, "passages", passages)
+        text = "\n".join(
+            f"{w}|{n}" for w, n in zip(passages.words, passages.figures(), strict=True)
+        )
+        text += f"\n{self.title}"
         text += "".join(f"\n-{w}|{n}" for w, n in self.ignored) + f"\n@{self.entities}"
-        return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
-
-    @functools.cached_property
-    def day(self) -> int | None:
-        """The date as a day number, where it reads as one (ISO 8601 or 26-FEB-1987)."""
-        return _day(self.date)
+        digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+        object.__setattr__(self, "digest", digest)
+        object.__setattr__(self, "day", _day(self.date))
 
     def rank(self) -> tuple[int, str, int, int, str]:
         """Canonical choice: the most complete (the most passages, boilerplate left out), then
@@ -315,16 +373,25 @@ def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
     article and its reposts, which share at least half their words, are one report). A
     site footer, a stock background paragraph, a wire's recap sentence; not a quote that two
     reports of one story share, however often each is reposted."""
-    holders: dict[str, list[int]] = defaultdict(list)
+    # the passages in enough articles first (a count a passage), then their holders: most
+    # passages are in one article, and a list of holders for each would be most of the memory
+    spread: Counter[str] = Counter()
+    for item in items:
+        spread.update(set(item.passages.words))
+    holders: dict[str, list[int]] = {
+        words: [] for words, n in spread.items() if n >= config.boilerplate_articles
+    }
+    del spread
     for i, item in enumerate(items):
-        for words in {p.words for p in item.passages}:
-            holders[words].append(i)
+        for words in set(item.passages.words):
+            if words in holders:
+                holders[words].append(i)
     found: dict[str, int] = {}
     one: dict[tuple[int, int], bool] = {}  # pairs of holders already judged (one report?)
 
     @functools.lru_cache(maxsize=2048)  # a few thousand articles' words at a time, not all
     def words_of(i: int) -> frozenset[str]:
-        return frozenset(" ".join(p.words for p in items[i].passages).split())
+        return frozenset(" ".join(items[i].passages.words).split())
 
     def same_report(i: int, r: int) -> bool:
         key = (i, r) if i < r else (r, i)
@@ -351,9 +418,12 @@ def _examples(items: Sequence[Item], learned: dict[str, int]) -> list[dict[str, 
     """Each learned boilerplate passage with where it was first seen (for editors to read),
     the most widespread first."""
     out: dict[str, dict[str, object]] = {}
+    if not learned:
+        return []
     for item in items:
-        for p in item.passages:
-            if p.words in learned and p.words not in out:
+        for k, words in enumerate(item.passages.words):
+            if words in learned and words not in out:
+                p = item.passages[k]
                 out[p.words] = {
                     "words": p.words,
                     "articles": learned[p.words],
@@ -372,9 +442,9 @@ def _share_most(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def without(item: Item, ignored: dict[str, int] | set[str]) -> Item:
     """``item`` without its boilerplate passages (the same item if it has none)."""
-    kept = tuple(p for p in item.passages if p.words not in ignored)
-    if len(kept) == len(item.passages):
+    if not any(words in ignored for words in item.passages.words):
         return item
+    kept = tuple(p for p in item.passages if p.words not in ignored)
     left = tuple((p.words, p.numbers) for p in item.passages if p.words in ignored)
     return dataclasses.replace(item, passages=kept, ignored=left)
 
@@ -461,11 +531,11 @@ def word_ids(items: Sequence[Item]) -> WordIds:
     flat, starts, owners, copy_of = array("i"), array("q"), array("q"), array("q")
     first: dict[str, int] = {}  # the first passage with these words: reposts share most
     for i, item in enumerate(items):
-        for p in item.passages:
+        for words in item.passages.words:
             at = len(flat)
-            k = first.setdefault(p.words, len(starts))
+            k = first.setdefault(words, len(starts))
             if k == len(starts):
-                flat.extend({vocab.setdefault(w, len(vocab)) for w in p.words.split()})
+                flat.extend({vocab.setdefault(w, len(vocab)) for w in words.split()})
             else:  # a copy: its first's ids
                 flat.extend(flat[starts[k] : starts[k + 1] if k + 1 < len(starts) else at])
             starts.append(at)
@@ -541,9 +611,10 @@ def candidate_array(
     del kept, hashes, head, heads, counts, lengths
     u = np.int64(len(rows_of))
     rows = config.num_perm // config.bands
-    # codes (low * u + high) of row pairs (or a row with itself) sharing a bucket, each band's
-    # pairs kept only if close (below): most collide by chance, in one band, and are dropped
-    per_band = []
+    # codes (low * u + high) of row pairs (or a row with itself) sharing a bucket, with the
+    # number of bands they share one in: each band's pairs are kept only if close (below; most
+    # collide by chance, in one band) and merged into the bands' before the next band is made
+    codes, bands_hit = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     for band in range(config.bands):
         block = rows_of[:, band * rows : (band + 1) * rows].astype(np.uint64)
         keys = block[:, 0].copy()
@@ -573,10 +644,15 @@ def candidate_array(
         low, high = np.concatenate(lows), np.concatenate(highs)
         del lows, highs
         close = _close(rows_of, low, high, config.min_similarity)
-        per_band.append(np.minimum(low, high)[close] * u + np.maximum(low, high)[close])
-    # each close row pair once, with the number of bands it collided in
-    codes, bands_hit = np.unique(np.concatenate(per_band), return_counts=True)
-    del per_band
+        band_codes = np.minimum(low, high)[close] * u + np.maximum(low, high)[close]
+        del low, high, close
+        # a row pair shares at most one bucket a band: each band's codes are distinct
+        codes, where = np.unique(np.concatenate((codes, band_codes)), return_inverse=True)
+        bands_hit = np.bincount(
+            where.ravel(),
+            np.concatenate((bands_hit, np.ones(len(band_codes), dtype=np.int64))),
+            minlength=len(codes),
+        ).astype(np.int64)
     first, second = codes // u, codes % u
     # back to passages: every passage of one row with every passage of the other (of the same
     # row: every pair of its passages), and to their articles; summed a chunk at a time, so
@@ -768,8 +844,8 @@ def _template_conflicts(a: Item, b: Item, config: DedupConfig) -> int:
     two billion dlrs of repurchases") are different reports."""
     if not a.ignored and not b.ignored:
         return 0
-    mine = [*((p.words, p.numbers) for p in a.passages), *a.ignored]
-    theirs = [*((p.words, p.numbers) for p in b.passages), *b.ignored]
+    mine = [*zip(a.passages.words, a.passages.figures(), strict=True), *a.ignored]
+    theirs = [*zip(b.passages.words, b.passages.figures(), strict=True), *b.ignored]
     rows = [k for k, (w, n) in enumerate(mine) if n and (k >= len(a.passages) or b.ignored)]
     if not rows:
         return 0
@@ -798,11 +874,12 @@ def compare(a: Item, b: Item, config: DedupConfig) -> Overlap | None:
     """
     if not a.passages or not b.passages:
         return None
-    words_b = [p.words for p in b.passages]
-    found = passage_matrix([p.words for p in a.passages], words_b, config)
+    words_a, words_b = list(a.passages.words), list(b.passages.words)
+    found = passage_matrix(words_a, words_b, config)
     if found is None:
         return None
     matrix, exact = found
+    numbers_a, numbers_b = a.passages.figures(), b.passages.figures()
     pairs = []
     used: set[int] = set()
     conflicts = _template_conflicts(a, b, config)
@@ -810,14 +887,14 @@ def compare(a: Item, b: Item, config: DedupConfig) -> Overlap | None:
     for i, row in enumerate(matrix.tolist()):  # small matrices: plain lists are faster
         close = sorted((j for j, v in enumerate(row) if v >= cutoff), key=lambda j: -row[j])
         if i in exact and all(j in used for j in close):  # its equals are taken: all of it
-            full = passage_scores([a.passages[i].words], words_b, config)
+            full = passage_scores([words_a[i]], words_b, config)
             row = [] if full is None else full[0].tolist()
             close = sorted((j for j, v in enumerate(row) if v >= cutoff), key=lambda j: -row[j])
         for j in close:
             score = row[j]
             if j in used:
                 continue
-            if not numbers_agree(a.passages[i].numbers, b.passages[j].numbers):
+            if not numbers_agree(numbers_a[i], numbers_b[j]):
                 conflicts += score >= config.duplicate_passage
                 continue
             used.add(j)
@@ -963,7 +1040,7 @@ def topic_links(
 
     @functools.cache
     def figures(k: int) -> set[str]:
-        return {x for p in items[k].passages for x in p.numbers.split()}
+        return {x for n in items[k].passages.numbers or () for x in n.split()}
 
     out = {}
     for code in (c for at in range(0, len(pairs), CHUNK) for c in pairs[at : at + CHUNK].tolist()):
