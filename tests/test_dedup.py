@@ -249,6 +249,18 @@ def test_candidates_and_topic_links_do_not_depend_on_how_the_work_is_chunked(mon
     assert dedup.topic_links(items, DedupConfig(topic_shared=1, topic_cosine=0.1), ids) == links
 
 
+def test_passages_are_found_to_be_copies_by_their_words_not_only_their_hashes() -> None:
+    """Passages with one hash but other words (a collision) are not taken as copies."""
+
+    class Colliding(str):
+        def __hash__(self) -> int:
+            return 7
+
+    texts = [Colliding(t) for t in ("alpha beta", "gamma delta", "alpha beta", "gamma delta")]
+    assert dedup._first_copies(texts).tolist() == [0, 1, 0, 3]
+    assert dedup._first_copies(["a b", "c d", "a b", "c d"]).tolist() == [0, 1, 0, 1]
+
+
 def test_a_paragraph_pasted_twice_is_removed(tmp_path: Path) -> None:
     inbox = tmp_path / "in"
     inbox.mkdir()

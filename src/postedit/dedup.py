@@ -526,33 +526,40 @@ class WordIds(NamedTuple):
 
 def word_ids(items: Sequence[Item]) -> WordIds:
     """`WordIds` of ``items``' passages, in order."""
+    texts = [words for item in items for words in item.passages.words]
+    owners = np.repeat(np.arange(len(items)), [len(item.passages) for item in items])
+    copy_of = _first_copies(texts)
     vocab: dict[str, int] = {}
     # machine integers, not objects (word ids in 32 bits: a vocabulary is far smaller)
-    flat, starts, owners, copy_of = array("i"), array("q"), array("q"), array("q")
-    first: dict[str, int] = {}  # the first passage with these words: reposts share most
-    for i, item in enumerate(items):
-        for words in item.passages.words:
-            at = len(flat)
-            k = first.setdefault(words, len(starts))
-            if k == len(starts):
-                flat.extend({vocab.setdefault(w, len(vocab)) for w in words.split()})
+    flat, starts = array("i"), array("q")
+    for at in range(0, len(texts), CHUNK):
+        for k, first in enumerate(copy_of[at : at + CHUNK].tolist(), start=at):
+            starts.append(len(flat))
+            if first == k:
+                flat.extend({vocab.setdefault(w, len(vocab)) for w in texts[k].split()})
             else:  # a copy: its first's ids
-                flat.extend(flat[starts[k] : starts[k + 1] if k + 1 < len(starts) else at])
-            starts.append(at)
-            owners.append(i)
-            copy_of.append(k)
-    del first
+                flat.extend(flat[starts[first] : starts[first + 1]])
 
     def numbers(values: array, dtype: type) -> np.ndarray:
         return np.frombuffer(values, dtype=dtype) if values else np.zeros(0, dtype=dtype)
 
-    return WordIds(
-        numbers(flat, np.intc),
-        numbers(starts, np.int64),
-        numbers(owners, np.int64),
-        list(vocab),
-        numbers(copy_of, np.int64),
-    )
+    return WordIds(numbers(flat, np.intc), numbers(starts, np.int64), owners, list(vocab), copy_of)
+
+
+def _first_copies(texts: Sequence[str]) -> np.ndarray:
+    """For each text, the first with the same words (itself, if it is the first). Found by
+    the texts' hashes, as numbers (a dictionary of a corpus's passages would take several
+    times their room), then checked word for word: a text whose hash it shares with other
+    words (odds of about P² in 2⁶⁴) stands for itself."""
+    keys = np.fromiter((hash(t) for t in texts), dtype=np.int64, count=len(texts))
+    _, first, where = np.unique(keys, return_index=True, return_inverse=True)
+    del keys
+    copy_of = first[where.ravel()]
+    del first, where
+    for k in np.flatnonzero(copy_of != np.arange(len(texts))).tolist():
+        if texts[k] != texts[copy_of[k]]:
+            copy_of[k] = k
+    return copy_of
 
 
 @functools.lru_cache(maxsize=128)
