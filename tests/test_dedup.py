@@ -225,7 +225,7 @@ def test_candidates_and_topic_links_do_not_depend_on_how_the_work_is_chunked(mon
     and words counted a run of items at a time: batches of one passage, pair or item give the
     same candidates and links as one batch for everything. Passages with the same words are
     signed and bucketed once, standing for all their copies: the same candidates as every
-    passage on its own."""
+    passage on its own. Word ids in 16 bits or 32: the same."""
     rng = random.Random(7)
     vocab = [f"w{i}" for i in range(400)]
     base = [[" ".join(rng.sample(vocab, 10)) for _ in range(4)] for _ in range(12)]
@@ -242,6 +242,11 @@ def test_candidates_and_topic_links_do_not_depend_on_how_the_work_is_chunked(mon
     assert (ids.copy_of != np.arange(len(ids.starts))).any()  # reposts share passages
     alone = ids._replace(copy_of=np.arange(len(ids.starts)))
     assert dedup.candidate_array(items, DedupConfig(), alone).tolist() == whole.tolist()
+    monkeypatch.setattr(dedup, "NARROW_IDS", 0)  # word ids in 32 bits, not 16
+    wide = dedup.word_ids(items)
+    assert wide.flat.dtype != ids.flat.dtype and wide.flat.tolist() == ids.flat.tolist()
+    assert dedup.candidate_array(items, DedupConfig(), wide).tolist() == whole.tolist()
+    assert dedup.topic_links(items, DedupConfig(topic_shared=1, topic_cosine=0.1), wide) == links
     monkeypatch.setattr(dedup, "SIGNED", 1)
     monkeypatch.setattr(dedup, "PASSAGE_PAIRS", 1)
     monkeypatch.setattr(dedup, "TERM_CHUNK", 1)

@@ -517,11 +517,14 @@ class WordIds(NamedTuple):
     """Each passage's distinct words as numbers (`word_ids`). Numbers, not strings: a corpus
     has millions of words and a few tens of thousands of distinct ones."""
 
-    flat: np.ndarray  # word ids (32 bits), one passage after the other
+    flat: np.ndarray  # word ids (16 bits, or 32 for a larger vocabulary), passage after passage
     starts: np.ndarray  # where each passage's ids begin in ``flat``
     owners: np.ndarray  # the item each passage belongs to
     vocab: list[str]
     copy_of: np.ndarray  # the first passage with the same words (itself, if it is the first)
+
+
+NARROW_IDS = 1 << 16  # a vocabulary up to this size has its ids in 16 bits
 
 
 def word_ids(items: Sequence[Item]) -> WordIds:
@@ -543,7 +546,11 @@ def word_ids(items: Sequence[Item]) -> WordIds:
     def numbers(values: array, dtype: type) -> np.ndarray:
         return np.frombuffer(values, dtype=dtype) if values else np.zeros(0, dtype=dtype)
 
-    return WordIds(numbers(flat, np.intc), numbers(starts, np.int64), owners, list(vocab), copy_of)
+    ids = numbers(flat, np.intc)
+    if len(vocab) <= NARROW_IDS:  # the corpus's largest array: half the room where ids allow
+        ids = ids.astype(np.uint16)
+    del flat
+    return WordIds(ids, numbers(starts, np.int64), owners, list(vocab), copy_of)
 
 
 def _first_copies(texts: Sequence[str]) -> np.ndarray:
@@ -614,8 +621,10 @@ def candidate_array(
     head = np.zeros(len(starts), dtype=bool)
     head[heads] = True
     hashes = np.array([zlib.crc32(w.encode("utf-8")) for w in vocab], dtype=np.uint64)
-    rows_of = signatures(flat, starts, lengths, kept & np.repeat(head, lengths), hashes, config)
-    del kept, hashes, head, heads, counts, lengths
+    kept &= np.repeat(head, lengths)  # the words signed: the kept words of each row's passage
+    del head, heads, counts
+    rows_of = signatures(flat, starts, lengths, kept, hashes, config)
+    del kept, hashes, lengths
     u = np.int64(len(rows_of))
     rows = config.num_perm // config.bands
     # codes (low * u + high) of row pairs (or a row with itself) sharing a bucket, with the
@@ -623,11 +632,10 @@ def candidate_array(
     # collide by chance, in one band) and merged into the bands' before the next band is made
     codes, bands_hit = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     for band in range(config.bands):
-        block = rows_of[:, band * rows : (band + 1) * rows].astype(np.uint64)
-        keys = block[:, 0].copy()
-        for col in range(1, rows):
-            keys = keys * np.uint64(1_000_003) + block[:, col]
-        del block
+        keys = rows_of[:, band * rows].astype(np.uint64)
+        for col in range(band * rows + 1, (band + 1) * rows):
+            keys *= np.uint64(1_000_003)
+            keys += rows_of[:, col]
         order = np.argsort(keys, kind="stable")
         edges = np.flatnonzero(np.diff(keys[order])) + 1
         del keys
