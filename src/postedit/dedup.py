@@ -637,10 +637,12 @@ def candidate_array(
             keys *= np.uint64(1_000_003)
             keys += rows_of[:, col]
         order = np.argsort(keys, kind="stable")
-        edges = np.flatnonzero(np.diff(keys[order])) + 1
+        keys = keys[order]
+        edges = np.flatnonzero(keys[1:] != keys[:-1]) + 1
         del keys
         firsts = np.concatenate(([0], edges))
-        lengths = np.diff(np.concatenate((firsts, [len(order)])))
+        del edges
+        lengths = np.diff(np.append(firsts, len(order)))
         passages = np.add.reduceat(size[order], firsts)
         # buckets of 2 to `max_bucket` passages, taken by their number of rows (vectorised):
         # every pair of rows of one bucket, and each row that stands for several passages
@@ -668,6 +670,7 @@ def candidate_array(
             np.concatenate((bands_hit, np.ones(len(band_codes), dtype=np.int64))),
             minlength=len(codes),
         ).astype(np.int64)
+    del rows_of
     first, second = codes // u, codes % u
     # back to passages: every passage of one row with every passage of the other (of the same
     # row: every pair of its passages), and to their articles; summed a chunk at a time, so
@@ -689,10 +692,18 @@ def candidate_array(
             hit[part][pair],
         )
         del pair, offset
-    for row, times in zip(first[~cross].tolist(), bands_hit[~cross].tolist(), strict=True):
-        own = members[begins[row] : begins[row] + size[row]]
-        i, j = _pairs_of(len(own))
-        summed.add(own[i], own[j], np.full(len(i), times))
+    # a row with itself: every pair of its passages, the rows of one size at once
+    alone, times = first[~cross], bands_hit[~cross]
+    for length in np.unique(size[alone]).tolist():
+        of = size[alone] == length
+        block = members[begins[alone[of]][:, None] + np.arange(length)]  # a row's passages
+        i, j = _pairs_of(length)
+        for part in _chunks(np.full(len(block), len(i)), PASSAGE_PAIRS):
+            summed.add(
+                block[part][:, i].ravel(),
+                block[part][:, j].ravel(),
+                np.repeat(times[of][part], len(i)),
+            )
     pairs, collisions = summed.total()
     pairs = pairs[collisions >= config.min_collisions]
     return np.stack((pairs // m, pairs % m), axis=1)
