@@ -783,8 +783,9 @@ class Overlap:
     b: int
     score: float
     duplicate: bool
-    # (passage of a, passage of b, score): tuples, or the lists of a remembered comparison
-    pairs: Sequence[Sequence[float]]
+    # (passage of a, passage of b, score), read with `_triples`: tuples, the numbers of this
+    # run's comparison (`_memo_of`), or the lists of one remembered from the state
+    pairs: Sequence[Sequence[float]] | array
     why: str = ""  # how the decision was made, in words
 
 
@@ -959,9 +960,33 @@ def compare(a: Item, b: Item, config: DedupConfig) -> Overlap | None:
 
 
 def _memo_of(found: Overlap | None) -> object:
+    """A comparison as it is remembered: 0 if the two do not overlap, else its score, whether
+    they are duplicates, its passage pairs as numbers (`_triples`) and why. A corpus of a
+    million articles remembers a million comparisons: Python lists for their pairs would take
+    several times the room (the state writes them as lists: `_memo_json`)."""
     if found is None:
         return 0
-    return [found.score, found.duplicate, [list(p) for p in found.pairs], found.why]
+    flat = array("d", [v for p in found.pairs for v in p])
+    return (found.score, found.duplicate, flat, sys.intern(found.why))
+
+
+def _triples(pairs: Sequence[Sequence[float]] | array) -> Iterator[tuple[int, int, float]]:
+    """(passage of a, passage of b, score) of a link's passage pairs: the numbers of a
+    comparison made by this run (`_memo_of`), or the lists of one remembered from the state."""
+    if isinstance(pairs, array):
+        for k in range(0, len(pairs), 3):
+            yield int(pairs[k]), int(pairs[k + 1]), pairs[k + 2]
+    else:
+        for i, j, score in pairs:
+            yield int(i), int(j), float(score)
+
+
+def _memo_json(value: object) -> object:
+    """A remembered comparison as the state holds it: [score, duplicate, pairs, why]."""
+    if isinstance(value, tuple):
+        score, duplicate, pairs, why = value
+        return [score, duplicate, [list(p) for p in _triples(pairs)], why]
+    return value
 
 
 def _overlap_of(value: object, a: int, b: int) -> Overlap | None:
@@ -1351,8 +1376,8 @@ def _evidence(
         links.append(
             {"a": a.id, "b": b.id, "duplicate": o.duplicate, "score": o.score, "why": o.why}
         )
-        for i, j, score in o.pairs:
-            pa, pb = a.passages[int(i)], b.passages[int(j)]
+        for i, j, score in _triples(o.pairs):
+            pa, pb = a.passages[i], b.passages[j]
             passages.append(
                 {
                     "a": a.id,
@@ -1430,11 +1455,10 @@ class State:
         learned = {str(e["words"]): e["articles"] for e in self.learned}
         yield f'}}, "boilerplate": {dumps(learned)}'
         if self.memo is not None and self.config is not None:
-            comparisons = {
-                "config": config_digest(self.config),
-                "pairs": dict(sorted(self.memo.items())),
-            }
-            yield f', "comparisons": {dumps(comparisons)}'
+            yield f', "comparisons": {{"config": {dumps(config_digest(self.config))}, "pairs": {{'
+            for n, (key, value) in enumerate(sorted(self.memo.items())):
+                yield f"{', ' if n else ''}{dumps(key)}: {dumps(_memo_json(value))}"
+            yield "}}"
         yield "}\n"
 
     def text(self) -> str:
