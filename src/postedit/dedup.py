@@ -650,19 +650,23 @@ def candidate_array(
         bucketed = (passages >= 2) & (passages <= config.max_bucket)
         at = np.repeat(bucketed, lengths)
         alike = order[at & (size[order] > 1)]
+        alike = alike[_close(rows_of, alike, alike, config.min_similarity)]
         lows, highs = [alike], [alike]
         for length in np.unique(lengths[bucketed & (lengths > 1)]).tolist():
             starts_of = firsts[bucketed & (lengths == length)]
             block_of = order[starts_of[:, None] + np.arange(length)]  # a bucket's rows a line
             i, j = _pairs_of(length)
-            lows.append(block_of[:, i].ravel())
-            highs.append(block_of[:, j].ravel())
+            low, high = block_of[:, i].ravel(), block_of[:, j].ravel()
+            del block_of
+            close = _close(rows_of, low, high, config.min_similarity)  # kept: the close only
+            lows.append(low[close])
+            highs.append(high[close])
+            del low, high, close
         del order, firsts, lengths, passages, bucketed, at
         low, high = np.concatenate(lows), np.concatenate(highs)
         del lows, highs
-        close = _close(rows_of, low, high, config.min_similarity)
-        band_codes = np.minimum(low, high)[close] * u + np.maximum(low, high)[close]
-        del low, high, close
+        band_codes = np.minimum(low, high) * u + np.maximum(low, high)
+        del low, high
         # a row pair shares at most one bucket a band: each band's codes are distinct
         codes, where = np.unique(np.concatenate((codes, band_codes)), return_inverse=True)
         bands_hit = np.bincount(
