@@ -120,9 +120,9 @@ class Passage:
 class Passages(Sequence[Passage]):
     """An article's passages, held compactly: their words as a tuple of strings (interned
     where they are made: reposts share them), their figures only if some passage has any,
-    and their places as 32-bit numbers. A `Passage` is made when one is asked for; a corpus
-    of a million articles holds eight million passages, whose objects would take three times
-    the room."""
+    and their places as 32-bit numbers. A `Passage` is made when one is asked for: a corpus
+    of a million articles holds eight million passages, and an object for each, with its
+    numbers, took about 100 bytes more than these."""
 
     __slots__ = ("_spans", "numbers", "words")
 
