@@ -457,6 +457,7 @@ def signatures(
     starts: np.ndarray,
     lengths: np.ndarray,
     signed: np.ndarray,
+    per_passage: np.ndarray,
     hashes: np.ndarray,
     config: DedupConfig,
 ) -> np.ndarray:
@@ -464,7 +465,8 @@ def signatures(
     with a word ``signed``, in order, from the 32-bit ``hashes`` of its signed words.
 
     ``flat``, ``starts``: the passages' word ids (`WordIds`); ``lengths``: each passage's
-    number of ids; ``signed``: which of ``flat`` take part. Hashed a run of passages at a time
+    number of ids; ``signed``: which of ``flat`` take part, ``per_passage`` how many of each
+    passage's (`_sums`). Hashed a run of passages at a time
     (about ``SIGNED`` words), never the whole corpus's words at once.
     """
     rng = np.random.default_rng(20240620)
@@ -473,7 +475,6 @@ def signatures(
         1
     )
     b = rng.integers(0, 1 << 63, size=config.num_perm, dtype=np.uint64)
-    per_passage = _sums(signed, starts, lengths)
     out = np.empty((int(np.count_nonzero(per_passage)), config.num_perm), dtype=np.uint32)
     row = 0
     for part in _chunks(lengths, SIGNED):
@@ -533,7 +534,7 @@ def word_ids(items: Sequence[Item]) -> WordIds:
     owners = np.repeat(np.arange(len(items)), [len(item.passages) for item in items])
     copy_of = _first_copies(texts)
     vocab: dict[str, int] = {}
-    # machine integers, not objects (word ids in 32 bits: a vocabulary is far smaller)
+    # machine integers, not objects (ids made in 32 bits, narrowed below where they fit)
     flat, starts = array("i"), array("q")
     for at in range(0, len(texts), CHUNK):
         for k, first in enumerate(copy_of[at : at + CHUNK].tolist(), start=at):
@@ -622,8 +623,10 @@ def candidate_array(
     head[heads] = True
     hashes = np.array([zlib.crc32(w.encode("utf-8")) for w in vocab], dtype=np.uint64)
     kept &= np.repeat(head, lengths)  # the words signed: the kept words of each row's passage
+    signed = np.where(head, counts, 0)
     del head, heads, counts
-    rows_of = signatures(flat, starts, lengths, kept, hashes, config)
+    rows_of = signatures(flat, starts, lengths, kept, signed, hashes, config)
+    del signed
     del kept, hashes, lengths
     u = np.int64(len(rows_of))
     rows = config.num_perm // config.bands
