@@ -156,6 +156,33 @@ def test_canonical_choice_is_deterministic() -> None:
     assert cluster([a, b, c, more]).clusters["d"]["role"] == "canonical"  # most complete
 
 
+def test_cluster_records_and_story_texts_read_as_plain_mappings() -> None:
+    """The records are numbers made into a dictionary when read, and the stories' texts are
+    held deflated: both read as the dictionaries they stand for, in the order they were made."""
+    words = ["alpha bravo charlie delta echo foxtrot golf", "hotel india juliet kilo lima mike"]
+    a = item("b", words, 100)
+    b = Item("a", 100, 0, "2024-01-01", a.passages)
+    lone = item("0", ["november oscar papa quebec romeo sierra tango"])
+    result = cluster([lone, a, b])
+    records = dict(result.clusters)
+    assert records == {
+        "a": {"id": "a", "role": "canonical", "of": None, "score": None},
+        "b": {"id": "a", "role": "duplicate", "of": "a", "score": 100.0},
+        "0": {"id": "0", "role": "canonical", "of": None, "score": None},
+    }
+    assert list(result.clusters) == ["a", "b", "0"]  # stories in rank order, not by id
+    assert len(result.clusters) == 3 and "b" in result.clusters
+    assert "c" not in result.clusters and result.clusters.get("c") is None
+    assert result.clusters.get(3) is None  # type: ignore[call-overload]
+    with pytest.raises(KeyError):
+        result.clusters["aa"]
+    (story,) = result.report
+    text = result.report.texts[story]
+    assert json.loads(text) == result.report[story]
+    assert dedup.story_text(result.report[story]) == text
+    assert len(result.report.texts.packed[story]) < len(text.encode())
+
+
 def test_a_story_of_many_copies_keeps_one_link_per_member_not_one_per_pair() -> None:
     """Twenty copies of one report (and three of a section of it): every pair overlaps, but the
     evidence holds the link that placed each member, so it grows with the story, not its

@@ -25,6 +25,7 @@ join it; a story is the canonical's group and the groups linked directly to it.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import functools
@@ -1017,13 +1018,33 @@ def story_text(evidence: Mapping[str, object]) -> str:
     return json.dumps(evidence, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-class Stories(Mapping[str, Any]):
-    """Each story's evidence (by its canonical's id), held as its JSON text (`story_text`) and
-    decoded when asked for: as Python objects, a corpus's stories take several times the room
-    of their text."""
+class _Packed(Mapping[str, str]):
+    """Texts held deflated (zlib, its fastest level) and inflated when read: JSON evidence
+    takes about a fifth of its room so, and each text is read a few times a run."""
 
-    def __init__(self, texts: dict[str, str] | None = None) -> None:
-        self.texts: dict[str, str] = {} if texts is None else texts
+    def __init__(self) -> None:
+        self.packed: dict[str, bytes] = {}
+
+    def __setitem__(self, key: str, text: str) -> None:
+        self.packed[key] = zlib.compress(text.encode("utf-8"), 1)
+
+    def __getitem__(self, key: str) -> str:
+        return zlib.decompress(self.packed[key]).decode("utf-8")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.packed)
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+
+class Stories(Mapping[str, Any]):
+    """Each story's evidence (by its canonical's id), held as its JSON text (`story_text`),
+    deflated, and decoded when asked for: as Python objects, a corpus's stories take several
+    times the room of their text, and their text five times the room it takes deflated."""
+
+    def __init__(self) -> None:
+        self.texts = _Packed()
         # a few decoded at a time: articles are written in id order, a story's members close
         self._decoded = functools.lru_cache(maxsize=64)(self._decode)
 
@@ -1043,11 +1064,65 @@ class Stories(Mapping[str, Any]):
         return len(self.texts)
 
 
+ROLES = ("canonical", "duplicate", "related")
+
+
+class Clusters(Mapping[str, dict[str, object]]):
+    """Each article's cluster record, by its id: ``{"id": its story's canonical, "role":
+    canonical, duplicate or related, "of": the article it duplicates (or its story's canonical,
+    if related), "score"}``. Held as numbers over the articles sorted by id and made into a
+    dictionary when read: a million records as dictionaries would take 200 MB."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        self.ids = ids  # sorted
+        self._story = np.full(len(ids), -1, dtype=np.int32)  # the canonical's index, -1: none
+        self._role = np.zeros(len(ids), dtype=np.int8)  # in `ROLES`
+        self._of = np.full(len(ids), -1, dtype=np.int32)
+        self._score = np.full(len(ids), np.nan)  # NaN: None
+        self._order = array("i")  # the articles in the order their records were set
+
+    def set(self, k: int, story: int, role: str, of: int | None, score: float | None) -> None:
+        if self._story[k] < 0:
+            self._order.append(k)
+        self._story[k], self._role[k] = story, ROLES.index(role)
+        self._of[k] = -1 if of is None else of
+        self._score[k] = np.nan if score is None else score
+
+    def _index(self, article_id: object) -> int:
+        k = bisect.bisect_left(self.ids, article_id) if isinstance(article_id, str) else -1
+        if 0 <= k < len(self.ids) and self.ids[k] == article_id and self._story[k] >= 0:
+            return k
+        raise KeyError(article_id)
+
+    def __getitem__(self, article_id: str) -> dict[str, object]:
+        k = self._index(article_id)
+        of, score = int(self._of[k]), float(self._score[k])
+        return {
+            "id": self.ids[self._story[k]],
+            "role": ROLES[self._role[k]],
+            "of": None if of < 0 else self.ids[of],
+            "score": None if score != score else score,  # NaN is not equal to itself
+        }
+
+    def __contains__(self, article_id: object) -> bool:
+        try:
+            self._index(article_id)
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.ids[k] for k in self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
 @dataclass
 class Result:
     """Cluster objects for the corpus records and the evidence for ``clusters.json``."""
 
-    clusters: dict[str, dict[str, object]] = field(default_factory=dict)
+    clusters: Mapping[str, dict[str, object]] = field(default_factory=dict)  # `Clusters`
     report: Stories = field(default_factory=Stories)
     candidates: int = 0
     compared: int = 0  # candidate pairs scored by this run (the others were remembered)
@@ -1230,6 +1305,19 @@ def _earlier_neighbours(
     return lambda k: dst[bounds[k] : bounds[k + 1]].tolist()
 
 
+def _neighbours(n: int, codes: np.ndarray) -> Callable[[int], list[int]]:
+    """For each of ``n`` items, the items it is linked to by ``codes`` (pairs x < y by their
+    codes x * n + y), in the order of the codes: a function of the item. Held as two arrays
+    (an item's slice of one sorted list), not a dictionary per item."""
+    m = np.int64(max(n, 1))
+    x, y = codes // m, codes % m
+    src, dst = np.concatenate((x, y)), np.concatenate((y, x))
+    by = np.lexsort((np.tile(np.arange(len(codes)), 2), src))
+    src, dst = src[by], dst[by]
+    bounds = np.searchsorted(src, np.arange(n + 1)).tolist()
+    return lambda k: dst[bounds[k] : bounds[k + 1]].tolist()
+
+
 def cluster(
     items: Sequence[Item],
     config: DedupConfig = DedupConfig(),
@@ -1317,9 +1405,10 @@ def cluster(
         if x * m + y not in overlaps:
             why = f"the same story in other words: distinctive words agree (cosine {cosine:.2f})"
             overlaps[x * m + y] = Overlap(x, y, round(100 * cosine, 1), False, (), why)
-    linked: dict[int, dict[int, Overlap]] = defaultdict(dict)
-    for o in overlaps.values():
-        linked[o.a][o.b] = linked[o.b][o.a] = o
+    neighbours = _neighbours(len(items), np.fromiter(overlaps, dtype=np.int64, count=len(overlaps)))
+
+    def code(x: int, y: int) -> int:
+        return x * m + y if x < y else y * m + x
 
     # stories: stars of groups around the best-ranked group; a group joins if one of its
     # members is linked directly to a member of the centre's group
@@ -1336,33 +1425,32 @@ def cluster(
         stories[k] = [k]
         for member in groups[k]:
             if member != k:
-                story_links[k].append(linked[member][k])
-            for other in linked[member]:
+                story_links[k].append(overlaps[code(member, k)])
+            for other in neighbours(member):
                 g = group_of[other]
                 if g not in story_of:
                     story_of[g] = k
                     stories[k].append(g)
-                    story_links[k].append(linked[member][other])
-                    story_links[k] += [linked[m][g] for m in groups[g] if m != g]
+                    story_links[k].append(overlaps[code(member, other)])
+                    story_links[k] += [overlaps[code(x, g)] for x in groups[g] if x != g]
+    clusters = Clusters([i.id for i in items])
+    result.clusters = clusters
     for centre, heads in stories.items():
         canon = items[centre]
-        members = [m for g in heads for m in groups[g]]
-        for m in members:
-            g = group_of[m]
-            if m == centre:
-                role, of, score = "canonical", None, None
-            elif g != m:
-                o = linked[m][g]
-                role, of, score = "duplicate", items[g].id, o.score
+        members = [x for g in heads for x in groups[g]]
+        for x in members:
+            g = group_of[x]
+            if x == centre:
+                clusters.set(x, centre, "canonical", None, None)
+            elif g != x:
+                clusters.set(x, centre, "duplicate", g, overlaps[code(x, g)].score)
             else:
-                o = linked[m].get(centre) or max(
-                    (linked[m][x] for x in groups[centre] if x in linked[m]),
+                o = overlaps.get(code(x, centre)) or max(
+                    (o for y in groups[centre] if (o := overlaps.get(code(x, y))) is not None),
                     key=lambda o: o.score,
                     default=None,
                 )
-                role, of = "related", canon.id
-                score = o.score if o else None
-            result.clusters[items[m].id] = {"id": canon.id, "role": role, "of": of, "score": score}
+                clusters.set(x, centre, "related", centre, o.score if o else None)
         if len(members) > 1:
             evidence = story_links[centre]
             found = _evidence(items, members, evidence, result.clusters)

@@ -400,7 +400,7 @@ def write_corpus(
     output_dir: Path,
     articles: Iterable[Article] | Source,
     report: dict[str, Any],
-    clusters: dict[str, dict[str, Any]] | None = None,
+    clusters: Mapping[str, Mapping[str, Any]] | None = None,
     cluster_report: Mapping[str, Any] | None = None,
     dedup_state: State | str | dict[str, Any] | None = None,
     story_texts_made: Mapping[str, str] | None = None,  # `story_texts` of cluster_report
