@@ -529,10 +529,17 @@ class WordIds(NamedTuple):
 NARROW_IDS = 1 << 16  # a vocabulary up to this size has its ids in 16 bits
 
 
+def _index(n: int) -> type:
+    """The integer type of indices below ``n``: 32 bits where they fit, half the room."""
+    return np.int32 if n < 1 << 31 else np.int64
+
+
 def word_ids(items: Sequence[Item]) -> WordIds:
     """`WordIds` of ``items``' passages, in order."""
     texts = [words for item in items for words in item.passages.words]
-    owners = np.repeat(np.arange(len(items)), [len(item.passages) for item in items])
+    owners = np.repeat(
+        np.arange(len(items), dtype=_index(len(items))), [len(item.passages) for item in items]
+    )
     copy_of = _first_copies(texts)
     vocab: dict[str, int] = {}
     # machine integers, not objects (ids made in 32 bits, narrowed below where they fit)
@@ -563,7 +570,7 @@ def _first_copies(texts: Sequence[str]) -> np.ndarray:
     keys = np.fromiter((hash(t) for t in texts), dtype=np.int64, count=len(texts))
     _, first, where = np.unique(keys, return_index=True, return_inverse=True)
     del keys
-    copy_of = first[where.ravel()]
+    copy_of = first[where.ravel()].astype(_index(len(texts)))
     del first, where
     for k in np.flatnonzero(copy_of != np.arange(len(texts))).tolist():
         if texts[k] != texts[copy_of[k]]:
@@ -619,7 +626,9 @@ def candidate_array(
     # bucketed once, as one row that stands for all of them (`size`): a bucket's size still
     # counts passages, and each pair of passages is counted as if bucketed one by one
     heads, which, size = np.unique(copy_of[enough], return_inverse=True, return_counts=True)
-    which = which.ravel()
+    # each row's passages (of ``owner``), row after row
+    members = np.argsort(which.ravel(), kind="stable").astype(_index(len(owner)))
+    del which
     head = np.zeros(len(starts), dtype=bool)
     head[heads] = True
     hashes = np.array([zlib.crc32(w.encode("utf-8")) for w in vocab], dtype=np.uint64)
@@ -634,7 +643,8 @@ def candidate_array(
     # codes (low * u + high) of row pairs (or a row with itself) sharing a bucket, with the
     # number of bands they share one in: each band's pairs are kept only if close (below; most
     # collide by chance, in one band) and merged into the bands' before the next band is made
-    codes, bands_hit = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    codes = np.zeros(0, dtype=np.int64)
+    bands_hit = np.zeros(0, dtype=np.min_scalar_type(config.bands))
     for band in range(config.bands):
         keys = rows_of[:, band * rows].astype(np.uint64)
         for col in range(band * rows + 1, (band + 1) * rows):
@@ -669,21 +679,23 @@ def candidate_array(
         del order, firsts, lengths, passages, bucketed, at
         low, high = np.concatenate(lows), np.concatenate(highs)
         del lows, highs
-        band_codes = np.minimum(low, high) * u + np.maximum(low, high)
+        band_codes = np.sort(np.minimum(low, high) * u + np.maximum(low, high))
         del low, high
-        # a row pair shares at most one bucket a band: each band's codes are distinct
-        codes, where = np.unique(np.concatenate((codes, band_codes)), return_inverse=True)
-        bands_hit = np.bincount(
-            where.ravel(),
-            np.concatenate((bands_hit, np.ones(len(band_codes), dtype=np.int64))),
-            minlength=len(codes),
-        ).astype(np.int64)
+        # a row pair shares at most one bucket a band: each band's codes are distinct. Merged
+        # into the sorted codes where they fall (not sorted again with them: the codes of all
+        # bands are millions at a million articles)
+        at = np.searchsorted(codes, band_codes)
+        known = at < len(codes)
+        known[known] = codes[at[known]] == band_codes[known]
+        bands_hit[at[known]] += 1
+        codes = np.insert(codes, at[~known], band_codes[~known])
+        bands_hit = np.insert(bands_hit, at[~known], 1)
+        del at, known, band_codes
     del rows_of
     first, second = codes // u, codes % u
     # back to passages: every passage of one row with every passage of the other (of the same
     # row: every pair of its passages), and to their articles; summed a chunk at a time, so
     # that the passage pairs (many more than article pairs) are never all held at once
-    members = np.argsort(which, kind="stable")
     begins = np.concatenate(([0], np.cumsum(size)))
     m = np.int64(len(items))
     summed = _ArticlePairs(owner, m)
@@ -1226,7 +1238,8 @@ class _Terms:
                 np.arange(cut[first], cut[last]), np.diff(ends[cut[first] : cut[last] + 1])
             )
             codes, tf = np.unique(
-                self.owners[passage] * self.size + self.flat[lo:hi], return_counts=True
+                self.owners[passage].astype(np.int64) * self.size + self.flat[lo:hi],
+                return_counts=True,
             )
             del passage
             yield (
