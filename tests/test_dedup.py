@@ -281,6 +281,58 @@ def test_candidates_and_topic_links_do_not_depend_on_how_the_work_is_chunked(mon
     assert dedup.topic_links(items, DedupConfig(topic_shared=1, topic_cosine=0.1), ids) == links
 
 
+def test_candidates_are_the_article_pairs_whose_passages_collide_in_enough_bands() -> None:
+    """The candidate step against a plain reading of its definition: every passage (of two or
+    more words) signed on its own and bucketed by each band's values; each pair of a bucket of
+    2 to ``max_bucket`` passages whose signatures agree enough counts one collision, that band,
+    for its two articles; candidates have ``min_collisions``. Reposts copy passages word for
+    word (signed once, as one row), and one passage is in more articles than a bucket holds."""
+    rng = random.Random(11)
+    vocab = [f"w{i}" for i in range(300)]
+    base = [[" ".join(rng.sample(vocab, 8)) for _ in range(4)] for _ in range(15)]
+    common = " ".join(rng.sample(vocab, 8))
+    items = sorted(
+        (
+            item(
+                f"s{s:02d}r{r}",
+                [p.replace(p.split()[1], "other", r % 2) for p in ps[r % 2 :]] + [common] * (s < 3),
+            )
+            for s, ps in enumerate(base)
+            for r in range(5)
+        ),
+        key=lambda i: i.id,
+    )
+    config = DedupConfig(max_bucket=12, df_floor=10_000)
+    ids = dedup.word_ids(items)
+    lengths = np.diff(np.append(ids.starts, len(ids.flat)))
+    hashes = np.array([dedup.zlib.crc32(w.encode()) for w in ids.vocab], dtype=np.uint64)
+    assert np.bincount(ids.flat).max() <= config.df_floor  # no word left out for being common
+    signed = np.where(lengths >= 2, lengths, 0)
+    sigs = dedup.signatures(
+        ids.flat, ids.starts, lengths, np.ones(len(ids.flat), bool), signed, hashes, config
+    )
+    passages = np.flatnonzero(signed)
+    width = config.num_perm // config.bands
+    collisions: dict[tuple[int, int], int] = {}
+    for band in range(config.bands):
+        buckets: dict[tuple[int, ...], list[int]] = {}
+        for row, p in enumerate(passages.tolist()):
+            buckets.setdefault(tuple(sigs[row, band * width : (band + 1) * width]), []).append(
+                (row, p)
+            )
+        for members in buckets.values():
+            if not 2 <= len(members) <= config.max_bucket:
+                continue
+            for (r1, p1), (r2, p2) in itertools.combinations(members, 2):
+                a, b = sorted((int(ids.owners[p1]), int(ids.owners[p2])))
+                if a != b and (sigs[r1] == sigs[r2]).mean() >= config.min_similarity:
+                    collisions[a, b] = collisions.get((a, b), 0) + 1
+    expected = sorted(k for k, n in collisions.items() if n >= config.min_collisions)
+    assert (ids.copy_of != np.arange(len(ids.starts))).sum() >= 15 * 3  # reposts copy passages
+    assert len(expected) >= 15 * 4
+    assert [tuple(p) for p in dedup.candidate_array(items, config, ids).tolist()] == expected
+
+
 def test_passages_are_found_to_be_copies_by_their_words_not_only_their_hashes() -> None:
     """Passages with one hash but other words (a collision) are not taken as copies."""
 
