@@ -1298,37 +1298,46 @@ def _why_canonical(item: Item) -> str:
     )
 
 
+def _by_item(
+    n: int, src: np.ndarray, dst: np.ndarray, order: np.ndarray
+) -> Callable[[int], list[int]]:
+    """For each of ``n`` items, the ``dst`` of its ``src`` entries in the order of ``order``: a
+    function of the item. Held as two arrays (an item's slice of one sorted list), not a list
+    or a dictionary per item."""
+    by = np.lexsort((order, src))
+    src, dst = src[by], dst[by]
+    bounds = np.searchsorted(src, np.arange(n + 1)).tolist()
+    return lambda k: dst[bounds[k] : bounds[k + 1]].tolist()
+
+
+def _both_ways(codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs x < y of ``n`` items, by their codes x * n + y, as (x, y) and (y, x): two arrays."""
+    m = np.int64(max(n, 1))
+    x, y = codes // m, codes % m
+    return np.concatenate((x, y)), np.concatenate((y, x))
+
+
 def _earlier_neighbours(
     n: int, candidates: np.ndarray, linked: np.ndarray, order: list[int]
 ) -> Callable[[int], list[int]]:
     """For each of ``n`` items, its candidates and ``linked`` items (pairs x < y by their
-    codes x * n + y) that come before it in ``order``, in that order: a function of the item.
-    Held as two arrays (an item's slice of one sorted list), not a set per item."""
+    codes x * n + y) that come before it in ``order``, in that order: a function of the item."""
     m = np.int64(max(n, 1))
-    codes = np.unique(np.concatenate((candidates[:, 0] * m + candidates[:, 1], linked)))
-    x, y = codes // m, codes % m
-    src, dst = np.concatenate((x, y)), np.concatenate((y, x))
+    src, dst = _both_ways(
+        np.unique(np.concatenate((candidates[:, 0] * m + candidates[:, 1], linked))), n
+    )
     place = np.empty(n, dtype=np.int64)
     place[np.asarray(order, dtype=np.int64)] = np.arange(n)
     before = place[dst] < place[src]
     src, dst = src[before], dst[before]
-    by = np.lexsort((place[dst], src))
-    src, dst = src[by], dst[by]
-    bounds = np.searchsorted(src, np.arange(n + 1)).tolist()
-    return lambda k: dst[bounds[k] : bounds[k + 1]].tolist()
+    return _by_item(n, src, dst, place[dst])
 
 
 def _neighbours(n: int, codes: np.ndarray) -> Callable[[int], list[int]]:
     """For each of ``n`` items, the items it is linked to by ``codes`` (pairs x < y by their
-    codes x * n + y), in the order of the codes: a function of the item. Held as two arrays
-    (an item's slice of one sorted list), not a dictionary per item."""
-    m = np.int64(max(n, 1))
-    x, y = codes // m, codes % m
-    src, dst = np.concatenate((x, y)), np.concatenate((y, x))
-    by = np.lexsort((np.tile(np.arange(len(codes)), 2), src))
-    src, dst = src[by], dst[by]
-    bounds = np.searchsorted(src, np.arange(n + 1)).tolist()
-    return lambda k: dst[bounds[k] : bounds[k + 1]].tolist()
+    codes x * n + y), in the order of the codes: a function of the item."""
+    src, dst = _both_ways(codes, n)
+    return _by_item(n, src, dst, np.tile(np.arange(len(codes)), 2))
 
 
 def cluster(
