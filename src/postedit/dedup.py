@@ -1358,8 +1358,13 @@ def cluster(
     candidates = candidate_array(items, config, ids)
     memo = memo or {}
     result = Result(candidates=len(candidates), boilerplate=found)
-    m = len(items)  # a pair of items (x < y) is known by its code x * m + y
-    overlaps: dict[int, Overlap] = {}
+    m = len(items)
+
+    def code(x: int, y: int) -> int:
+        """A pair of items, either way round, by one number: x * m + y for x < y."""
+        return x * m + y if x < y else y * m + x
+
+    overlaps: dict[int, Overlap] = {}  # the links, by the codes of their two items
     # identical texts: duplicates whatever their passages (a table, a two-line notice)
     same: dict[str, list[int]] = defaultdict(list)
     for k, item in enumerate(items):
@@ -1367,31 +1372,29 @@ def cluster(
             same[item.exact].append(k)
     for members in same.values():
         for x, y in itertools.combinations(members, 2):
-            overlaps[x * m + y] = Overlap(x, y, 100.0, True, (), "identical text")
-    seen: dict[str, object] = {}  # this run's comparisons, by the two items' digests
-
+            overlaps[code(x, y)] = Overlap(x, y, 100.0, True, (), "identical text")
     unlinked: set[int] = set()  # pairs compared (or remembered) and not linked
 
     def overlap(x: int, y: int) -> Overlap | None:
         """The link between two candidates (x < y), compared once (or remembered)."""
-        code = x * m + y
-        if code in overlaps:
-            return overlaps[code]
-        if code in unlinked:
+        pair = code(x, y)
+        if pair in overlaps:
+            return overlaps[pair]
+        if pair in unlinked:
             return None
         key = items[x].digest + items[y].digest
-        value = seen.get(key)
+        value = result.memo.get(key)  # this run's comparisons, by the two items' digests
         if value is None:
             value = memo.get(key)
             if value is None:
                 value = _memo_of(compare(items[x], items[y], config))
                 result.compared += 1
-            seen[key] = result.memo[key] = value
+            result.memo[key] = value
         found = _overlap_of(value, x, y)
         if found and (found.duplicate or _close_in_time(items[x], items[y], config)):
-            overlaps[code] = found
+            overlaps[pair] = found
             return found
-        unlinked.add(code)
+        unlinked.add(pair)
         return None
 
     order = sorted(range(len(items)), key=lambda k: items[k].rank())
@@ -1424,13 +1427,10 @@ def cluster(
             if group_of[j] != centre:
                 overlap(min(j, k), max(j, k))
     for (x, y), cosine in topic_links(items, config, ids, overlaps).items():
-        if x * m + y not in overlaps:
+        if code(x, y) not in overlaps:
             why = f"the same story in other words: distinctive words agree (cosine {cosine:.2f})"
-            overlaps[x * m + y] = Overlap(x, y, round(100 * cosine, 1), False, (), why)
+            overlaps[code(x, y)] = Overlap(x, y, round(100 * cosine, 1), False, (), why)
     neighbours = _neighbours(len(items), np.fromiter(overlaps, dtype=np.int64, count=len(overlaps)))
-
-    def code(x: int, y: int) -> int:
-        return x * m + y if x < y else y * m + x
 
     # stories: stars of groups around the best-ranked group; a group joins if one of its
     # members is linked directly to a member of the centre's group
