@@ -3,7 +3,8 @@ and replays LanguageTool 6.5 responses from ``tests/data/languagetool/``.
 
 Each recording is the response to one sentence. For a request, the server finds every recorded
 sentence in the submitted text and returns their matches with offsets moved to where the sentence
-is, counted in UTF-16 code units as LanguageTool counts them; ``disabledRules`` are honoured. The
+is, counted in UTF-16 code units as LanguageTool counts them; ``disabledRules`` are honoured, and
+so are ``enabledRules`` with ``enabledOnly``. The
 ``mode`` attribute makes it answer with an error status (``error``: 500, ``bad-language``: 400)
 or answer late (``slow``). Every request is kept in ``requests``.
 """
@@ -47,6 +48,8 @@ class Replay(ThreadingHTTPServer):
     def answer(self, form: dict[str, str]) -> dict[str, Any]:
         text, code = form.get("text", ""), form.get("language", "")
         disabled = set(filter(None, form.get("disabledRules", "").split(",")))
+        only = form.get("enabledOnly") == "true"
+        enabled = set(filter(None, form.get("enabledRules", "").split(",")))
         envelope = copy.deepcopy(self.recordings[0]["response"])
         envelope["matches"] = []
         name = next((x["name"] for x in self.languages if x["longCode"] == code), code)
@@ -61,7 +64,8 @@ class Replay(ThreadingHTTPServer):
             while at >= 0:
                 shift = utf16(text[:at])
                 for match in recording["response"]["matches"]:
-                    if match["rule"]["id"] in disabled:
+                    rule = match["rule"]["id"]
+                    if rule in disabled or (only and rule not in enabled):
                         continue
                     moved = copy.deepcopy(match)
                     moved["offset"] += shift

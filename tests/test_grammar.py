@@ -16,6 +16,8 @@ from postedit.grammar import (
     GrammarConfig,
     GrammarSettings,
     finding_change,
+    harper_check,
+    harper_checks,
     rule_slug,
 )
 from postedit.pipeline import Engine, clean_article
@@ -169,6 +171,37 @@ def test_bad_grammar_settings_in_a_pack_stop_the_load(tmp_path: Path) -> None:
         load_rules(tmp_path)
     with pytest.raises(ValueError, match="grammar checker must be one of"):
         GrammarSettings("vale")
+    # a check allowed to fix must be one that runs
+    pack.write_text(
+        "grammar:\n  enabled:\n    harper: [SpellCheck]\n  fix:\n    harper: [Spaces]\n"
+    )
+    with pytest.raises(RuleError, match=r"harper may fix \['Spaces'\] but does not run them"):
+        load_rules(tmp_path)
+
+
+def test_only_the_enabled_checks_run() -> None:
+    text = "the ministry said the border would reopen on tuesday with  two crossings."
+    every = {f.rule for f in harper_check([text], GrammarConfig())[0]}
+    assert {"SentenceCapitalization", "Spaces"} <= every
+    only = GrammarConfig(enabled={"harper": frozenset({"Spaces", "SpellCheck"})})
+    assert {f.rule for f in harper_check([text], only)[0]} == every & {"Spaces", "SpellCheck"}
+    off = GrammarConfig(
+        enabled=only.enabled, disabled={"harper": frozenset({"Spaces"})}
+    )  # what is disabled stays off
+    assert {f.rule for f in harper_check([text], off)[0]} == every & {"SpellCheck"}
+
+
+def test_the_packs_name_checks_that_harper_has(rules) -> None:
+    """A misspelt check id would silently turn a check off (``enabled``) or leave it on."""
+    known = harper_checks()
+    config = rules.grammar_for("en")
+    named = {
+        check
+        for lists in (config.enabled, config.disabled, config.fix)
+        for check in lists.get("harper", ())
+    }
+    assert named and not named - known, sorted(named - known)
+    assert {"SpellCheck", "SentenceCapitalization", "Spaces"} <= config.enabled["harper"]
 
 
 def test_the_dictionary_takes_in_every_gazetteer_name(rules) -> None:

@@ -4,6 +4,7 @@ responses (tests/lt_replay.py). The responses follow LanguageTool's documented A
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -89,12 +90,37 @@ def test_matches_become_flags_and_allow_listed_fixes(server, tmp_path: Path) -> 
     (request,) = server.requests
     assert request["language"] == "en-US"
     assert {"TOO_LONG_SENTENCE", "SERIAL_COMMA_ON"} <= set(request["disabledRules"].split(","))
+    assert "enabledOnly" not in request  # the pack lists the checks to run for Harper only
     assert report["grammar"]["languages"]["en"]["notice"] == "checked by languagetool"
 
     # the review page shows the checker's finding with its message
     page = (tmp_path / "out" / "review" / "articles" / "talks.html").read_text(encoding="utf-8")
     assert "grammar.languagetool.uppercase_sentence_start" in page
     assert "This sentence does not start with an uppercase letter." in page
+
+
+def test_a_pack_that_lists_the_checks_to_run_gets_those_only(server, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    pack = rules / "en" / "grammar.yaml"
+    only = ["MORFOLOGIK_RULE_EN_US", "WHITESPACE_RULE", "COMMA_PARENTHESIS_WHITESPACE"]
+    only.append("DOUBLE_PUNCTUATION")  # every check the pack lets fix must run
+    text = pack.read_text(encoding="utf-8")
+    pack.write_text(
+        text.replace("  enabled:\n", f"  enabled:\n    languagetool: [{', '.join(only)}]\n", 1),
+        encoding="utf-8",
+    )
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "talks.txt").write_text(ENGLISH, encoding="utf-8")
+    grammar = GrammarSettings("auto", url=server.url)
+    cleanup(Settings(inbox, rules, tmp_path / "out", "en", "ar", decisions=None, grammar=grammar))
+    (request,) = server.requests
+    assert request["enabledOnly"] == "true" and set(request["enabledRules"].split(",")) == set(only)
+    found = grammar_edits(records(tmp_path / "out")["talks"])
+    assert found["reccklessness"]["rule"] == "grammar.languagetool.morfologik_rule_en_us"
+    assert found[","]["action"] == "fix"
+    assert "the" not in found  # UPPERCASE_SENTENCE_START is not among them
 
 
 def test_an_empty_response_changes_nothing(server, tmp_path: Path) -> None:

@@ -2,11 +2,12 @@
 install) or Harper (offline, English only), turned into flags and a few allow-listed fixes.
 
 What a checker may do is data in the packs (``grammar:`` in ``rules/<lang>/*.yaml``, see
-`GrammarConfig`): which of its checks are off, which may fix (and then only with exactly one
-suggestion), the LanguageTool language code, and a project dictionary, to which every gazetteer
-name is added, so that names are not spelling errors. Which checker runs is run configuration
-(`GrammarSettings`): ``auto`` uses LanguageTool when a server (or a local install) is configured,
-else Harper for English, else nothing, and says so once.
+`GrammarConfig`): which of its checks run (all, or only those listed), which are off, which may
+fix (and then only with exactly one suggestion), the LanguageTool language code, and a project
+dictionary, to which every gazetteer name is added, so that names are not spelling errors.
+Which checker runs is run configuration (`GrammarSettings`): ``auto`` uses LanguageTool when a
+server (or a local install) is configured, else Harper for English, else nothing, and says so
+once.
 
 A checker that fails (an error status, a timeout, a server that is down) never stops the run:
 the article gets a warning and keeps the edits of the other stages; after `MAX_FAILURES`
@@ -42,6 +43,9 @@ class GrammarConfig:
 
     languagetool: str | None = None  # LanguageTool's code for the language (en-US, fr, de-DE)
     disabled: dict[str, frozenset[str]] = field(default_factory=dict)  # backend -> check ids
+    # backend -> the only check ids it runs (the checker's others never run); absent: all of
+    # its checks but the disabled ones
+    enabled: dict[str, frozenset[str]] = field(default_factory=dict)
     fix: dict[str, frozenset[str]] = field(default_factory=dict)  # backend -> check ids
     dictionary: frozenset[str] = frozenset()  # casefolded words that are not spelling errors
     language: str | None = None  # the packs' language (for word frequencies)
@@ -133,26 +137,47 @@ class CheckerError(RuntimeError):
 # --- Harper --------------------------------------------------------------------------------------
 
 # A Linter costs about a second to build and warms its caches over its first texts; it is not
-# thread-safe. So: one per process and dictionary, used under a lock.
-_HARPER: dict[frozenset[str], Any] = {}
+# thread-safe. So: one per process, dictionary and set of checks, used under a lock.
+_HARPER: dict[tuple[frozenset[str], frozenset[str] | None, frozenset[str]], Any] = {}
 _HARPER_LOCK = threading.Lock()
 
 
-def _harper(dictionary: frozenset[str]) -> Any:
-    if dictionary not in _HARPER:
+def _harper(config: GrammarConfig) -> Any:
+    enabled = config.enabled.get("harper")
+    disabled = config.disabled.get("harper", frozenset())
+    key = (config.dictionary, enabled, disabled)
+    if key not in _HARPER:
         import harper
 
         linter = harper.Linter()
-        words = sorted({w for word in dictionary for w in (word, *word.split("-")) if w})
+        words = sorted({w for word in config.dictionary for w in (word, *word.split("-")) if w})
         linter.import_words(words + [w.capitalize() for w in words])
-        _HARPER[dictionary] = linter
-    return _HARPER[dictionary]
+        # Harper's time is its checks' (each of its ~900 reads the whole text): only the enabled
+        # ones run. The disabled ones run too, and their findings are dropped after: of two
+        # checks that flag the same words Harper reports one, so a disabled check's finding
+        # hides the other's, which `make eval` measured as mostly noise.
+        checks = linter.get_default_lint_config()
+        linter.set_lint_config(
+            {
+                check: bool(on) and (enabled is None or check in enabled or check in disabled)
+                for check, on in checks.items()
+            }
+        )
+        _HARPER[key] = linter
+    return _HARPER[key]
+
+
+def harper_checks() -> frozenset[str]:
+    """The ids of Harper's checks (what a pack's ``harper:`` lists name)."""
+    import harper
+
+    return frozenset(harper.get_default_lint_config())
 
 
 def harper_check(paragraphs: Sequence[str], config: GrammarConfig) -> list[list[Finding]]:
     """Harper's lints of each paragraph (plain text, American English)."""
     with _HARPER_LOCK:
-        linter = _harper(config.dictionary)
+        linter = _harper(config)
         return [_harper_findings(linter, text, config) for text in paragraphs]
 
 
@@ -250,6 +275,9 @@ class LanguageTool:
             try:
                 tool = self._tool(code)
                 tool.disabled_rules = set(config.disabled.get("languagetool", ()))
+                enabled = config.enabled.get("languagetool")
+                tool.enabled_rules = set(enabled or ())
+                tool.enabled_rules_only = enabled is not None
                 return tool.check(text)
             except Exception as exc:  # language-tool-python raises its own errors and requests'
                 error = exc
@@ -468,18 +496,23 @@ def rule_slug(check: str) -> str:
 
 
 def parse_config(value: Any, fail: Any) -> dict[str, Any]:
-    """The ``grammar:`` entry of a pack, checked: ``languagetool`` (a code), ``disabled`` and
-    ``fix`` (backend -> list of check ids), ``dictionary`` (words)."""
+    """The ``grammar:`` entry of a pack, checked: ``languagetool`` (a code), ``enabled``,
+    ``disabled`` and ``fix`` (backend -> list of check ids), ``dictionary`` (words)."""
     if not isinstance(value, dict):
         raise fail("'grammar' must be a mapping")
-    known = ("languagetool", "disabled", "fix", "dictionary")
+    known = ("languagetool", "enabled", "disabled", "fix", "dictionary")
     unknown = sorted(set(value) - set(known))
     if unknown:
         raise fail(f"unknown grammar field(s) {unknown}; known: {list(known)}")
-    out: dict[str, Any] = {"languagetool": value.get("languagetool"), "disabled": {}, "fix": {}}
+    out: dict[str, Any] = {
+        "languagetool": value.get("languagetool"),
+        "enabled": {},
+        "disabled": {},
+        "fix": {},
+    }
     if out["languagetool"] is not None and not isinstance(out["languagetool"], str):
         raise fail("grammar 'languagetool' must be a language code such as en-US")
-    for key in ("disabled", "fix"):
+    for key in ("enabled", "disabled", "fix"):
         entry = value.get(key) or {}
         if not isinstance(entry, dict):
             raise fail(f"grammar '{key}' must map a checker (harper, languagetool) to check ids")

@@ -484,9 +484,17 @@ def _load_rules(root: Path, contents: tuple[tuple[str, str], ...]) -> Rules:
         rules, [(p, load_exceptions(p)) for p in pack_files(root) if p.name == EXCEPTIONS_FILE]
     )
     frozen = {lang: frozenset(words) for lang, words in stopwords.items() if words}
+    for lang, g in grammar.items():
+        for backend, ids in g.get("fix", {}).items():
+            off = sorted(ids - g.get("enabled", {}).get(backend, ids))
+            if off:
+                raise RuleError(
+                    root / lang, None, f"grammar: {backend} may fix {off} but does not run them"
+                )
     configs = {
         lang: GrammarConfig(
             languagetool=g.get("languagetool"),
+            enabled={k: frozenset(v) for k, v in g.get("enabled", {}).items()},
             disabled={k: frozenset(v) for k, v in g.get("disabled", {}).items()},
             fix={k: frozenset(v) for k, v in g.get("fix", {}).items()},
             dictionary=frozenset(g.get("dictionary", ())),
@@ -579,7 +587,7 @@ def _merge_grammar(
         if into.get("languagetool") not in (None, checks["languagetool"]):
             raise RuleError(path, None, "another pack gives another LanguageTool code")
         into["languagetool"] = checks["languagetool"]
-    for key in ("disabled", "fix"):
+    for key in ("enabled", "disabled", "fix"):
         for backend, ids in checks.get(key, {}).items():
             into.setdefault(key, {}).setdefault(backend, set()).update(ids)
     into.setdefault("dictionary", set()).update(checks.get("dictionary", ()))
