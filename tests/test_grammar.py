@@ -90,6 +90,25 @@ def test_harper_finds_fused_words_and_misspellings_in_new_text(tmp_path: Path) -
     assert record["text"].count("strategicpartnership") == 1  # flags change nothing
 
 
+def test_a_hard_wrapped_article_is_checked_a_paragraph_at_a_time(tmp_path: Path) -> None:
+    """Newswire wrapped at a fixed width: its lines are not sentences, so a line that goes on
+    in lower case is not a sentence that should start with a capital."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    body = (
+        "The central bank said it would keep its main lending rate\n"
+        "unchanged at 7.5 pct after a meeting of its board on Tuesday,\n"
+        "citing the slower growth of the money supply in January.\n"
+        "    The decision had been expected by most dealers, who said the\n"
+        "bank wanted to see the February figures before it moved.\n"
+    )
+    (inbox / "wire.txt").write_text("Rates unchanged\n\n" + body, encoding="utf-8")
+    cleanup(Settings(inbox, RULES, tmp_path / "out", "en", None, decisions=None))
+    (record,) = map(json.loads, (tmp_path / "out" / "corpus.jsonl").read_text().splitlines())
+    assert not [e for e in record["edits"] if e["rule"].endswith("sentence-capitalization")]
+    assert "rate\nunchanged" in record["text"]  # the text keeps its lines
+
+
 def test_a_finding_in_text_a_rule_fix_wrote_turns_that_fix_into_a_flag(rules) -> None:
     """A fix must not bring in a grammar-checker finding: when the checker finds a problem in
     the text a rule's fix wrote, the fix is not applied (a flag naming the finding) and the

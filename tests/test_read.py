@@ -109,6 +109,66 @@ def test_seeds_without_blank_lines_have_one_paragraph_per_line() -> None:
         assert article.date is None
 
 
+WIRE = """\
+The central bank said it would keep its main lending rate
+unchanged at 7.5 pct after a meeting of its board on Tuesday,
+citing the slower growth of the money supply in January.
+    The decision had been expected by most dealers, who said the
+bank wanted to see the February figures before it moved.
+    Money supply grew 0.4 pct in January after 1.1 pct in
+December, the bank said.
+    Reuter
+"""
+
+
+def paragraph_texts_of(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in split_paragraphs(text)]
+
+
+def test_hard_wrapped_text_is_read_as_its_paragraphs() -> None:
+    paragraphs = paragraph_texts_of(WIRE)
+    assert [p.split()[0] for p in paragraphs] == ["The", "The", "Money", "Reuter"]
+    assert paragraphs[0].count("\n") == 2  # the text is what it was: the breaks stay
+    # a line that stops short in mid-sentence goes on in the next (a dateline was cut off)
+    cut = "Shares of the company\nrose sharply on Monday after the board said it had agreed\n"
+    cut += "to a merger with its largest rival in the region.\n    Reuter\n"
+    assert [p.split()[0] for p in paragraph_texts_of(cut)] == ["Shares", "Reuter"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # headlines of even length, one per line: capitalised, nothing runs on
+        "Iraq and Turkey agree to resume oil exports via Ceyhan\n"
+        "Parliament passes the federal budget after long delays\n"
+        "Baghdad hosts regional talks on water and electricity\n",
+        # one paragraph per line, as scraped pages often are: lines longer than a wrap width
+        "The prime minister met the delegation in Baghdad on Sunday and discussed the border, "
+        "the water of the Tigris and the return of the displaced to their towns in the north.\n"
+        "officials said the talks would resume next week in Erbil, where the regional "
+        "government has its seat, after the holiday that ends on Thursday evening.\n"
+        "The delegation left for Ankara on Monday morning.\n",
+    ],
+)
+def test_lines_that_are_not_wrapped_prose_stay_one_paragraph_each(text: str) -> None:
+    lines = [line for line in text.split("\n") if line.strip()]
+    assert paragraph_texts_of(text) == lines
+
+
+def test_tables_and_lists_in_wrapped_text_are_not_run_into_its_prose() -> None:
+    text = (
+        "The department reported the average prices of grain in the\n"
+        "week to February 25 as follows, in dollars a bushel and for\n"
+        "Wheat    2.55    2.40    4.65    4.65    4.65\n"
+        "Corn     1.35    1.92    3.15    3.15    3.15\n"
+        "The ministry listed the measures it would take in the coming\n"
+        "- close the crossings at night and check every lorry that\n"
+        "- open two new posts in the desert west of the city of Rutba\n"
+    )
+    lines = text.splitlines()
+    assert paragraph_texts_of(text) == [f"{lines[0]}\n{lines[1]}", *lines[2:]]
+
+
 def test_seed_paragraphs_are_the_blocks_between_blank_lines() -> None:
     article = by_id(read_all(SEEDS))["000_115896091037aa73"]
     blocks = [b.strip(ENDS) for b in re.split(r"\n[ \t\u00a0]*\n", article.raw) if b.strip()]

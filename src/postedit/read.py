@@ -337,9 +337,10 @@ def _trim(text: str, start: int, end: int) -> Span | None:
 
 
 def split_paragraphs(text: str, start: int = 0, end: int | None = None) -> tuple[Span, ...]:
-    """Paragraphs of ``text[start:end]``: blocks between blank lines, or one per line where there
-    is no blank line between the first and last non-blank ones. Spans exclude newlines, spaces,
-    tabs and no-break spaces at their ends."""
+    """Paragraphs of ``text[start:end]``: blocks between blank lines, or, where there is no blank
+    line between the first and last non-blank ones, one per line, unless the text is hard-wrapped
+    (see `hard_wrapped`): then the lines of a paragraph are one paragraph. Spans exclude
+    newlines, spaces, tabs and no-break spaces at their ends."""
     end = len(text) if end is None else end
     lines = [(a, b, not text[a:b].strip(_ENDS)) for a, b in _lines(text, start, end)]
     filled = [i for i, (_, _, blank) in enumerate(lines) if not blank]
@@ -347,6 +348,10 @@ def split_paragraphs(text: str, start: int = 0, end: int | None = None) -> tuple
         return ()
     if not any(blank for _, _, blank in lines[filled[0] : filled[-1]]):
         blocks = [lines[i][:2] for i in filled]
+        joins = hard_wrapped(text, blocks)
+        for k in reversed(range(len(blocks) - 1)):
+            if joins[k]:
+                blocks[k : k + 2] = [(blocks[k][0], blocks[k + 1][1])]
     else:
         blocks, first = [], None
         for a, _, blank in lines:
@@ -358,6 +363,49 @@ def split_paragraphs(text: str, start: int = 0, end: int | None = None) -> tuple
         if first is not None:
             blocks.append((first, end))
     return tuple(span for a, b in blocks if (span := _trim(text, a, b)))
+
+
+WRAP_WIDTH = (40, 100)  # the widths (characters) at which text is hard-wrapped
+WRAP_MARGIN = 0.75  # a line at least this share of the width ran into the margin
+WRAP_LOWER = 0.3  # the least share of wrapped lines whose next line starts in lower case
+# a row of a table set with spaces: two gaps of two spaces or more (not after a full stop)
+_ROW = re.compile(r"[^\s.!?:;,][ \t]{2,}\S.*[^\s.!?:;,][ \t]{2,}\S")
+_STOPS = set(".!?:;\"”’')»")  # what a line that ends a sentence or paragraph ends with
+_ITEM = re.compile(r"[-*•·–—>#]|\d{1,3}[.)]\s|[A-Za-z][.)]\s")  # a list item or quoted line
+
+
+def hard_wrapped(text: str, lines: list[tuple[int, int]]) -> list[bool]:
+    """For each line but the last, whether it runs on into the next one: the text is wrapped at
+    a fixed width (newswire, e-mail, plain-text archives: the widest of its three or more lines
+    is 40 to 100 characters), this line reached the margin (or stops short in mid-sentence and
+    the next one goes on in lower case), the next one starts flush (an indented line begins a
+    paragraph) and neither is a table row or a list item. The text counts as wrapped only if a
+    good share of those lines run on into a word in lower case: a list of headlines of even
+    length, or one paragraph per line, is not wrapped prose."""
+    no = [False] * max(0, len(lines) - 1)
+    if len(lines) < 3:
+        return no
+    lengths = [len(text[a:b].rstrip()) for a, b in lines]
+    width = max(lengths)
+    if not WRAP_WIDTH[0] <= width <= WRAP_WIDTH[1]:
+        return no
+    reach = [n >= WRAP_MARGIN * width for n in lengths]
+    joins, lower = [], 0
+    for k in range(len(lines) - 1):
+        line, after = text[slice(*lines[k])], text[slice(*lines[k + 1])]
+        ends = line.rstrip()[-1:]
+        runs_on = (
+            (reach[k] or (ends not in _STOPS and after[:1].islower()))
+            and after[:1] not in " \t\u00a0"
+            and not _ROW.search(line)
+            and not _ROW.search(after)
+            and not _ITEM.match(after)
+        )
+        joins.append(runs_on)
+        lower += runs_on and after[:1].islower()
+    if lower < WRAP_LOWER * sum(joins):
+        return no
+    return joins
 
 
 _MONTHS = "january february march april may june july august september october november december"
