@@ -36,6 +36,15 @@ def test_ftfy_keeps_curly_quotes_and_full_width_punctuation() -> None:
     assert ftfy_changes("“quoted” and ‘single’ ，。") == []
 
 
+def test_ftfy_repairs_each_line_of_a_paragraph_on_its_own() -> None:
+    """ftfy leaves entities alone in text with a "<" (it may be HTML); in a paragraph of
+    hard-wrapped lines, a ticker in angle brackets on one line does not shield the next."""
+    text = "CRA Ltd <CRAA.S> said it expected to\npay 13 cents for&#127;the year."
+    (edit,) = ftfy_changes(text)
+    assert text[edit.start : edit.end] == "&#127;" and edit.after == ""
+    assert ftfy_changes("CRA Ltd <CRAA.S> paid 13 cents for&#127;the year.") == []
+
+
 def test_whitespace_runs_and_stray_no_break_spaces() -> None:
     text = "a  b\u00a0c\t\td"
     assert apply(text, whitespace_changes(text)) == "a b c d"

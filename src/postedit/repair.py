@@ -44,19 +44,30 @@ def _step_name(explanation: list[tuple[str, str]] | None) -> str:
 
 
 def ftfy_changes(text: str) -> list[Edit]:
-    """What ftfy changes in ``text``, as character-level changes named after ftfy's steps."""
-    fixed, explanation = ftfy.fix_and_explain(text, config=FTFY_CONFIG)
-    if fixed == text:
+    """What ftfy changes in ``text``, as character-level changes named after ftfy's steps. Each
+    line is fixed on its own, as ``ftfy.fix_text`` does: a paragraph of hard-wrapped lines is
+    repaired as its lines were (a ``<`` on one line does not keep another's entities)."""
+    out: list[Edit] = []
+    at = 0
+    for line in text.split("\n"):
+        out += _ftfy_line(text, at, line)
+        at += len(line) + 1
+    return out
+
+
+def _ftfy_line(text: str, at: int, line: str) -> list[Edit]:
+    fixed, explanation = ftfy.fix_and_explain(line, config=FTFY_CONFIG)
+    if fixed == line:
         return []
     name = _step_name(explanation)
     steps = ", ".join(f"{a} {p}" for a, p in explanation or []) or "unicode repair"
-    matcher = difflib.SequenceMatcher(None, text, fixed, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, line, fixed, autojunk=False)
     return [
         local_edit(
             text,
             f"ftfy.{name}",
-            i1,
-            i2,
+            at + i1,
+            at + i2,
             fixed[j1:j2],
             f"Broken Unicode repaired by ftfy ({steps}).",
             CONFIDENCE_FTFY,
