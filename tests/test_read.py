@@ -133,6 +133,9 @@ def test_hard_wrapped_text_is_read_as_its_paragraphs() -> None:
     cut = "Shares of the company\nrose sharply on Monday after the board said it had agreed\n"
     cut += "to a merger with its largest rival in the region.\n    Reuter\n"
     assert [p.split()[0] for p in paragraph_texts_of(cut)] == ["Shares", "Reuter"]
+    # or ended in an abbreviation
+    cut = cut.replace("Shares of the company", "Sugar imports subject to the U.S.")
+    assert [p.split()[0] for p in paragraph_texts_of(cut)] == ["Sugar", "Reuter"]
 
 
 @pytest.mark.parametrize(

@@ -370,18 +370,17 @@ WRAP_MARGIN = 0.75  # a line at least this share of the width ran into the margi
 WRAP_LOWER = 0.3  # the least share of wrapped lines whose next line starts in lower case
 # a row of a table set with spaces: two gaps of two spaces or more (not after a full stop)
 _ROW = re.compile(r"[^\s.!?:;,][ \t]{2,}\S.*[^\s.!?:;,][ \t]{2,}\S")
-_STOPS = set(".!?:;\"”’')»")  # what a line that ends a sentence or paragraph ends with
 _ITEM = re.compile(r"[-*•·–—>#]|\d{1,3}[.)]\s|[A-Za-z][.)]\s")  # a list item or quoted line
 
 
 def hard_wrapped(text: str, lines: list[tuple[int, int]]) -> list[bool]:
     """For each line but the last, whether it runs on into the next one: the text is wrapped at
     a fixed width (newswire, e-mail, plain-text archives: the widest of its three or more lines
-    is 40 to 100 characters), this line reached the margin (or stops short in mid-sentence and
-    the next one goes on in lower case), the next one starts flush (an indented line begins a
-    paragraph) and neither is a table row or a list item. The text counts as wrapped only if a
-    good share of those lines run on into a word in lower case: a list of headlines of even
-    length, or one paragraph per line, is not wrapped prose."""
+    is 40 to 100 characters), this line reached the margin (or stops short and the next one goes
+    on in lower case: a dateline was cut off, an abbreviation ended it), the next one starts
+    flush (an indented line begins a paragraph) and neither is a table row or a list item. The
+    text counts as wrapped only if a good share of those lines run on into a word in lower case:
+    a list of headlines of even length, or one paragraph per line, is not wrapped prose."""
     no = [False] * max(0, len(lines) - 1)
     if len(lines) < 3:
         return no
@@ -393,9 +392,8 @@ def hard_wrapped(text: str, lines: list[tuple[int, int]]) -> list[bool]:
     joins, lower = [], 0
     for k in range(len(lines) - 1):
         line, after = text[slice(*lines[k])], text[slice(*lines[k + 1])]
-        ends = line.rstrip()[-1:]
         runs_on = (
-            (reach[k] or (ends not in _STOPS and after[:1].islower()))
+            (reach[k] or after[:1].islower())
             and after[:1] not in " \t\u00a0"
             and not _ROW.search(line)
             and not _ROW.search(after)
