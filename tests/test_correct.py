@@ -190,3 +190,42 @@ def test_an_opening_quote_that_ends_a_quotation_is_one_flag_not_two() -> None:
 
     text = "He said: “The method works. “"
     assert unbalanced(text, ("“”", '""')) == [len(text) - 1]
+
+
+def test_a_paragraph_seen_before_gets_the_hits_of_its_own_context(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A pattern's matches in a text are kept for its next paragraph with that text (a repost);
+    the context checks are still made against each paragraph's own surroundings, and only the
+    last few texts are kept."""
+    from postedit import correct
+
+    body = """
+  - id: council
+    kind: regex
+    description: d
+    message: m
+    action: flag
+    confidence: 0.9
+    pattern: '\\bthe council\\b'
+    context:
+      require:
+        - words: [Baghdad]
+          within: before
+    examples:
+      - flag: "Talks in Baghdad went on, and [[the council]] met."
+      - keep: "Talks in Cairo went on, and the council met."
+"""
+    monkeypatch.setattr(correct, "MATCHES_KEPT", 3)
+    m = pack(tmp_path, body)
+    text = "He said the council met on Monday."
+    befores = ["Talks in Baghdad.", "Talks in Cairo.", "Talks in Baghdad.", "Talks in Cairo."]
+    seen = [[h.start for h in m.hits(Paragraph(text, 1, 2, before=b))] for b in befores]
+    fresh = [
+        [h.start for h in pack(tmp_path, body).hits(Paragraph(text, 1, 2, before=b))]
+        for b in befores
+    ]
+    assert seen == fresh == [[8], [], [8], []]
+    for k in range(5):
+        m.hits(Paragraph(f"Text number {k}."))
+    assert len(m._kept) == 3 and text not in m._kept

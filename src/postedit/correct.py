@@ -321,6 +321,9 @@ def _lookbehind(pattern: regex.Pattern[str], text: str, start: int) -> bool:
         return False
 
 
+MATCHES_KEPT = 2048  # distinct paragraph texts whose pattern matches a `Matcher` keeps
+
+
 class Matcher:
     """All rules that apply to one (language, source language) pair, ready to run."""
 
@@ -334,6 +337,8 @@ class Matcher:
         # the built-in repairs the packs turn on, by name (`postedit.rules.BUILTIN_REPAIRS`)
         self.repairs = {r.repair: r for r in rules if r.kind == "repair" and r.repair}
         self.timed_out: list[str] = []  # rules that gave up on a paragraph (read and cleared)
+        # text -> rule id -> the pattern's matches in it (`_matches`), oldest text first
+        self._kept: dict[str, dict[str, tuple[tuple[int, int, str], ...] | None]] = {}
         # what of a paragraph's surroundings the rules read (`context_of`)
         groups = [g for r in self.rules for g in (*r.context.require, *r.context.forbid)]
         self.reads_before = bool(self.balance) or any(g.within == "before" for g in groups)
@@ -401,26 +406,44 @@ class Matcher:
             or exception_key(para.text, h.start, h.end) not in h.rule.exceptions
         ]
 
-    @staticmethod
-    def _regex_hits(rule: Rule, text: str, toks: Tokens | None) -> list[Hit] | None:
+    def _regex_hits(self, rule: Rule, text: str, toks: Tokens | None) -> list[Hit] | None:
         """The rule's hits, or None if its pattern ran over `REGEX_TIMEOUT` on this text.
         ``toks``: the text's tokens if the caller has them (else made if a context asks)."""
-        assert rule.pattern is not None
+        found = self._matches(rule, text)
+        if found is None:
+            return None
+        if rule.context == NO_CONTEXT:
+            return [Hit(rule, start, end, after) for start, end, after in found]
         out = []
-        free = rule.context == NO_CONTEXT
+        for start, end, after in found:
+            toks = toks or Tokens(text)
+            if context_allows(rule.context, toks, start, end):
+                out.append(Hit(rule, start, end, after))
+        return out
+
+    def _matches(self, rule: Rule, text: str) -> tuple[tuple[int, int, str], ...] | None:
+        """The pattern's matches in ``text`` as (start, end, replacement), before any context
+        check; None if it ran over `REGEX_TIMEOUT`. They depend on the text alone, so they are
+        kept for the last `MATCHES_KEPT` texts: a paragraph reposted next to other paragraphs
+        (a context the paragraph memo tells apart) is not scanned again."""
+        kept = self._kept.get(text)
+        if kept is None:
+            if len(self._kept) >= MATCHES_KEPT:
+                del self._kept[next(iter(self._kept))]  # the oldest text
+            kept = self._kept[text] = {}
+        elif rule.id in kept:
+            return kept[rule.id]
+        assert rule.pattern is not None
+        found: list[tuple[int, int, str]] | None = []
         try:
             for m in rule.pattern.finditer(text, timeout=REGEX_TIMEOUT):
                 after = m.expand(rule.replace) if rule.replace else ""
-                if m.end() == m.start() and not after:
-                    continue  # an empty match is only an edit where it inserts something
-                if not free:
-                    toks = toks or Tokens(text)
-                    if not context_allows(rule.context, toks, *m.span()):
-                        continue
-                out.append(Hit(rule, m.start(), m.end(), after))
+                if m.end() > m.start() or after:  # an empty match only inserts
+                    found.append((m.start(), m.end(), after))
         except TimeoutError:
-            return None  # a pattern that runs away on this text makes no change here
-        return out
+            found = None  # a pattern that runs away on this text makes no change here
+        kept[rule.id] = None if found is None else tuple(found)
+        return kept[rule.id]
 
 
 KNOWN = 1.0  # Zipf frequency from which a word is a word of the language (wordfreq)
