@@ -134,12 +134,27 @@ class Passages(Sequence[Passage]):
         self.numbers: tuple[str, ...] | None = numbers if any(numbers) else None
         self._spans = array("i", [v for p in made for v in (p.paragraph, p.start, p.end)]).tobytes()
 
+    @classmethod
+    def of_rows(cls, rows: Sequence[Sequence[Any]]) -> Passages:
+        """The passages of the state's rows, ``[paragraph, start, end, words, figures]`` (the
+        figures may be missing), made without a `Passage` for each."""
+        made = cls.__new__(cls)
+        made.words = tuple(sys.intern(str(r[3])) for r in rows)
+        numbers = tuple(sys.intern(str(r[4])) if len(r) > 4 else "" for r in rows)
+        made.numbers = numbers if any(numbers) else None
+        made._spans = array("i", [int(v) for r in rows for v in r[:3]]).tobytes()
+        return made
+
     def figures(self) -> tuple[str, ...]:
         """Each passage's figures ("" if none)."""
         return self.numbers or ("",) * len(self.words)
 
     def __len__(self) -> int:
         return len(self.words)
+
+    def places(self) -> memoryview:
+        """Each passage's paragraph, start and end, three numbers a passage, read in place."""
+        return memoryview(self._spans).cast("i")
 
     def _at(self, k: int, spans: memoryview, numbers: tuple[str, ...]) -> Passage:
         return Passage(spans[3 * k], spans[3 * k + 1], spans[3 * k + 2], self.words[k], numbers[k])
@@ -224,16 +239,7 @@ class Item:
 
     @classmethod
     def from_state(cls, article_id: str, data: dict) -> Item:
-        passages = tuple(
-            Passage(
-                int(p[0]),
-                int(p[1]),
-                int(p[2]),
-                sys.intern(str(p[3])),
-                sys.intern(str(p[4])) if len(p) > 4 else "",
-            )
-            for p in data["passages"]
-        )
+        passages = Passages.of_rows(data["passages"])
         return cls(
             article_id,
             int(data["length"]),
@@ -1488,21 +1494,23 @@ def _evidence(
     and why) and its matching passages."""
     passages = []
     links = []
+    places: dict[int, memoryview] = {}  # an item's passages' places, read once
     for o in sorted(overlaps, key=lambda o: (items[o.a].id, items[o.b].id)):
         a, b = items[o.a], items[o.b]
         links.append(
             {"a": a.id, "b": b.id, "duplicate": o.duplicate, "score": o.score, "why": o.why}
         )
+        pa = places.get(o.a) or places.setdefault(o.a, a.passages.places())
+        pb = places.get(o.b) or places.setdefault(o.b, b.passages.places())
         for i, j, score in _triples(o.pairs):
-            pa, pb = a.passages[i], b.passages[j]
             passages.append(
                 {
                     "a": a.id,
-                    "a_paragraph": pa.paragraph,
-                    "a_span": [pa.start, pa.end],
+                    "a_paragraph": pa[3 * i],
+                    "a_span": [pa[3 * i + 1], pa[3 * i + 2]],
                     "b": b.id,
-                    "b_paragraph": pb.paragraph,
-                    "b_span": [pb.start, pb.end],
+                    "b_paragraph": pb[3 * j],
+                    "b_span": [pb[3 * j + 1], pb[3 * j + 2]],
                     "score": round(float(score), 1),
                 }
             )
