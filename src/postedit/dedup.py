@@ -26,6 +26,7 @@ join it; a story is the canonical's group and the groups linked directly to it.
 from __future__ import annotations
 
 import bisect
+import copy
 import dataclasses
 import datetime as dt
 import functools
@@ -219,6 +220,15 @@ class Item:
         digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
         object.__setattr__(self, "digest", digest)
         object.__setattr__(self, "day", _day(self.date))
+
+    def current(self) -> Item:
+        """This item of the state as an article of the current run: the same item, not
+        archived (its digest and day are kept, not made again)."""
+        if not self.archived:
+            return self
+        made = copy.copy(self)
+        object.__setattr__(made, "archived", False)
+        return made
 
     def rank(self) -> tuple[int, str, int, int, str]:
         """Canonical choice: the most complete (the most passages, boilerplate left out), then

@@ -691,7 +691,7 @@ class Run:
             return item
         kept = archived.get(article_id)
         if kept is not None and kept.made_from == self._item_key(article_id):
-            return replace(kept, archived=False)
+            return kept.current()
         return self._make_item(self.get(article_id))  # none in the state: from the cache
 
     def _nothing_changed(self, ids: list[str], settings_key: str) -> bool:
