@@ -161,13 +161,13 @@ class Passages(Sequence[Passage]):
         return Passage(spans[3 * k], spans[3 * k + 1], spans[3 * k + 2], self.words[k], numbers[k])
 
     def __getitem__(self, index):  # type: ignore[override]
-        spans, numbers = memoryview(self._spans).cast("i"), self.figures()
+        spans, numbers = self.places(), self.figures()
         if isinstance(index, slice):
             return tuple(self._at(k, spans, numbers) for k in range(len(self.words))[index])
         return self._at(range(len(self.words))[index], spans, numbers)
 
     def __iter__(self) -> Iterator[Passage]:
-        spans, numbers = memoryview(self._spans).cast("i"), self.figures()
+        spans, numbers = self.places(), self.figures()
         return (self._at(k, spans, numbers) for k in range(len(self.words)))
 
     def __eq__(self, other: object) -> bool:
@@ -1505,13 +1505,18 @@ def _evidence(
     passages = []
     links = []
     places: dict[int, memoryview] = {}  # an item's passages' places, read once
+
+    def places_of(k: int) -> memoryview:
+        if k not in places:
+            places[k] = items[k].passages.places()
+        return places[k]
+
     for o in sorted(overlaps, key=lambda o: (items[o.a].id, items[o.b].id)):
         a, b = items[o.a], items[o.b]
         links.append(
             {"a": a.id, "b": b.id, "duplicate": o.duplicate, "score": o.score, "why": o.why}
         )
-        pa = places.get(o.a) or places.setdefault(o.a, a.passages.places())
-        pb = places.get(o.b) or places.setdefault(o.b, b.passages.places())
+        pa, pb = places_of(o.a), places_of(o.b)
         for i, j, score in _triples(o.pairs):
             passages.append(
                 {
