@@ -9,6 +9,15 @@ RULES = ROOT / "rules"
 SEEDS = ROOT / "seeds"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _user_cache(tmp_path_factory):
+    """What postedit keeps in the user's cache goes to a folder of the session (the runs in
+    subprocesses too), not to the home of whoever runs the tests."""
+    import os
+
+    os.environ["POSTEDIT_CACHE"] = str(tmp_path_factory.mktemp("user-cache"))
+
+
 @pytest.fixture(scope="session")
 def rules():
     from postedit.rules import load_rules

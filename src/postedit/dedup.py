@@ -32,7 +32,6 @@ import datetime as dt
 import functools
 import hashlib
 import itertools
-import json
 import re
 import sys
 import zlib
@@ -45,6 +44,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .jsonio import compact, parse
 from .model import Article
 from .render import clean_paragraphs, clean_title
 from .rules import TOKEN_RE, Rules
@@ -1043,7 +1043,7 @@ def _overlap_of(value: object, a: int, b: int) -> Overlap | None:
 def story_text(evidence: Mapping[str, object]) -> str:
     """A story's evidence as compact JSON (sorted keys): its line of ``clusters.json``, and what
     an article's render key reads of its story."""
-    return json.dumps(evidence, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return compact(evidence, sort_keys=True)
 
 
 class _Packed(Mapping[str, str]):
@@ -1080,7 +1080,7 @@ class Stories(Mapping[str, Any]):
         self.texts[story_id] = story_text(evidence)
 
     def _decode(self, story_id: str) -> Any:
-        return json.loads(self.texts[story_id])
+        return parse(self.texts[story_id])
 
     def __getitem__(self, story_id: str) -> Any:
         return self._decoded(story_id)
@@ -1586,9 +1586,7 @@ class State:
     def chunks(self) -> Iterator[str]:
         """The text of the state, an article at a time."""
 
-        def dumps(value: object) -> str:
-            return json.dumps(value, ensure_ascii=False)
-
+        dumps = compact
         yield '{"version": 2, "articles": {'
         for n, i in enumerate(sorted(self.items, key=lambda i: i.id)):
             yield f"{', ' if n else ''}{dumps(i.id)}: {dumps(i.to_state())}"

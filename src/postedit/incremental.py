@@ -31,6 +31,7 @@ from typing import Any
 
 from . import __version__
 from .decisions import Decisions
+from .jsonio import compact, parse
 from .model import Article, article_from_dict, article_to_dict
 from .render import safe_name
 from .rules import Rules
@@ -130,7 +131,7 @@ class Manifest:
     @classmethod
     def load(cls, output_dir: Path) -> Manifest:
         try:
-            data = json.loads((Path(output_dir) / MANIFEST_FILE).read_text("utf-8"))
+            data = parse((Path(output_dir) / MANIFEST_FILE).read_bytes())
             if data.get("version") != MANIFEST_VERSION or data.get("code") != code_fingerprint():
                 return cls()
             files, rendered, dedup = data["files"], data["rendered"], data["dedup"]
@@ -145,7 +146,7 @@ class Manifest:
 
     def chunks(self) -> Iterator[str]:
         def dump(value: object) -> str:
-            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            return compact(value, sort_keys=True)
 
         yield f'{{"code":{dump(code_fingerprint())},"dedup":{dump(self.dedup)},"files":{{'
         for n, source in enumerate(sorted(self.files)):
@@ -170,7 +171,7 @@ class Cache:
     def get(self, article_id: str, want: str) -> Article | None:
         """The cached article, if its fingerprint is ``want`` (else None: missing, stale, bad)."""
         try:
-            data = json.loads(self.path(article_id).read_text(encoding="utf-8"))
+            data = parse(self.path(article_id).read_bytes())
             if data.get("fingerprint") != want or data["article"]["id"] != article_id:
                 return None
             return article_from_dict(data["article"])
@@ -189,7 +190,7 @@ class Cache:
 
     def load_file(self, name: str) -> Article:
         """The article in the cache entry ``name`` (a file name without .json)."""
-        data = json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
+        data = parse((self.folder / f"{name}.json").read_bytes())
         return article_from_dict(data["article"])
 
     def put(self, article: Article, fingerprint: str) -> None:
@@ -199,4 +200,4 @@ class Cache:
     @staticmethod
     def entry(article: Article, fingerprint: str) -> str:
         data = {"fingerprint": fingerprint, "article": article_to_dict(article)}
-        return json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n"
+        return compact(data, sort_keys=True) + "\n"

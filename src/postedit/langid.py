@@ -3,9 +3,17 @@ downloaded at run time). Metadata wins over detection; an unsure guess is not us
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
 import re
+import tempfile
+from array import array
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 MIN_CONFIDENCE = 0.80  # below this a guess is not used (the run's default language is)
 MIN_LETTERS = 20  # fewer letters than this: too little text to tell
@@ -17,9 +25,63 @@ _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 @functools.lru_cache(maxsize=1)
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ptc, pc, classes, nextmove, row, output = _model(Path(MODEL_DIR) / MODEL_FILE)
+    return LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
+
+
+def cache_folder() -> Path:
+    """Where postedit keeps what it can make again: ``$POSTEDIT_CACHE`` if set, else
+    ``$XDG_CACHE_HOME/postedit``, by default ``~/.cache/postedit``."""
+    if os.environ.get("POSTEDIT_CACHE"):
+        return Path(os.environ["POSTEDIT_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "postedit"
+
+
+def _model(packed: Path) -> tuple[Any, ...]:
+    """The model's parts (py3langid's ``load_model``). The package ships them xz-compressed, and
+    unpacking them takes most of a run's first guess (0.6 s of CPU): a copy unpacked the first
+    time is kept in `cache_folder` (68 MB) and read from there (0.1 s). Without a cache that
+    can be written or read, the model is unpacked as shipped."""
+    from py3langid.modelio import load_model
+
+    data = packed.read_bytes()
+    copy = cache_folder() / f"langid-{hashlib.blake2b(data, digest_size=8).hexdigest()}.npz"
+    try:
+        with np.load(copy, allow_pickle=False) as parts:
+            return (
+                parts["ptc"],
+                parts["pc"],
+                parts["classes"].tolist(),
+                array(str(parts["nextmove_type"]), parts["nextmove"].tobytes()),
+                array(str(parts["row_type"]), parts["row"].tobytes()),
+                parts["output"].tolist(),
+            )
+    except Exception:  # not there yet, or damaged (a cut zip, a missing part)
+        pass  # unpacked as shipped, and kept if it can be
+    ptc, pc, classes, nextmove, row, output = load_model(packed)
+    with contextlib.suppress(OSError):
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=copy.parent, prefix=".tmp-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                np.savez(
+                    handle,
+                    ptc=ptc,
+                    pc=pc,
+                    classes=np.array(classes),
+                    nextmove=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+                    nextmove_type=np.array(nextmove.typecode),
+                    row=np.frombuffer(row, dtype=f"u{row.itemsize}"),
+                    row_type=np.array(row.typecode),
+                    output=np.array(output, dtype=np.int64),
+                )
+            os.replace(temporary, copy)  # whole or not at all, whoever else writes it
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+    return ptc, pc, classes, nextmove, row, output
 
 
 def release() -> None:

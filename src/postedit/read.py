@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from charset_normalizer import from_bytes
 
+from .jsonio import parse
 from .langid import MIN_CONFIDENCE, detect
 from .model import Article, Span
 from .repair import visible
@@ -179,7 +180,7 @@ def _too_large(size: int) -> str:
 def read_json(path: Path) -> dict[str, Any]:
     """A JSON object written by an earlier run, or {} if there is none (or it is unreadable)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse(path.read_bytes())
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

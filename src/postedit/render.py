@@ -12,6 +12,7 @@ import re
 from importlib import resources
 from typing import Any
 
+from .jsonio import compact
 from .model import Article, Edit, Span, apply_edits
 
 NO_NEWLINE = "\\ No newline at end of file\n"
@@ -165,7 +166,7 @@ def corpus_record(article: Article, cluster: dict[str, Any] | None = None) -> di
 
 def to_json_line(record: dict[str, Any]) -> str:
     """One deterministic JSON line (keys in the record's order, no spaces, UTF-8 kept)."""
-    return json.dumps(record, ensure_ascii=False, sort_keys=False, separators=(",", ":")) + "\n"
+    return compact(record) + "\n"
 
 
 def load_schema() -> dict[str, Any]:

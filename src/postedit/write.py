@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .dedup import State, Stories, story_text
+from .jsonio import compact, parse
 from .memo import content_key
 from .model import Article
 from .render import (
@@ -345,7 +346,7 @@ def render_keys(
     for article_id, fp in fingerprints.items():
         cluster = clusters.get(article_id) or {}
         story = story_keys.get(str(cluster.get("id")), "")
-        record = json.dumps(cluster, sort_keys=True, separators=(",", ":"))
+        record = compact(cluster, sort_keys=True)
         out[article_id] = content_key(fp, record, story).hex()
     return out
 
@@ -370,7 +371,7 @@ class _Earlier:
                     self.close()
                     return None
                 try:
-                    record = json.loads(text)
+                    record = parse(text)
                     self.current = (str(record["id"]), text, record)
                 except (ValueError, KeyError, TypeError):
                     continue

@@ -1,0 +1,27 @@
+"""Compact JSON text, made and read with orjson where it can (several times faster than the json
+module on the corpus's records, the state and the stories), with the json module where orjson
+refuses a value (a lone surrogate, an integer beyond 64 bits, NaN). Both give the same values; a
+float below 1e-4 is written ``0.00001`` rather than ``1e-05``, the same number."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+
+def compact(value: Any, *, sort_keys: bool = False) -> str:
+    """``value`` as JSON without spaces, UTF-8 kept (not escaped), keys sorted if asked."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else 0).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError: what orjson does not write, json does
+        return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, separators=(",", ":"))
+
+
+def parse(text: str | bytes) -> Any:
+    """The value of a JSON text; ValueError if it is not one."""
+    try:
+        return orjson.loads(text)
+    except ValueError:  # orjson.JSONDecodeError: json reads a little more (NaN, big integers)
+        return json.loads(text)

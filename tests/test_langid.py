@@ -1,0 +1,67 @@
+"""The language model's unpacked copy in the user's cache: the same guesses, and never a failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from postedit import langid
+
+TEXTS = [
+    "The Iraqi government announced a truce between the armed factions on Thursday.",
+    "Le gouvernement irakien a annoncé jeudi une trêve entre les factions armées.",
+    "Die irakische Regierung hat am Donnerstag eine Waffenruhe verkündet.",
+    "أعلنت الحكومة العراقية يوم الخميس هدنة بين الفصائل المسلحة",
+    "イラク政府は木曜日、武装勢力間の休戦を発表した。",
+    "El gobierno iraquí anunció el jueves una tregua entre las facciones armadas.",
+]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("POSTEDIT_CACHE", str(folder))
+    langid.release()
+    yield folder
+    langid.release()
+
+
+def shipped() -> object:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def test_the_copy_is_made_once_and_guesses_as_the_shipped_model(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reference = shipped()
+    first = [langid._identifier().classify(t) for t in TEXTS]
+    copies = list(cache.glob("langid-*.npz"))
+    assert len(copies) == 1 and not list(cache.glob(".tmp-*"))
+    langid.release()
+
+    def unpacking(path: object) -> None:
+        raise AssertionError("the shipped model was unpacked again")
+
+    monkeypatch.setattr("py3langid.modelio.load_model", unpacking)
+    again = [langid._identifier().classify(t) for t in TEXTS]  # from the copy
+    assert first == again == [reference.classify(t) for t in TEXTS]  # type: ignore[attr-defined]
+    assert [c for c, _ in again] == ["en", "fr", "de", "ar", "ja", "es"]
+
+
+def test_a_damaged_copy_is_made_again(cache: Path) -> None:
+    expected = langid.detect(TEXTS[1])
+    copy = next(cache.glob("langid-*.npz"))
+    copy.write_bytes(b"PK\x03\x04 cut short")
+    langid.release()
+    assert langid.detect(TEXTS[1]) == expected
+    assert copy.stat().st_size > 1_000_000  # written whole again
+
+
+def test_a_cache_that_cannot_be_written_costs_only_time(cache: Path) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text("a file where the folder would be")
+    assert langid.detect(TEXTS[0])[0] == "en"
+    assert cache.read_text() == "a file where the folder would be"
