@@ -226,6 +226,46 @@ def test_reposts_in_one_group_are_compared_with_its_centre_not_with_each_other()
     assert len(every) == result.candidates
 
 
+def test_topic_links_inside_a_duplicate_group_are_not_scored_and_place_no_article(
+    monkeypatch,
+) -> None:
+    """Two reports of one story in other words, each reposted, and a story of its own: pairs
+    of one duplicate group are not scored for topic links, and the clusters and stories are
+    those of scoring every pair."""
+    rng = random.Random(11)
+    vocab = [f"w{i}" for i in range(3000)]
+
+    def report(words: list[str]) -> list[str]:
+        return [" ".join(rng.sample(words, 8) + rng.sample(vocab, 4)) for _ in range(6)]
+
+    first, other = report(rng.sample(vocab, 40)), report(rng.sample(vocab, 40))
+    second = report(" ".join(first).split())  # the first's words, in other sentences
+    items = sorted(
+        [item(f"a{n}", first[n % 2 :], 100 + n) for n in range(5)]
+        + [item(f"b{n}", second[n % 2 :], 100 + n) for n in range(4)]
+        + [item(f"c{n}", other[n % 2 :], 100 + n) for n in range(3)],
+        key=lambda i: i.id,
+    )
+    config = DedupConfig(topic_shared=1, topic_cosine=0.1)
+    result = cluster(items, config)
+    records = {i.id: result.clusters[i.id] for i in items}
+    groups = [str(r["of"]) if r["role"] == "duplicate" else k for k, r in records.items()]
+    ids = dedup.word_ids(items)
+    every = dedup.topic_links(items, config, ids)
+    apart = dedup.topic_links(items, config, ids, (), groups)
+    assert any(groups[x] == groups[y] for x, y in every)  # reposts are on one topic...
+    assert not any(groups[x] == groups[y] for x, y in apart)  # ... and are not scored
+    assert apart == {k: v for k, v in every.items() if groups[k[0]] != groups[k[1]]}
+    roles = {k: (v["id"], v["role"]) for k, v in result.clusters.items()}
+    assert roles["b2"] == ("a4", "related")  # the second report joins the first's story
+    assert roles["c2"] == ("c2", "canonical")
+    scored = dedup.topic_links
+    monkeypatch.setattr(dedup, "topic_links", lambda *a: scored(*a[:4]))  # every pair scored
+    again = cluster(items, config)
+    assert dict(again.clusters.items()) == dict(result.clusters.items())
+    assert dict(again.report.items()) == dict(result.report.items())
+
+
 def test_candidates_are_not_all_pairs() -> None:
     rng = random.Random(1)
     vocab = [f"w{i}" for i in range(5000)]

@@ -1167,6 +1167,7 @@ def topic_links(
     config: DedupConfig,
     ids: WordIds | None = None,
     known: Container[int] = (),
+    groups: Sequence[int] = (),
 ) -> dict[tuple[int, int], float]:
     """Reports of one story in other words (independent translations of one statement): pairs
     whose most distinctive words (TF-IDF over the corpus, boilerplate left out) overlap and
@@ -1174,7 +1175,8 @@ def topic_links(
     disagree. Candidates come from an index of each article's ``topic_words`` top words (a
     word at the top of more than ``TOPIC_BUCKET`` articles is left out), never from all pairs.
     Returns (i, j) -> cosine, for pairs not ``known`` (linked already, by their codes
-    i * len(items) + j, i < j). Vectorised: a word is counted once per passage."""
+    i * len(items) + j, i < j) and not of one duplicate group (``groups``: each item's, if
+    given; such a link places no article). Vectorised: a word is counted once per passage."""
     flat, starts, owners, vocab, _ = ids or word_ids(items)
     n, size = len(items), len(vocab)
     if not len(flat) or n < 2:
@@ -1206,7 +1208,7 @@ def topic_links(
     out = {}
     for code in (c for at in range(0, len(pairs), CHUNK) for c in pairs[at : at + CHUNK].tolist()):
         i, j = divmod(code, n)
-        if min(i, j) * n + max(i, j) in known:
+        if min(i, j) * n + max(i, j) in known or (groups and groups[i] == groups[j]):
             continue
         if not _close_in_time(items[i], items[j], config) or entities_disagree(items[i], items[j]):
             continue
@@ -1442,7 +1444,8 @@ def cluster(
         for j in before:
             if group_of[j] != centre:
                 overlap(min(j, k), max(j, k))
-    for (x, y), cosine in topic_links(items, config, ids, overlaps).items():
+    grouped = [group_of[k] for k in range(m)]  # a link inside a group places no article
+    for (x, y), cosine in topic_links(items, config, ids, overlaps, grouped).items():
         if code(x, y) not in overlaps:
             why = f"the same story in other words: distinctive words agree (cosine {cosine:.2f})"
             overlaps[code(x, y)] = Overlap(x, y, round(100 * cosine, 1), False, (), why)
