@@ -26,7 +26,6 @@ join it; a story is the canonical's group and the groups linked directly to it.
 from __future__ import annotations
 
 import bisect
-import copy
 import dataclasses
 import datetime as dt
 import functools
@@ -146,6 +145,14 @@ class Passages(Sequence[Passage]):
         made._spans = array("i", [int(v) for r in rows for v in r[:3]]).tobytes()
         return made
 
+    def rows(self) -> list[list[object]]:
+        """Each passage as the state keeps it: ``[paragraph, start, end, words, figures]``."""
+        spans = self.places().tolist()
+        return [
+            [*spans[3 * k : 3 * k + 3], words, numbers]
+            for k, (words, numbers) in enumerate(zip(self.words, self.figures(), strict=True))
+        ]
+
     def figures(self) -> tuple[str, ...]:
         """Each passage's figures ("" if none)."""
         return self.numbers or ("",) * len(self.words)
@@ -226,7 +233,9 @@ class Item:
         archived (its digest and day are kept, not made again)."""
         if not self.archived:
             return self
-        made = copy.copy(self)
+        made = object.__new__(Item)
+        for name in Item.__slots__:
+            object.__setattr__(made, name, getattr(self, name))
         object.__setattr__(made, "archived", False)
         return made
 
@@ -243,7 +252,7 @@ class Item:
             "title": self.title,
             "exact": self.exact,
             "entities": self.entities,
-            "passages": [[p.paragraph, p.start, p.end, p.words, p.numbers] for p in self.passages],
+            "passages": self.passages.rows(),
             "made_from": self.made_from,
         }
 
@@ -416,18 +425,26 @@ def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
             one[key] = _share_most(words_of(i), words_of(r))
         return one[key]
 
-    for words, who in holders.items():
-        if len(who) < config.boilerplate_articles:
-            continue
-        sample = who[:: max(1, len(who) // 12)][:12]
-        # the holders as reports: an article and its reposts share most passages, and are one
+    def widespread(sample: tuple[int, ...]) -> bool:
+        """Are the holders in ``sample`` of enough reports? An article and its reposts share
+        most passages, and are one."""
         reports: list[int] = []
         for i in sample:
             if not any(same_report(i, r) for r in reports):
                 reports.append(i)
                 if len(reports) >= config.boilerplate_articles:
-                    found[words] = len(who)
-                    break
+                    return True
+        return False
+
+    judged: dict[tuple[int, ...], bool] = {}  # a story's passages mostly have one set of holders
+    for words, who in holders.items():
+        if len(who) < config.boilerplate_articles:
+            continue
+        sample = tuple(who[:: max(1, len(who) // 12)][:12])
+        if sample not in judged:
+            judged[sample] = widespread(sample)
+        if judged[sample]:
+            found[words] = len(who)
     return found
 
 
