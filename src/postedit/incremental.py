@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -164,9 +165,14 @@ class Cache:
 
     def __init__(self, output_dir: Path) -> None:
         self.folder = Path(output_dir) / CACHE_DIR
+        self.where = os.fspath(self.folder)
 
     def path(self, article_id: str) -> Path:
-        return self.folder / f"{safe_name(article_id)}.json"
+        return Path(self.location(article_id))
+
+    def location(self, article_id: str) -> str:
+        """`path` as text (a run that finds its articles unchanged looks up thousands)."""
+        return os.path.join(self.where, f"{safe_name(article_id)}.json")
 
     def get(self, article_id: str, want: str) -> Article | None:
         """The cached article, if its fingerprint is ``want`` (else None: missing, stale, bad)."""

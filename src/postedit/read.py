@@ -10,6 +10,7 @@ that leads out of it is an error.
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import json
 import os
@@ -123,7 +124,11 @@ SETTLED_NS = 2_000_000_000  # a file whose status changed this recently may chan
 
 
 def stat_key(
-    path: Path, folder: Path, defaults: ReadDefaults = ReadDefaults(), now_ns: int | None = None
+    path: Path,
+    folder: Path,
+    defaults: ReadDefaults = ReadDefaults(),
+    now_ns: int | None = None,
+    name: str | None = None,  # the path's name in ``folder``, if known
 ) -> str | None:
     """What the file system says of ``path`` (size, times, inode), its name in ``folder`` and
     the defaults: while it is the same, the file holds the bytes it held (any write changes
@@ -140,8 +145,14 @@ def stat_key(
     if now_ns - max(info.st_ctime_ns, info.st_mtime_ns) < SETTLED_NS:
         return None
     fields = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-    name = path.relative_to(folder).as_posix()
-    return hashlib.blake2b(repr((name, fields, defaults)).encode(), digest_size=16).hexdigest()
+    name = path.relative_to(folder).as_posix() if name is None else name
+    text = repr((name, fields, _text_of(defaults)))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _text_of(defaults: ReadDefaults) -> str:
+    return repr(defaults)
 
 
 def file_key(path: Path, folder: Path, defaults: ReadDefaults = ReadDefaults()) -> str | None:

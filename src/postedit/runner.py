@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import time
 import uuid
 from collections import Counter, deque
@@ -383,7 +384,7 @@ class Run:
         now = time.time_ns()
         for path in paths:
             source = path.relative_to(folder).as_posix()
-            stamp = stat_key(path, folder, defaults, now)
+            stamp = stat_key(path, folder, defaults, now, source)
             entry = self.manifest.files.get(source) or {}
             # a file the file system says is as the last run read it is not read to know so
             key = entry["key"] if stamp and entry.get("stat") == stamp else None
@@ -476,7 +477,7 @@ class Run:
         changes; its bytes are not read (a damaged entry that keeps its size is read, and
         found damaged, when the article's outputs must be rendered again)."""
         try:
-            return self.cache.path(article_id).stat().st_size
+            return os.stat(self.cache.location(article_id)).st_size
         except OSError:
             return None
 
