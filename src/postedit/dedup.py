@@ -139,10 +139,11 @@ class Passages(Sequence[Passage]):
         """The passages of the state's rows, ``[paragraph, start, end, words, figures]`` (the
         figures may be missing), made without a `Passage` for each."""
         made = cls.__new__(cls)
-        made.words = tuple(sys.intern(str(r[3])) for r in rows)
+        made.words = tuple(map(sys.intern, map(str, [r[3] for r in rows])))
         numbers = tuple(sys.intern(str(r[4])) if len(r) > 4 else "" for r in rows)
         made.numbers = numbers if any(numbers) else None
-        made._spans = array("i", [int(v) for r in rows for v in r[:3]]).tobytes()
+        spans = itertools.chain.from_iterable(r[:3] for r in rows)
+        made._spans = array("i", map(int, spans)).tobytes()
         return made
 
     def rows(self) -> list[list[object]]:
@@ -219,9 +220,7 @@ class Item:
         if not isinstance(passages, Passages):
             passages = Passages(passages)
             object.__setattr__(self, "passages", passages)
-        text = "\n".join(
-            f"{w}|{n}" for w, n in zip(passages.words, passages.figures(), strict=True)
-        )
+        text = "\n".join(map("|".join, zip(passages.words, passages.figures(), strict=True)))
         text += f"\n{self.title}"
         text += "".join(f"\n-{w}|{n}" for w, n in self.ignored) + f"\n@{self.entities}"
         digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
@@ -274,6 +273,7 @@ class Item:
         )
 
 
+@functools.lru_cache(maxsize=4096)  # reposts share their dates
 def _day(value: str | None) -> int | None:
     """A date as a day number, where it reads as one: ISO 8601 ("2024-03-02", with a time or
     not) or a date the reader knows ("26-FEB-1987 15:01", "20 June 2024")."""
