@@ -1,7 +1,9 @@
 """Compact JSON text, made and read with orjson where it can (several times faster than the json
 module on the corpus's records, the state and the stories), with the json module where orjson
-refuses a value (a lone surrogate, an integer beyond 64 bits, NaN). Both give the same values; a
-float below 1e-4 is written ``0.00001`` rather than ``1e-05``, the same number."""
+refuses a value (a lone surrogate, an integer beyond 64 bits; reading, NaN). The same values: a
+float below 1e-4 is written ``0.00001`` rather than ``1e-05``, the same number; NaN and the
+infinities, which JSON cannot write, become ``null`` (the json module wrote ``NaN``, which JSON
+readers refuse)."""
 
 from __future__ import annotations
 
