@@ -65,3 +65,20 @@ def test_a_cache_that_cannot_be_written_costs_only_time(cache: Path) -> None:
     cache.write_text("a file where the folder would be")
     assert langid.detect(TEXTS[0])[0] == "en"
     assert cache.read_text() == "a file where the folder would be"
+
+
+def test_an_account_without_a_home_keeps_nothing_and_still_guesses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    for name in ("POSTEDIT_CACHE", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    langid.release()
+    try:
+        assert langid.cache_folder() is None
+        assert langid.detect(TEXTS[2])[0] == "de"
+    finally:
+        langid.release()

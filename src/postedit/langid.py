@@ -31,12 +31,16 @@ def _identifier() -> Any:
     return LanguageIdentifier(ptc, pc, classes, nextmove, output, norm_probs=True, tk_row=row)
 
 
-def cache_folder() -> Path:
+def cache_folder() -> Path | None:
     """Where postedit keeps what it can make again: ``$POSTEDIT_CACHE`` if set, else
-    ``$XDG_CACHE_HOME/postedit``, by default ``~/.cache/postedit``."""
+    ``$XDG_CACHE_HOME/postedit``, by default ``~/.cache/postedit``; None for an account with
+    no home (a service user): then nothing is kept."""
     if os.environ.get("POSTEDIT_CACHE"):
         return Path(os.environ["POSTEDIT_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "postedit"
+    try:
+        return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "postedit"
+    except RuntimeError:  # Path.home(): "Could not determine home directory"
+        return None
 
 
 def _model(packed: Path) -> tuple[Any, ...]:
@@ -46,8 +50,11 @@ def _model(packed: Path) -> tuple[Any, ...]:
     can be written or read, the model is unpacked as shipped."""
     from py3langid.modelio import load_model
 
+    folder = cache_folder()
+    if folder is None:
+        return tuple(load_model(packed))
     data = packed.read_bytes()
-    copy = cache_folder() / f"langid-{hashlib.blake2b(data, digest_size=8).hexdigest()}.npz"
+    copy = folder / f"langid-{hashlib.blake2b(data, digest_size=8).hexdigest()}.npz"
     try:
         with np.load(copy, allow_pickle=False) as parts:
             return (
