@@ -1605,17 +1605,15 @@ class State:
 
     def chunks(self) -> Iterator[str]:
         """The text of the state, an article at a time."""
-
-        dumps = compact
         yield '{"version": 2, "articles": {'
         for n, i in enumerate(sorted(self.items, key=lambda i: i.id)):
-            yield f"{', ' if n else ''}{dumps(i.id)}: {dumps(i.to_state())}"
+            yield f"{', ' if n else ''}{compact(i.id)}: {compact(i.to_state())}"
         learned = {str(e["words"]): e["articles"] for e in self.learned}
-        yield f'}}, "boilerplate": {dumps(learned)}'
+        yield f'}}, "boilerplate": {compact(learned)}'
         if self.memo is not None and self.config is not None:
-            yield f', "comparisons": {{"config": {dumps(config_digest(self.config))}, "pairs": {{'
+            yield f', "comparisons": {{"config": {compact(config_digest(self.config))}, "pairs": {{'
             for n, (key, value) in enumerate(sorted(self.memo.items())):
-                yield f"{', ' if n else ''}{dumps(key)}: {dumps(_memo_json(value))}"
+                yield f"{', ' if n else ''}{compact(key)}: {compact(_memo_json(value))}"
             yield "}}"
         yield "}\n"
 

@@ -8,7 +8,6 @@ import functools
 import hashlib
 import os
 import re
-import tempfile
 from array import array
 from pathlib import Path
 from typing import Any
@@ -68,26 +67,20 @@ def _model(packed: Path) -> tuple[Any, ...]:
     except Exception:  # not there yet, or damaged (a cut zip, a missing part)
         pass  # unpacked as shipped, and kept if it can be
     ptc, pc, classes, nextmove, row, output = load_model(packed)
-    with contextlib.suppress(OSError):
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=copy.parent, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                np.savez(
-                    handle,
-                    ptc=ptc,
-                    pc=pc,
-                    classes=np.array(classes),
-                    nextmove=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
-                    nextmove_type=np.array(nextmove.typecode),
-                    row=np.frombuffer(row, dtype=f"u{row.itemsize}"),
-                    row_type=np.array(row.typecode),
-                    output=np.array(output, dtype=np.int64),
-                )
-            os.replace(temporary, copy)  # whole or not at all, whoever else writes it
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    from .write import atomic_file  # only when a copy is made: write brings the review site
+
+    with contextlib.suppress(OSError), atomic_file(copy, binary=True, durable=False) as handle:
+        np.savez(
+            handle,
+            ptc=ptc,
+            pc=pc,
+            classes=np.array(classes),
+            nextmove=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+            nextmove_type=np.array(nextmove.typecode),
+            row=np.frombuffer(row, dtype=f"u{row.itemsize}"),
+            row_type=np.array(row.typecode),
+            output=np.array(output, dtype=np.int64),
+        )  # written whole or not at all, whoever else writes it
     return ptc, pc, classes, nextmove, row, output
 
 

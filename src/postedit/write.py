@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from .dedup import State, Stories, story_text
 from .jsonio import compact, parse
@@ -80,8 +80,10 @@ def _temporary(folder: Path, suffix: str) -> tuple[int, str]:
     return fd, tmp
 
 
-def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
-    """Write ``text`` (UTF-8, newlines untranslated) to ``path`` atomically.
+@contextlib.contextmanager
+def atomic_file(path: Path, binary: bool = False, durable: bool = True) -> Iterator[IO[Any]]:
+    """A file to write (text in UTF-8 with newlines untranslated, or ``binary``) that replaces
+    ``path`` whole when the block ends, and never if the block fails.
 
     ``durable``: fsync the file before the rename and the folder after it, so that it survives a
     power cut; without it the file is still replaced atomically (a killed process leaves the old
@@ -91,8 +93,8 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _temporary(path.parent, path.suffix)
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with open(fd, "wb") if binary else open(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -103,6 +105,12 @@ def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
         raise
     if durable:
         _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
+    """Write ``text`` to ``path`` atomically (`atomic_file`)."""
+    with atomic_file(path, durable=durable) as handle:
+        handle.write(text)
 
 
 def json_text(obj: Any) -> str:
