@@ -20,6 +20,7 @@ import regex
 
 from .grammar import zipf
 from .memo import content_key
+from .prefilter import needle_of
 from .rules import (
     FUSED,
     REGEX_TIMEOUT,
@@ -434,6 +435,10 @@ class Matcher:
         elif rule.id in kept:
             return kept[rule.id]
         assert rule.pattern is not None
+        needle = needle_of(rule.pattern)
+        if needle is not None and not needle.may_match(text):
+            kept[rule.id] = ()  # the text lacks what every match holds (`postedit.prefilter`)
+            return kept[rule.id]
         found: list[tuple[int, int, str]] | None = []
         try:
             for m in rule.pattern.finditer(text, timeout=REGEX_TIMEOUT):

@@ -8,6 +8,7 @@ earlier stage already changed is not applied: it becomes a flag for the editor.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 import time
@@ -15,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
+import regex
 from rapidfuzz import fuzz
 
 from .correct import Hit, Matcher, Paragraph, resolve
@@ -23,6 +25,7 @@ from .gazetteer import EntityIndex, NearNames
 from .grammar import FAILED, MAX_PARAGRAPH, CheckerError, Grammar, finding_change
 from .memo import PARAGRAPHS, Memo, content_key
 from .model import Article, Edit, Mention, OffsetMap, apply_edits, local_edit
+from .prefilter import needle_of
 from .render import clean_paragraphs
 from .repair import (
     arabic_changes,
@@ -452,12 +455,8 @@ def tells_finder(article: Article, rules: list[Rule]) -> Finder:
         seen: dict[str, tuple[int, int, int]] = {}  # tell (folded) -> first (paragraph, span)
         for index, text in enumerate(texts):
             for pattern in rule.tells:
-                try:
-                    for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
-                        tell = " ".join(m.group().casefold().split())
-                        seen.setdefault(tell, (index, *m.span()))
-                except TimeoutError:
-                    continue  # a pattern that runs away on this text finds nothing here
+                for tell, start, end in _tells_in(pattern, text):
+                    seen.setdefault(tell, (index, start, end))
         if len(seen) < rule.at_least:
             continue
         index, start, end = min(seen.values())
@@ -471,6 +470,22 @@ def tells_finder(article: Article, rules: list[Rule]) -> Finder:
         return flags.get(para.index, []) if para.text == texts[para.index] else []
 
     return find
+
+
+@functools.lru_cache(maxsize=8192)
+def _tells_in(pattern: regex.Pattern[str], text: str) -> tuple[tuple[str, int, int], ...]:
+    """The tells ``pattern`` finds in ``text`` (folded, with their spans), kept for the
+    paragraph's reposts; those found before it ran over `REGEX_TIMEOUT`, if it did."""
+    needle = needle_of(pattern)
+    if needle is not None and not needle.may_match(text):
+        return ()
+    found = []
+    try:
+        for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
+            found.append((" ".join(m.group().casefold().split()), *m.span()))
+    except TimeoutError:
+        pass  # a pattern that runs away on this text finds no more here
+    return tuple(found)
 
 
 def paragraph_texts(article: Article) -> list[str]:
