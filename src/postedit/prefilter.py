@@ -1,11 +1,12 @@
 """What a pattern cannot match without: literal strings of which every text it matches holds one.
 
 A rule's pattern is scanned over each distinct paragraph, and most paragraphs hold none of the
-words the pattern is about (``\\b(?:Monday|Tuesday|…) \\(`` needs one of ``Monday (``, …). A
-`Needle` says so with a substring test, which costs far less than a regex run and its timeout's
-clock. It is a necessary condition, never a guess: where a text holds a needle, the pattern is
-run as before, and a pattern whose parts cannot be read here (an unknown construct, full case
-folding) gets no needle and is always run. So the matches are the same, only found sooner.
+words the pattern is about (``\\b(?:Monday|Tuesday|…) \\(`` needs one of the weekdays' names).
+A `Needle` says so with substring tests, which mostly cost less than a regex run and its
+timeout's clock (a read of the process's CPU clock, a system call). It is a necessary
+condition, never a guess: where a text holds a needle, the pattern is run as before, and a
+pattern whose parts cannot be read here (an unknown construct, full case folding) gets no
+needle and is always run. So the matches are the same, only found sooner.
 
 The needles are read from the pattern as the regex module parses it: the literal characters of
 a sequence, the alternatives of a branch (each must bring one), a repeat that must occur at
