@@ -10,7 +10,7 @@ from conftest import RULES
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from postedit import correct, pipeline
+from postedit import pipeline, prefilter
 from postedit.correct import Matcher, Paragraph
 from postedit.prefilter import ASCII_CASE_PARTNERS, Needle, needle_of
 from postedit.rules import load_rules
@@ -142,8 +142,7 @@ def test_needles_change_no_hit_and_no_tell(monkeypatch) -> None:
         return hits, told
 
     with_needles = found()
-    monkeypatch.setattr(correct, "needle_of", lambda pattern: None)
-    monkeypatch.setattr(pipeline, "needle_of", lambda pattern: None)
+    monkeypatch.setattr(prefilter, "needle_of", lambda pattern: None)
     without = found()
     pipeline._tells_in.cache_clear()
     assert with_needles == without

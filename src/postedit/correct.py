@@ -20,7 +20,7 @@ import regex
 
 from .grammar import zipf
 from .memo import content_key
-from .prefilter import needle_of
+from .prefilter import cannot_match
 from .rules import (
     FUSED,
     REGEX_TIMEOUT,
@@ -435,8 +435,7 @@ class Matcher:
         elif rule.id in kept:
             return kept[rule.id]
         assert rule.pattern is not None
-        needle = needle_of(rule.pattern)
-        if needle is not None and not needle.may_match(text):
+        if cannot_match(rule.pattern, text):
             kept[rule.id] = ()  # the text lacks what every match holds (`postedit.prefilter`)
             return kept[rule.id]
         found: list[tuple[int, int, str]] | None = []

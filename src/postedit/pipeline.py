@@ -25,7 +25,7 @@ from .gazetteer import EntityIndex, NearNames
 from .grammar import FAILED, MAX_PARAGRAPH, CheckerError, Grammar, finding_change
 from .memo import PARAGRAPHS, Memo, content_key
 from .model import Article, Edit, Mention, OffsetMap, apply_edits, local_edit
-from .prefilter import needle_of
+from .prefilter import cannot_match
 from .render import clean_paragraphs
 from .repair import (
     arabic_changes,
@@ -480,8 +480,7 @@ def tells_finder(article: Article, rules: list[Rule]) -> Finder:
 def _tells_in(pattern: regex.Pattern[str], text: str) -> tuple[tuple[str, int, int], ...]:
     """The tells ``pattern`` finds in ``text`` (folded, with their spans), kept for the
     paragraph's reposts; those found before it ran over `REGEX_TIMEOUT`, if it did."""
-    needle = needle_of(pattern)
-    if needle is not None and not needle.may_match(text):
+    if cannot_match(pattern, text):
         return ()
     found = []
     try:

@@ -50,6 +50,12 @@ class Needle:
         return any(s in lowered for s in self.folded)
 
 
+def cannot_match(pattern: regex.Pattern[str], text: str) -> bool:
+    """True where the pattern's `Needle` shows it cannot match ``text`` (no needle: False)."""
+    needle = needle_of(pattern)
+    return needle is not None and not needle.may_match(text)
+
+
 @functools.lru_cache(maxsize=64)
 def _lowered(text: str) -> str:
     return text.lower()
