@@ -209,6 +209,8 @@ def apply_edits(text: str, edits: Iterable[Edit], start: int = 0, end: int | Non
     """
     end = len(text) if end is None else end
     inside = [e for e in edits if e.action == "fix" and start <= e.start and e.end <= end]
+    if not inside:  # most paragraphs at most steps
+        return text[start:end]
     out: list[str] = []
     pos = start
     for edit in check_fixes(text, inside):
@@ -236,6 +238,8 @@ class OffsetMap:
 
     @classmethod
     def build(cls, text: str, fixes: Sequence[Edit], start: int = 0) -> OffsetMap:
+        if not fixes:  # most paragraphs at most steps: offsets shifted by ``start`` alone
+            return cls((), (), (), (), start)
         ns, ne, os_, oe, kept = [], [], [], [], []
         shift = 0
         for edit in check_fixes(text, fixes):

@@ -70,12 +70,8 @@ def run_stage(
     previous: list[str] = []  # the body paragraphs read so far, as the earlier stages left them
     for index, span in segments:
         inside = [e for e in fixes if span.start <= e.start and e.end <= span.end]
-        if inside:
-            text = apply_edits(article.raw, inside, span.start, span.end)
-            offsets = OffsetMap.build(article.raw, inside, span.start)
-        else:  # most paragraphs: as written, offsets shifted by the paragraph's start
-            text = article.raw[span.start : span.end]
-            offsets = OffsetMap((), (), (), (), span.start)
+        text = apply_edits(article.raw, inside, span.start, span.end)
+        offsets = OffsetMap.build(article.raw, inside, span.start)
         before = "\n".join(previous[-CONTEXT_PARAGRAPHS:])
         after = (
             "\n".join(
