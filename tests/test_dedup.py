@@ -407,3 +407,16 @@ def test_a_paragraph_said_again_in_other_words_is_a_flag_not_a_removal(tmp_path:
     assert edit["rule"] == "dedup.near-repeated-paragraph" and edit["action"] == "flag"
     assert "nearly repeats paragraph 1" in edit["message"]
     assert again in records["a"]["text"]  # kept until an editor says otherwise
+
+
+def test_a_sentence_seen_before_gives_its_passage_as_the_language_counts_its_figures() -> None:
+    config = DedupConfig()
+    text = ["Two ministers and 300 officials met the envoy in the capital on Sunday evening."]
+    plain = dedup.passages_of(text, frozenset(), config)
+    spelled = dedup.passages_of(text, frozenset(), config, {"two": "2"})
+    assert plain[0].numbers == "300" and spelled[0].numbers == "2 300"
+    assert "two" in plain[0].words.split() and "two" not in spelled[0].words.split()
+    # the same sentence in another article (and without its stop words) is read as written there
+    again = dedup.passages_of(["Intro line.", *text], frozenset({"the", "in"}), config)
+    assert again[-1].paragraph == 1 and " the " not in f" {again[-1].words} "
+    assert dedup.passages_of(text, frozenset(), config) == plain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,23 @@ def test_an_account_without_a_home_keeps_nothing_and_still_guesses(
         assert langid.detect(TEXTS[2])[0] == "de"
     finally:
         langid.release()
+
+
+def test_a_text_already_told_is_not_told_again(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = langid._identifier()
+    told: list[str] = []
+
+    class Counting:
+        def classify(self, text: str) -> object:
+            told.append(text)
+            return model.classify(text)
+
+    monkeypatch.setattr(langid, "_identifier", functools.lru_cache(maxsize=1)(Counting))
+    langid._classify.cache_clear()
+    first = [langid.detect(t) for t in TEXTS]
+    assert len(told) == len(TEXTS)
+    assert [langid.detect(t) for t in TEXTS] == first  # the same guesses, from what was kept
+    assert len(told) == len(TEXTS)
+    assert [c for c, _ in first] == ["en", "fr", "de", "ar", "ja", "es"]

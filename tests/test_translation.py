@@ -211,3 +211,17 @@ def test_a_spun_article_gets_one_flag_naming_its_tells(engine: Engine) -> None:
     assert clean_text(article) == text  # nothing changed
     two = text.replace("ruling events", "ruling parties").replace("safety forces", "police")
     assert not [e for e in cleaned(engine, two).edits if e.rule == "en.spun-text"]
+
+
+def test_cues_match_whole_words_only_whatever_they_begin_with() -> None:
+    from postedit.rules import parse_cues
+
+    def fail(message: str) -> Exception:
+        return ValueError(message)
+
+    text = "Sheikh al-Amiri met Sheikhs in Basra; abu-Basra, 'Abu' and al-Basra's envoy came."
+    words = parse_cues({"words": ["al-*", "Basra", "Sheikh"], "at_least": 1}, fail)
+    found = [m.group() for m in words.pattern.finditer(text)]
+    assert found == ["Sheikh", "al-Amiri", "Basra", "al-Basra's"]
+    quoted = parse_cues({"words": ["'Abu'", "Basra"], "at_least": 1}, fail)  # not a word start
+    assert [m.group() for m in quoted.pattern.finditer(text)] == ["Basra", "'Abu'"]

@@ -366,15 +366,30 @@ def passages_of(
     numbers: Mapping[str, str] = {},
 ) -> tuple[Passage, ...]:
     out = []
+    number_words = tuple(numbers.items())
     for index, start, end, text in _sentences(paragraphs):
-        words = content_words(text, stopwords, config.stem, numbers)
-        if len(words) >= config.min_words:
-            # interned: reposts share most passages, whose words are then held once
-            words_text = sys.intern(" ".join(words))
-            out.append(
-                Passage(index, start, end, words_text, sys.intern(numbers_of(text, numbers)))
-            )
+        found = _sentence_words(text, stopwords, config.stem, config.min_words, number_words)
+        if found is not None:
+            out.append(Passage(index, start, end, *found))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=32768)
+def _sentence_words(
+    text: str,
+    stopwords: frozenset[str],
+    stem: int,
+    min_words: int,
+    number_words: tuple[tuple[str, str], ...],
+) -> tuple[str, str] | None:
+    """A sentence's passage (its content words, its figures), or None if it has too few words:
+    kept by the sentence's text, which reposts repeat. Both strings are interned: reposts
+    share most passages, whose words are then held once."""
+    numbers = dict(number_words)
+    words = content_words(text, stopwords, stem, numbers)
+    if len(words) < min_words:
+        return None
+    return sys.intern(" ".join(words)), sys.intern(numbers_of(text, numbers))
 
 
 def numbers_agree(a: str, b: str) -> bool:

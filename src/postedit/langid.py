@@ -87,6 +87,15 @@ def _model(packed: Path) -> tuple[Any, ...]:
 def release() -> None:
     """Let go of the model (about 80 MB in memory); the next `detect` loads it again."""
     _identifier.cache_clear()
+    _classify.cache_clear()
+
+
+@functools.lru_cache(maxsize=4096)
+def _classify(sample: str) -> tuple[str, float]:
+    """The model's guess for ``sample``, kept by its text: reposts often begin alike (the same
+    site's header, the same first lines), and a text already told is not told again."""
+    code, confidence = _identifier().classify(sample)
+    return str(code), float(confidence)
 
 
 def detect(text: str) -> tuple[str | None, float]:
@@ -96,7 +105,7 @@ def detect(text: str) -> tuple[str | None, float]:
         return None, 0.0
     # The cost grows with the sample: most news prose is told apart in its first lines, so
     # a longer read is paid only when the first guess is not sure.
-    code, confidence = _identifier().classify(sample[:FIRST_LOOK])
+    code, confidence = _classify(sample[:FIRST_LOOK])
     if confidence < SURE and len(sample) > FIRST_LOOK:
-        code, confidence = _identifier().classify(sample)
-    return str(code), round(float(confidence), 4)
+        code, confidence = _classify(sample)
+    return code, round(confidence, 4)

