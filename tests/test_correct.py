@@ -229,3 +229,49 @@ def test_a_paragraph_seen_before_gets_the_hits_of_its_own_context(
     for k in range(5):
         m.hits(Paragraph(f"Text number {k}."))
     assert len(m._kept) == 3 and text not in m._kept
+
+
+def test_what_the_text_alone_decides_is_found_once_for_all_its_contexts(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A repost's paragraph after other paragraphs: its literal and pattern hits are not looked
+    for again, but a rule whose context reads the paragraphs before is checked against them."""
+    from postedit import correct
+
+    body = rule_yaml(
+        "sudani",
+        "the Sudanese government",
+        "al-Sudani's government",
+        """
+        context:
+          require:
+            - words: [Baghdad, Iraq]
+              within: before
+        """,
+    ) + rule_yaml("teh", "teh", "the")
+    m = pack(tmp_path, body)
+    looked: list[str] = []
+    find = correct.LiteralIndex.find
+
+    def counting(self: LiteralIndex, toks: Tokens) -> list:
+        looked.append(toks.text)
+        return find(self, toks)
+
+    monkeypatch.setattr(correct.LiteralIndex, "find", counting)
+    text = "teh minister said the Sudanese government would meet."
+    befores = ["Talks in Baghdad.", "Talks in Khartoum.", "", "Talks in Iraq."]
+    seen = [
+        sorted((h.rule.id, h.start) for h in m.hits(Paragraph(text, 1, 2, before=b)))
+        for b in befores
+    ]
+    assert looked == [text]  # one look for four contexts
+    m.hits(Paragraph(text, -1, 2))
+    assert looked == [text, text]  # a title is looked at as a title
+    fresh = [
+        sorted(
+            (h.rule.id, h.start) for h in pack(tmp_path, body).hits(Paragraph(text, 1, 2, before=b))
+        )
+        for b in befores
+    ]
+    both = [("en.sudani", 18), ("en.teh", 0)]
+    assert seen == fresh == [both, [("en.teh", 0)], [("en.teh", 0)], both]

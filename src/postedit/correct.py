@@ -343,6 +343,14 @@ class Matcher:
         # what of a paragraph's surroundings the rules read (`context_of`)
         groups = [g for r in self.rules for g in (*r.context.require, *r.context.forbid)]
         self.reads_before = bool(self.balance) or any(g.within == "before" for g in groups)
+        self._before_readers = {
+            r.id
+            for r in self.rules
+            if any(g.within == "before" for g in (*r.context.require, *r.context.forbid))
+        }
+        # (text, is title) -> what `hits` finds there that the text alone decides, oldest first
+        self._local: dict[tuple[str, bool], tuple[tuple[tuple[Hit, bool], ...], tuple[str, ...]]]
+        self._local = {}
         self.reads_after = bool(self.balance)
         self.digest = content_key(*(repr(r) for r in self.rules))
 
@@ -372,30 +380,27 @@ class Matcher:
         return hits
 
     def hits(self, para: Paragraph) -> list[Hit]:
-        """Every match of the substitution and regex rules, context checked, overlaps kept."""
-        toks = Tokens(para.text, para.before)
+        """Every match of the substitution and regex rules, context checked, overlaps kept.
+
+        What the text alone decides is kept for the last `MATCHES_KEPT` texts (`_local_hits`):
+        the same paragraph in another article, after other paragraphs, has only the checks that
+        read its surroundings made again."""
         title = para.index < 0
+        local = self._local.get((para.text, title))
+        if local is None:
+            if len(self._local) >= MATCHES_KEPT:
+                del self._local[next(iter(self._local))]  # the oldest text
+            local = self._local[para.text, title] = self._local_hits(para.text, title)
+        found, timed_out = local
+        self.timed_out.extend(timed_out)
+        toks = None
         out = []
-        for rule, start, end in self.literals.find(toks):
-            if _placed(rule, title) and context_allows(rule.context, toks, start, end):
-                after = rule.replace if rule.replace is not None else ""
-                if rule.unchanged and name_form(para.text[start:end]) in rule.unchanged:
-                    after = para.text[start:end]  # a form the rule shields and leaves alone
-                elif rule.case == "preserve":
-                    after = preserve_case(para.text[start:end], after)
-                out.append(Hit(rule, start, end, after))
-        for rule in self.patterns:
-            if _placed(rule, title):
-                hits = self._regex_hits(rule, para.text, toks)
-                if hits is None:
-                    self.timed_out.append(rule.id)
-                else:
-                    out.extend(hits)
-        for rule in self.fused:
-            if _placed(rule, title):
-                for start, end, after in fused_words(para.text, rule):
-                    if context_allows(rule.context, toks, start, end):
-                        out.append(Hit(rule, start, end, after))
+        for hit, later in found:
+            if later:  # a context that reads the paragraphs before: checked with them
+                toks = toks or Tokens(para.text, para.before)
+                if not context_allows(hit.rule.context, toks, hit.start, hit.end):
+                    continue
+            out.append(hit)
         for rule in self.balance:
             if _placed(rule, title):
                 marks = unbalanced(para.text, rule.pairs, para.before, para.after)
@@ -406,6 +411,46 @@ class Matcher:
             if not h.rule.exceptions
             or exception_key(para.text, h.start, h.end) not in h.rule.exceptions
         ]
+
+    def _local_hits(
+        self, text: str, title: bool
+    ) -> tuple[tuple[tuple[Hit, bool], ...], tuple[str, ...]]:
+        """The hits the text decides, in rule order, each with whether its rule's context reads
+        the paragraphs before (then it is a candidate, checked by `hits`); and the rules whose
+        pattern ran over `REGEX_TIMEOUT` on it."""
+        toks = Tokens(text)
+        out: list[tuple[Hit, bool]] = []
+        timed_out: list[str] = []
+        for rule, start, end in self.literals.find(toks):
+            if not _placed(rule, title):
+                continue
+            later = rule.id in self._before_readers
+            if later or context_allows(rule.context, toks, start, end):
+                after = rule.replace if rule.replace is not None else ""
+                if rule.unchanged and name_form(text[start:end]) in rule.unchanged:
+                    after = text[start:end]  # a form the rule shields and leaves alone
+                elif rule.case == "preserve":
+                    after = preserve_case(text[start:end], after)
+                out.append((Hit(rule, start, end, after), later))
+        for rule in self.patterns:
+            if not _placed(rule, title):
+                continue
+            if rule.id in self._before_readers:
+                found = self._matches(rule, text)
+                hits = None if found is None else [Hit(rule, *m) for m in found]
+            else:
+                hits = self._regex_hits(rule, text, toks)
+            if hits is None:
+                timed_out.append(rule.id)
+            else:
+                out.extend((h, rule.id in self._before_readers) for h in hits)
+        for rule in self.fused:
+            if _placed(rule, title):
+                later = rule.id in self._before_readers
+                for start, end, after in fused_words(text, rule):
+                    if later or context_allows(rule.context, toks, start, end):
+                        out.append((Hit(rule, start, end, after), later))
+        return tuple(out), tuple(timed_out)
 
     def _regex_hits(self, rule: Rule, text: str, toks: Tokens | None) -> list[Hit] | None:
         """The rule's hits, or None if its pattern ran over `REGEX_TIMEOUT` on this text.
