@@ -420,3 +420,38 @@ def test_a_sentence_seen_before_gives_its_passage_as_the_language_counts_its_fig
     again = dedup.passages_of(["Intro line.", *text], frozenset({"the", "in"}), config)
     assert again[-1].paragraph == 1 and " the " not in f" {again[-1].words} "
     assert dedup.passages_of(text, frozenset(), config) == plain
+
+
+def test_passage_pairs_scored_before_are_not_scored_again(monkeypatch) -> None:
+    config = DedupConfig()
+    rng = random.Random(7)
+    vocab = [f"w{k}" for k in range(40)]
+    passages = [" ".join(rng.sample(vocab, 9)) for _ in range(12)]
+    passages += [" ".join([*p.split()[:3], "changed", *p.split()[4:]]) for p in passages[:6]]
+    scored: list[int] = []
+    score = dedup.passage_scores
+
+    def counting(a, b, c):
+        scored.append(len(a) * len(b))
+        return score(a, b, c)
+
+    monkeypatch.setattr(dedup, "passage_scores", counting)
+    monkeypatch.setattr(dedup, "_kept_pairs", {})
+    monkeypatch.setattr(dedup, "PAIRS_KEPT", 40)
+    a, b, c = passages[:5], passages[12:17], passages[5:10]
+
+    def same(x, y) -> None:
+        kept, fresh = dedup.kept_scores(x, y, config), score(x, y, config)
+        assert (kept is None and fresh is None) or np.array_equal(kept, fresh)
+
+    same(a, b)
+    assert scored == [25]
+    same(a, b)
+    same(a[1:3], b[::-1])  # any part of what was scored, in any order
+    assert scored == [25]
+    same(a + c[:1], b)  # a new row is scored, and only it
+    assert scored == [25, 5]
+    same(c, a)  # more than PAIRS_KEPT: what was kept is let go
+    assert scored == [25, 5, 25] and len(dedup._kept_pairs) == 25
+    same(a, b)
+    assert scored == [25, 5, 25, 25]

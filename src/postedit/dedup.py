@@ -870,7 +870,7 @@ def passage_matrix(
         equals[words].append(j)
     exact = {i for i, words in enumerate(a) if words in equals}
     if not exact:
-        found = passage_scores(a, b, config)
+        found = kept_scores(a, b, config)
         return None if found is None else (found, exact)
     matrix = np.zeros((len(a), len(b)), dtype=np.float32)
     for i in exact:
@@ -879,13 +879,43 @@ def passage_matrix(
     taken = {a[i] for i in exact}
     others = [j for j, words in enumerate(b) if words not in taken]
     scored = (
-        passage_scores([a[i] for i in rest], [b[j] for j in others], config)
+        kept_scores([a[i] for i in rest], [b[j] for j in others], config)
         if rest and others
         else None
     )
     if scored is not None:
         matrix[np.ix_(rest, others)] = scored
     return matrix, exact
+
+
+PAIRS_KEPT = 200_000  # passage pairs whose score `kept_scores` keeps (about 25 MB)
+_kept_pairs: dict[tuple[float, str, str], float] = {}
+
+
+def kept_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.ndarray | None:
+    """`passage_scores`, with the pairs of passages scored before taken from what was kept: in a
+    story reposted many times, each repost's header, footer and changed sentences meet the same
+    passages of the others again and again. A row of ``a`` with a pair not kept is scored whole
+    (in one call to rapidfuzz) and kept; past `PAIRS_KEPT` pairs, what was kept is let go."""
+    cutoff = config.passage_cutoff
+    matrix = np.zeros((len(a), len(b)), dtype=np.float32)
+    get = _kept_pairs.get
+    missing = []
+    for i, x in enumerate(a):
+        row = [get((cutoff, x, y)) for y in b]
+        if None in row:
+            missing.append(i)
+        else:
+            matrix[i] = row
+    if missing:
+        if len(_kept_pairs) + len(missing) * len(b) > PAIRS_KEPT:
+            _kept_pairs.clear()
+        found = passage_scores([a[i] for i in missing], b, config)
+        for k, i in enumerate(missing):
+            row = [0.0] * len(b) if found is None else found[k].tolist()
+            matrix[i] = row
+            _kept_pairs.update(((cutoff, a[i], y), v) for y, v in zip(b, row, strict=True))
+    return matrix if matrix.any() else None
 
 
 def passage_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.ndarray | None:
