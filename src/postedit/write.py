@@ -11,11 +11,10 @@ dies half-way leaves the previous corpus in place.
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
+import itertools
 import json
 import os
-import tempfile
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -59,25 +58,20 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-@functools.cache
-def file_mode() -> int:
-    """The permissions a plain ``open()`` would give a new file: 0666 less the umask (files made
-    with `tempfile.mkstemp` start at 0600, which would hide the corpus from its readers)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            umask = next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
-    except (OSError, StopIteration, ValueError, IndexError):
-        umask = os.umask(0o022)  # no /proc: read it the only other way there is
-        os.umask(umask)
-    return 0o666 & ~umask
+_NUMBERS = itertools.count()  # this process's temporary files
 
 
 def _temporary(folder: Path, suffix: str) -> tuple[int, str]:
-    """A new temporary file in ``folder`` (for a rename over its target), with the permissions
-    the umask gives new files."""
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
-    os.fchmod(fd, file_mode())
-    return fd, tmp
+    """A new temporary file in ``folder`` (for a rename over its target), made as ``open()``
+    makes a file (the permissions the umask gives new files), under a name no other process
+    writing there has: its process number and a count."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = os.path.join(folder, f".tmp-{os.getpid()}-{next(_NUMBERS)}{suffix}")
+        try:
+            return os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o666), tmp
+        except FileExistsError:
+            continue  # left by a killed process that had this number
 
 
 @contextlib.contextmanager
