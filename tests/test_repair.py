@@ -122,3 +122,20 @@ def test_a_bad_repair_rule_stops_the_load(tmp_path: Path, entry: str, reason: st
     (tmp_path / "any" / "repairs.yaml").write_text(f"rules:\n  - {entry}\n", encoding="utf-8")
     with pytest.raises(RuleError, match=reason):
         load_rules(tmp_path)
+
+
+def test_a_title_key_drops_what_is_not_a_letter_or_digit_at_either_end() -> None:
+    import re
+    import sys
+
+    from postedit.repair import title_key
+
+    # "not a letter or a digit" is what a pattern's [\W_] is, for every character there is
+    edge = re.compile(r"[\W_]")
+    assert all(
+        (edge.fullmatch(c) is not None) == (not c.isalnum())
+        for c in map(chr, range(sys.maxunicode + 1))
+    )
+    assert title_key("  «Truce holds in Basra» — ") == "truce holds in basra"
+    assert title_key("__ 2024 _") == "2024"
+    assert title_key("... — !") == ""

@@ -180,11 +180,18 @@ def _describe(run: str) -> str:
 # --- repeated title ------------------------------------------------------------------------------
 
 TITLE_SIMILARITY = 90.0  # rapidfuzz ratio (0-100) above which a paragraph repeats the title
-_EDGE_PUNCT = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 def title_key(text: str) -> str:
-    return _EDGE_PUNCT.sub("", normalise_line(text))
+    """How a title and a paragraph compare: `normalise_line`, without the punctuation, spaces
+    and symbols at either end (what is not a letter or a digit: ``[\\W_]`` in a pattern)."""
+    key = normalise_line(text)
+    start, end = 0, len(key)
+    while start < end and not key[start].isalnum():
+        start += 1
+    while end > start and not key[end - 1].isalnum():
+        end -= 1
+    return key[start:end]
 
 
 def repeats_title(paragraph: str, title: str) -> float | None:
