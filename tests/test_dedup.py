@@ -452,6 +452,6 @@ def test_passage_pairs_scored_before_are_not_scored_again(monkeypatch) -> None:
     same(a + c[:1], b)  # a new row is scored, and only it
     assert scored == [25, 5]
     same(c, a)  # more than PAIRS_KEPT: what was kept is let go
-    assert scored == [25, 5, 25] and len(dedup._kept_pairs) == 25
+    assert scored == [25, 5, 25] and len(dedup._kept_pairs[config.passage_cutoff]) == 25
     same(a, b)
     assert scored == [25, 5, 25, 25]

@@ -367,11 +367,20 @@ def passages_of(
 ) -> tuple[Passage, ...]:
     out = []
     number_words = tuple(numbers.items())
+    number_words = _NUMBER_WORDS.setdefault(number_words, number_words)  # one held per language
     for index, start, end, text in _sentences(paragraphs):
         found = _sentence_words(text, stopwords, config.stem, config.min_words, number_words)
         if found is not None:
             out.append(Passage(index, start, end, *found))
     return tuple(out)
+
+
+_NUMBER_WORDS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+
+
+def forget_sentences() -> None:
+    """Let go of the passages kept by sentence (`_sentence_words`): every article's are made."""
+    _sentence_words.cache_clear()
 
 
 @functools.lru_cache(maxsize=32768)
@@ -888,8 +897,9 @@ def passage_matrix(
     return matrix, exact
 
 
-PAIRS_KEPT = 200_000  # passage pairs whose score `kept_scores` keeps (about 25 MB)
-_kept_pairs: dict[tuple[float, str, str], float] = {}
+PAIRS_KEPT = 150_000  # passage pairs whose score `kept_scores` keeps (about 15 MB)
+_kept_pairs: dict[float, dict[tuple[str, str], float]] = {}  # by passage cutoff
+_NONE = 0.0  # the score of most pairs, held once
 
 
 def kept_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.ndarray | None:
@@ -897,24 +907,24 @@ def kept_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.n
     story reposted many times, each repost's header, footer and changed sentences meet the same
     passages of the others again and again. A row of ``a`` with a pair not kept is scored whole
     (in one call to rapidfuzz) and kept; past `PAIRS_KEPT` pairs, what was kept is let go."""
-    cutoff = config.passage_cutoff
+    kept = _kept_pairs.setdefault(config.passage_cutoff, {})
     matrix = np.zeros((len(a), len(b)), dtype=np.float32)
-    get = _kept_pairs.get
+    get = kept.get
     missing = []
     for i, x in enumerate(a):
-        row = [get((cutoff, x, y)) for y in b]
+        row = [get((x, y)) for y in b]
         if None in row:
             missing.append(i)
         else:
             matrix[i] = row
     if missing:
-        if len(_kept_pairs) + len(missing) * len(b) > PAIRS_KEPT:
-            _kept_pairs.clear()
+        if len(kept) + len(missing) * len(b) > PAIRS_KEPT:
+            kept.clear()
         found = passage_scores([a[i] for i in missing], b, config)
         for k, i in enumerate(missing):
-            row = [0.0] * len(b) if found is None else found[k].tolist()
+            row = [_NONE] * len(b) if found is None else [v or _NONE for v in found[k].tolist()]
             matrix[i] = row
-            _kept_pairs.update(((cutoff, a[i], y), v) for y, v in zip(b, row, strict=True))
+            kept.update(((a[i], y), v) for y, v in zip(b, row, strict=True))
     return matrix if matrix.any() else None
 
 
@@ -1709,5 +1719,8 @@ def deduplicate_items(
 ) -> tuple[Result, State]:
     """`deduplicate` from the articles' items (`item_of`): what a run keeps of each article."""
     merged = {**(earlier or {}), **current}
-    result = cluster(list(merged.values()), config, memo)
+    try:
+        result = cluster(list(merged.values()), config, memo)
+    finally:
+        _kept_pairs.clear()  # what `kept_scores` kept serves one de-duplication
     return result, State(list(merged.values()), result.memo, config, result.boilerplate)

@@ -844,7 +844,6 @@ def parse_rule(
 _PARTICLE = re.compile(r"\b(?:Al|El|AL|EL)(?=[- ])")
 
 
-@functools.lru_cache(maxsize=65536)
 def name_form(text: str) -> str:
     """How names compare: exact, but for white space, the case of al-/el- particles and the
     apostrophe's typographic forms."""
