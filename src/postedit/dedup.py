@@ -897,7 +897,7 @@ def passage_matrix(
     return matrix, exact
 
 
-PAIRS_KEPT = 150_000  # passage pairs whose score `kept_scores` keeps (about 15 MB)
+PAIRS_KEPT = 100_000  # passage pairs whose score `kept_scores` keeps (about 10 MB)
 _kept_pairs: dict[float, dict[tuple[str, str], float]] = {}  # by passage cutoff
 _NONE = 0.0  # the score of most pairs, held once
 
