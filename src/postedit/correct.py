@@ -341,13 +341,12 @@ class Matcher:
         # text -> rule id -> the pattern's matches in it (`_matches`), oldest text first
         self._kept: dict[str, dict[str, tuple[tuple[int, int, str], ...] | None]] = {}
         # what of a paragraph's surroundings the rules read (`context_of`)
-        groups = [g for r in self.rules for g in (*r.context.require, *r.context.forbid)]
-        self.reads_before = bool(self.balance) or any(g.within == "before" for g in groups)
         self._before_readers = {
             r.id
             for r in self.rules
             if any(g.within == "before" for g in (*r.context.require, *r.context.forbid))
         }
+        self.reads_before = bool(self.balance) or bool(self._before_readers)
         # (text, is title) -> what `hits` finds there that the text alone decides, oldest first
         self._local: dict[tuple[str, bool], tuple[tuple[tuple[Hit, bool], ...], tuple[str, ...]]]
         self._local = {}
@@ -435,7 +434,8 @@ class Matcher:
         for rule in self.patterns:
             if not _placed(rule, title):
                 continue
-            if rule.id in self._before_readers:
+            later = rule.id in self._before_readers
+            if later:
                 found = self._matches(rule, text)
                 hits = None if found is None else [Hit(rule, *m) for m in found]
             else:
@@ -443,7 +443,7 @@ class Matcher:
             if hits is None:
                 timed_out.append(rule.id)
             else:
-                out.extend((h, rule.id in self._before_readers) for h in hits)
+                out.extend((h, later) for h in hits)
         for rule in self.fused:
             if _placed(rule, title):
                 later = rule.id in self._before_readers

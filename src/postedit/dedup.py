@@ -899,7 +899,7 @@ def passage_matrix(
 
 PAIRS_KEPT = 100_000  # passage pairs whose score `kept_scores` keeps (about 10 MB)
 _kept_pairs: dict[float, dict[tuple[str, str], float]] = {}  # by passage cutoff
-_NONE = 0.0  # the score of most pairs, held once
+_ZERO = 0.0  # the score of most pairs, held once
 
 
 def kept_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.ndarray | None:
@@ -922,7 +922,7 @@ def kept_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.n
             kept.clear()
         found = passage_scores([a[i] for i in missing], b, config)
         for k, i in enumerate(missing):
-            row = [_NONE] * len(b) if found is None else [v or _NONE for v in found[k].tolist()]
+            row = [_ZERO] * len(b) if found is None else [v or _ZERO for v in found[k].tolist()]
             matrix[i] = row
             kept.update(((a[i], y), v) for y, v in zip(b, row, strict=True))
     return matrix if matrix.any() else None

@@ -66,10 +66,11 @@ def _temporary(folder: Path, suffix: str) -> tuple[int, str]:
     makes a file (the permissions the umask gives new files), under a name no other process
     writing there has: its process number and a count."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_BINARY", 0)  # Windows: bytes as written
     while True:
         tmp = os.path.join(folder, f".tmp-{os.getpid()}-{next(_NUMBERS)}{suffix}")
         try:
-            return os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o666), tmp
+            return os.open(tmp, flags, 0o666), tmp
         except FileExistsError:
             continue  # left by a killed process that had this number
 
