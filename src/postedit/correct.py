@@ -15,6 +15,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import regex
 
@@ -325,6 +326,18 @@ def _lookbehind(pattern: regex.Pattern[str], text: str, start: int) -> bool:
 MATCHES_KEPT = 2048  # distinct paragraph texts whose pattern matches a `Matcher` keeps
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _kept_new(kept: dict[K, V], key: K, value: V) -> V:
+    """``kept[key] = value``, the oldest entry dropped first once `MATCHES_KEPT` are held."""
+    if len(kept) >= MATCHES_KEPT:
+        del kept[next(iter(kept))]
+    kept[key] = value
+    return value
+
+
 class Matcher:
     """All rules that apply to one (language, source language) pair, ready to run."""
 
@@ -387,9 +400,7 @@ class Matcher:
         title = para.index < 0
         local = self._local.get((para.text, title))
         if local is None:
-            if len(self._local) >= MATCHES_KEPT:
-                del self._local[next(iter(self._local))]  # the oldest text
-            local = self._local[para.text, title] = self._local_hits(para.text, title)
+            local = _kept_new(self._local, (para.text, title), self._local_hits(para.text, title))
         found, timed_out = local
         self.timed_out.extend(timed_out)
         toks = None
@@ -470,13 +481,12 @@ class Matcher:
     def _matches(self, rule: Rule, text: str) -> tuple[tuple[int, int, str], ...] | None:
         """The pattern's matches in ``text`` as (start, end, replacement), before any context
         check; None if it ran over `REGEX_TIMEOUT`. They depend on the text alone, so they are
-        kept for the last `MATCHES_KEPT` texts: a paragraph reposted next to other paragraphs
-        (a context the paragraph memo tells apart) is not scanned again."""
+        kept for the last `MATCHES_KEPT` texts: the boilerplate rules read them at each place a
+        paragraph takes, and a rule's second look at a paragraph finds them (`hits` keeps its
+        own results by text: `_local_hits`)."""
         kept = self._kept.get(text)
         if kept is None:
-            if len(self._kept) >= MATCHES_KEPT:
-                del self._kept[next(iter(self._kept))]  # the oldest text
-            kept = self._kept[text] = {}
+            kept = _kept_new(self._kept, text, {})
         elif rule.id in kept:
             return kept[rule.id]
         assert rule.pattern is not None
