@@ -24,3 +24,15 @@ def test_the_clean_stage_tables_are_let_go_and_loaded_again_when_needed() -> Non
 def test_large_blocks_are_returned_to_the_system_on_glibc() -> None:
     assert memory.return_large_blocks()
     memory.trim()  # does not fail
+
+
+def test_fewer_collections_sets_the_threshold_in_the_block_and_restores_it() -> None:
+    import gc
+
+    before = gc.get_threshold()
+    with memory.fewer_collections(123_456):
+        assert gc.get_threshold()[0] == 123_456
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), memory.fewer_collections(654_321):
+        raise RuntimeError("a failed run restores it too")
+    assert gc.get_threshold() == before

@@ -20,6 +20,7 @@ from postedit.read import (
     ReadDefaults,
     ReadError,
     decode_bytes,
+    input_name,
     list_inputs,
     make_article,
     parse_dateline,
@@ -495,6 +496,26 @@ def test_inputs_are_sorted_by_relative_path_and_hidden_ones_skipped(tmp_path: Pa
     (tmp_path / "a" / "loop").symlink_to(tmp_path)  # a link back up is not followed
     found = [p.relative_to(tmp_path).as_posix() for p in list_inputs(tmp_path)]
     assert found == ["a.md", "a/b/deep.txt", "a/z.txt", "b.txt", "c.jsonl", "dir.txt/inner.txt"]
+
+
+@pytest.mark.parametrize(
+    ("folder", "path"),
+    [
+        ("in", "in/a.txt"),
+        ("in", "in/sub/b.md"),
+        ("/abs/in", "/abs/in/x/y.jsonl"),
+        (".", "a.txt"),  # the folder's text is no prefix of the path's: told by its parts
+        ("/", "/a.txt"),
+    ],
+)
+def test_an_input_is_named_by_its_path_in_the_folder(folder: str, path: str) -> None:
+    want = Path(path).relative_to(Path(folder)).as_posix()
+    assert input_name(Path(path), Path(folder)) == want
+
+
+def test_a_path_outside_the_folder_has_no_name_in_it() -> None:
+    with pytest.raises(ValueError):
+        input_name(Path("in-2/a.txt"), Path("in"))  # the folder's name is a prefix of its text
 
 
 # --- properties ----------------------------------------------------------------------------------

@@ -439,9 +439,13 @@ def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
     found: dict[str, int] = {}
     one: dict[tuple[int, int], bool] = {}  # pairs of holders already judged (one report?)
 
+    # a passage's words, split once: reposts share most passages, and a set of strings met
+    # before is made without hashing them again
+    words_in = functools.lru_cache(maxsize=65_536)(lambda words: frozenset(words.split()))
+
     @functools.lru_cache(maxsize=2048)  # a few thousand articles' words at a time, not all
     def words_of(i: int) -> frozenset[str]:
-        return frozenset(" ".join(items[i].passages.words).split())
+        return frozenset().union(*map(words_in, items[i].passages.words))
 
     def same_report(i: int, r: int) -> bool:
         key = (i, r) if i < r else (r, i)

@@ -71,7 +71,17 @@ def list_inputs(folder: Path) -> list[Path]:
             for name in filenames
             if not name.startswith(".") and name.lower().endswith(SUFFIXES)
         ]
-    return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+    return sorted(found, key=lambda p: input_name(p, folder))
+
+
+def input_name(path: Path, folder: Path) -> str:
+    """``path``'s name in ``folder``, as a posix path: ``path.relative_to(folder).as_posix()``,
+    by slicing the text where it begins with the folder's (a run names thousands of files)."""
+    prefix, text = os.path.join(folder, ""), os.fspath(path)
+    if not text.startswith(prefix) or len(text) == len(prefix):
+        return path.relative_to(folder).as_posix()
+    name = text[len(prefix) :]
+    return name if os.sep == "/" else name.replace(os.sep, "/")
 
 
 def read_folder(
@@ -87,7 +97,7 @@ def read_file(
 ) -> list[Article | ReadError]:
     """The articles in one file (several for ``.jsonl``), or the errors that stop them. Never
     raises: whatever goes wrong with one file is an error naming it."""
-    source = path.relative_to(folder).as_posix()
+    source = input_name(path, folder)
     try:
         return _read_file(path, folder, source, defaults)
     except Exception as exc:  # a bad file never stops the run, whatever it trips
@@ -145,7 +155,7 @@ def stat_key(
     if now_ns - max(info.st_ctime_ns, info.st_mtime_ns) < SETTLED_NS:
         return None
     fields = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
-    name = path.relative_to(folder).as_posix() if name is None else name
+    name = input_name(path, folder) if name is None else name
     text = repr((name, fields, _text_of(defaults)))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
@@ -169,7 +179,7 @@ def file_key(path: Path, folder: Path, defaults: ReadDefaults = ReadDefaults()) 
     except OSError:
         return None
     digest = hashlib.blake2b(digest_size=16)
-    for part in (path.relative_to(folder).as_posix().encode(), repr(defaults).encode(), data):
+    for part in (input_name(path, folder).encode(), repr(defaults).encode(), data):
         digest.update(len(part).to_bytes(8, "little") + part)
     return digest.hexdigest()
 

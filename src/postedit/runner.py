@@ -49,6 +49,7 @@ from .read import (
     ReadDefaults,
     ReadError,
     file_key,
+    input_name,
     list_inputs,
     read_file,
     read_json,
@@ -383,7 +384,7 @@ class Run:
         folder, defaults = self.settings.input_dir, self.settings.defaults
         now = time.time_ns()
         for path in paths:
-            source = path.relative_to(folder).as_posix()
+            source = input_name(path, folder)
             stamp = stat_key(path, folder, defaults, now, source)
             entry = self.manifest.files.get(source) or {}
             # a file the file system says is as the last run read it is not read to know so
@@ -539,7 +540,12 @@ class Run:
 
     def _item_key(self, article_id: str) -> str:
         """What an article's de-duplication item is made from: the article and the settings."""
-        return content_key(self.fingerprints[article_id], repr(self.settings.dedup)).hex()
+        return content_key(self.fingerprints[article_id], self._dedup_text).hex()
+
+    @functools.cached_property
+    def _dedup_text(self) -> str:
+        """The de-duplication settings as text (what each article's item key reads)."""
+        return repr(self.settings.dedup)
 
     @property
     def ids(self) -> list[str]:
