@@ -455,3 +455,23 @@ def test_passage_pairs_scored_before_are_not_scored_again(monkeypatch) -> None:
     assert scored == [25, 5, 25] and len(dedup._kept_pairs[config.passage_cutoff]) == 25
     same(a, b)
     assert scored == [25, 5, 25, 25]
+
+
+def test_term_weights_come_by_item_then_heaviest_then_word() -> None:
+    """Ties of weight (a word counted alike in one item, with the same spread) are common:
+    they keep the order of their words, so the top words of an item are the same on every
+    run."""
+    rng = random.Random(7)
+    vocabulary = [f"w{k}" for k in range(40)]
+    items = [
+        item(f"a{n}", [" ".join(rng.choices(vocabulary, k=8)) for _ in range(rng.randint(1, 4))])
+        for n in range(60)
+    ]
+    ids = dedup.word_ids(items)
+    terms = dedup._Terms(ids.flat, ids.starts, ids.owners, len(items), len(ids.vocab))
+    ties = 0
+    for counted in [*terms.counted(), *(terms.of(k) for k in range(len(items)))]:
+        it, wd, w = terms.weighed(*counted)
+        assert (np.lexsort((wd, -w, it)) == np.arange(len(it))).all()
+        ties += int(((it[1:] == it[:-1]) & (w[1:] == w[:-1])).sum())
+    assert ties > 100  # words of one item with one weight

@@ -1351,7 +1351,9 @@ class _Terms:
         self, item: np.ndarray, word: np.ndarray, tf: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(item, word, weight) of the words of more than one item, each item's vector
-        normalised, in order of item, then weight (heaviest first), then word."""
+        normalised, in order of item, then weight (heaviest first), then word. The words come
+        in order of item, then word (`counted`, `of`): a stable sort by item and weight keeps
+        that order among equal weights."""
         shared = self.df[word] > 1
         it, wd, t = item[shared], word[shared], tf[shared]
         if not len(it):
@@ -1361,7 +1363,7 @@ class _Terms:
         w = t * np.log(self.n / self.df[wd])
         norm = np.sqrt(np.bincount(local, weights=w**2))
         w = w / np.where(norm[local] > 0, norm[local], 1.0)
-        order = np.lexsort((wd, -w, it))
+        order = np.lexsort((-w, it))  # stable: equal weights stay in order of word
         return it[order], wd[order], w[order]
 
     def top(self, topic_words: int) -> tuple[np.ndarray, np.ndarray]:
