@@ -36,3 +36,15 @@ def test_fewer_collections_sets_the_threshold_in_the_block_and_restores_it() -> 
     with pytest.raises(RuntimeError), memory.fewer_collections(654_321):
         raise RuntimeError("a failed run restores it too")
     assert gc.get_threshold() == before
+
+
+def test_the_word_frequencies_are_one_table_for_common_words_and_zipf() -> None:
+    import wordfreq
+
+    from postedit import grammar
+
+    memory.release_clean_caches()
+    correct.common_words("en", 3.5)
+    grammar.zipf("minister", "en")
+    assert wordfreq.get_frequency_dict.cache_info().currsize == 1  # made once, not twice
+    memory.release_clean_caches()

@@ -546,7 +546,8 @@ def common_words(wordlist: str, common: float) -> frozenset[str]:
     try:
         from wordfreq import get_frequency_dict
 
-        frequencies = get_frequency_dict(wordlist)
+        # as wordfreq asks for it itself (`grammar.zipf`): one table, kept once, not twice
+        frequencies = get_frequency_dict(wordlist, "best")
     except (LookupError, ValueError):
         return frozenset()
     least = 10 ** (common - 9)  # Zipf = log10(frequency per billion words)
