@@ -39,12 +39,11 @@ def test_fewer_collections_sets_the_threshold_in_the_block_and_restores_it() -> 
 
 
 def test_the_word_frequencies_are_one_table_for_common_words_and_zipf() -> None:
-    import wordfreq
-
-    from postedit import grammar
+    from postedit import frequency, grammar
 
     memory.release_clean_caches()
     correct.common_words("en", 3.5)
     grammar.zipf("minister", "en")
-    assert wordfreq.get_frequency_dict.cache_info().currsize == 1  # made once, not twice
+    assert frequency._table.cache_info().currsize == 1  # read once, not once for each
     memory.release_clean_caches()
+    assert frequency._table.cache_info().currsize == 0

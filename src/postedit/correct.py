@@ -19,6 +19,7 @@ from typing import TypeVar
 
 import regex
 
+from . import frequency
 from .grammar import zipf
 from .memo import content_key
 from .prefilter import cannot_match
@@ -543,15 +544,7 @@ def fused_words(text: str, rule: Rule) -> list[tuple[int, int, str]]:
 def common_words(wordlist: str, common: float) -> frozenset[str]:
     """The words of ``wordlist`` (wordfreq) at least ``common`` on the Zipf scale, as a set:
     what the search for fused words and misspellings looks up hundreds of times per word."""
-    try:
-        from wordfreq import get_frequency_dict
-
-        # as wordfreq asks for it itself (`grammar.zipf`): one table, kept once, not twice
-        frequencies = get_frequency_dict(wordlist, "best")
-    except (LookupError, ValueError):
-        return frozenset()
-    least = 10 ** (common - 9)  # Zipf = log10(frequency per billion words)
-    return frozenset(w for w, f in frequencies.items() if f >= least)
+    return frequency.common_words(wordlist, common)
 
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"

@@ -478,13 +478,11 @@ def near_known_name(word: str, dictionary: frozenset[str]) -> str | None:
 
 @functools.lru_cache(maxsize=65536)
 def zipf(word: str, language: str) -> float:
-    """How common ``word`` is in ``language`` (wordfreq's Zipf scale: 0 unknown, 7 "the")."""
-    try:
-        from wordfreq import zipf_frequency
+    """How common ``word`` is in ``language`` (wordfreq's Zipf scale: 0 unknown, 7 "the"),
+    kept by word: `postedit.frequency`."""
+    from .frequency import zipf as frequency
 
-        return zipf_frequency(word, language.split("-")[0])
-    except (LookupError, ValueError):
-        return 0.0
+    return frequency(word, language)
 
 
 def rule_slug(check: str) -> str:

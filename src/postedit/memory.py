@@ -57,9 +57,10 @@ def trim() -> None:
 def release_clean_caches() -> None:
     """Let go of what only the clean stage reads: the language identifier's model and the word
     frequency tables (tens of MB each), the passages kept by sentence."""
-    from . import correct, dedup, grammar, langid
+    from . import correct, dedup, frequency, grammar, langid
 
     langid.release()
+    frequency.release()
     dedup.forget_sentences()
     correct.common_words.cache_clear()
     grammar.zipf.cache_clear()
