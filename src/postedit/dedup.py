@@ -1086,11 +1086,8 @@ def _triples(pairs: Sequence[Sequence[float]] | array) -> Iterator[tuple[int, in
     """(passage of a, passage of b, score) of a link's passage pairs: the numbers of a
     comparison made by this run (`_memo_of`), or the lists of one remembered from the state."""
     if isinstance(pairs, array):
-        for k in range(0, len(pairs), 3):
-            yield int(pairs[k]), int(pairs[k + 1]), pairs[k + 2]
-    else:
-        for i, j, score in pairs:
-            yield int(i), int(j), float(score)
+        return zip(map(int, pairs[0::3]), map(int, pairs[1::3]), pairs[2::3], strict=True)
+    return ((int(i), int(j), float(score)) for i, j, score in pairs)
 
 
 def _memo_json(value: object) -> object:
@@ -1471,14 +1468,15 @@ def cluster(
             overlaps[code(x, y)] = Overlap(x, y, 100.0, True, (), "identical text")
     unlinked: set[int] = set()  # pairs compared (or remembered) and not linked
 
+    digests = [item.digest for item in items]
+
     def overlap(x: int, y: int) -> Overlap | None:
         """The link between two candidates (x < y), compared once (or remembered)."""
-        pair = code(x, y)
-        if pair in overlaps:
-            return overlaps[pair]
-        if pair in unlinked:
-            return None
-        key = items[x].digest + items[y].digest
+        pair = x * m + y
+        found = overlaps.get(pair)
+        if found is not None or pair in unlinked:
+            return found
+        key = digests[x] + digests[y]
         value = result.memo.get(key)  # this run's comparisons, by the two items' digests
         if value is None:
             value = memo.get(key)
@@ -1486,10 +1484,11 @@ def cluster(
                 value = _memo_of(compare(items[x], items[y], config))
                 result.compared += 1
             result.memo[key] = value
-        found = _overlap_of(value, x, y)
-        if found and (found.duplicate or _close_in_time(items[x], items[y], config)):
-            overlaps[pair] = found
-            return found
+        if value:  # 0: compared, and no overlap
+            found = _overlap_of(value, x, y)
+            if found and (found.duplicate or _close_in_time(items[x], items[y], config)):
+                overlaps[pair] = found
+                return found
         unlinked.add(pair)
         return None
 
@@ -1512,7 +1511,7 @@ def cluster(
                 j
                 for j in before
                 if group_of[j] == j
-                and (o := overlap(min(j, k), max(j, k))) is not None
+                and (o := overlap(j, k) if j < k else overlap(k, j)) is not None
                 and o.duplicate
             ),
             k,
@@ -1521,7 +1520,7 @@ def cluster(
         groups.setdefault(centre, []).append(k)
         for j in before:
             if group_of[j] != centre:
-                overlap(min(j, k), max(j, k))
+                overlap(j, k) if j < k else overlap(k, j)
     grouped = [group_of[k] for k in range(m)]  # a link inside a group places no article
     for (x, y), cosine in topic_links(items, config, ids, overlaps, grouped).items():
         if code(x, y) not in overlaps:
@@ -1592,33 +1591,36 @@ def _evidence(
             places[k] = items[k].passages.places()
         return places[k]
 
+    add = passages.append
     for o in sorted(overlaps, key=lambda o: (items[o.a].id, items[o.b].id)):
-        a, b = items[o.a], items[o.b]
-        links.append(
-            {"a": a.id, "b": b.id, "duplicate": o.duplicate, "score": o.score, "why": o.why}
-        )
+        a, b = items[o.a].id, items[o.b].id
+        links.append({"a": a, "b": b, "duplicate": o.duplicate, "score": o.score, "why": o.why})
         pa, pb = places_of(o.a), places_of(o.b)
         for i, j, score in _triples(o.pairs):
-            passages.append(
+            at_a, at_b = 3 * i, 3 * j
+            add(
                 {
-                    "a": a.id,
-                    "a_paragraph": pa[3 * i],
-                    "a_span": [pa[3 * i + 1], pa[3 * i + 2]],
-                    "b": b.id,
-                    "b_paragraph": pb[3 * j],
-                    "b_span": [pb[3 * j + 1], pb[3 * j + 2]],
+                    "a": a,
+                    "a_paragraph": pa[at_a],
+                    "a_span": [pa[at_a + 1], pa[at_a + 2]],
+                    "b": b,
+                    "b_paragraph": pb[at_b],
+                    "b_span": [pb[at_b + 1], pb[at_b + 2]],
                     "score": round(float(score), 1),
                 }
             )
-    return {
-        "members": [
+    listed = []
+    for i in sorted(members, key=lambda i: items[i].id):
+        record = clusters[items[i].id]  # made when read: once a member
+        listed.append(
             {
                 "id": items[i].id,
-                **{k: clusters[items[i].id][k] for k in ("role", "of", "score")},
+                **{k: record[k] for k in ("role", "of", "score")},
                 "archived": items[i].archived,
             }
-            for i in sorted(members, key=lambda i: items[i].id)
-        ],
+        )
+    return {
+        "members": listed,
         "links": links,
         "passages": passages,
     }
