@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 from markupsafe import Markup, escape
@@ -439,9 +439,29 @@ def index_pages(
     (file name, the page's text in pieces: `index_page_parts`), one page at a time. Each
     article's row is rendered once and placed on every page (a page per order of the same
     rows)."""
-    rows = index_rows(records)
+    rows, totals = index_rows(records), index_totals(records)
     for name, (_, key) in ORDERS.items():
-        yield name, index_page_parts(records, name, demoted, rows, key)
+        yield name, index_page_parts(records, name, demoted, rows, key, totals)
+
+
+class Totals(NamedTuple):
+    """What every order of the index counts alike: the articles of each story, the edits
+    decided, the edits."""
+
+    sizes: dict[str, int]
+    decided: int
+    edits: int
+
+
+def index_totals(records: Sequence[dict[str, Any]]) -> Totals:
+    sizes: dict[str, int] = {}
+    decided = edits = 0
+    for r in records:
+        sizes[r["cluster"]["id"]] = sizes.get(r["cluster"]["id"], 0) + 1
+        counts = _counts(r)
+        decided += counts.get("reviewed", 0)
+        edits += counts["fix"] + counts["flag"]
+    return Totals(sizes, decided, edits)
 
 
 INDEX_ROW = (
@@ -499,19 +519,14 @@ def index_page_parts(
     demoted: Sequence[dict[str, Any]] = (),
     rows: Mapping[str, Markup] | None = None,
     key: Any = None,
+    totals: Totals | None = None,
 ) -> Iterator[str]:
     """One order of the index: ``records`` sorted by ``key`` (as given if None), with ``rows``
-    (`index_rows`, made here if None); the page in pieces (the rows one by one), so that a
-    corpus's index is never held as one text."""
+    (`index_rows`) and ``totals`` (`index_totals`), each made here if None; the page in pieces
+    (the rows one by one), so that a corpus's index is never held as one text."""
     rows = index_rows(records) if rows is None else rows
+    sizes, decided, edits = index_totals(records) if totals is None else totals
     ordered = sorted(records, key=key) if key is not None else list(records)
-    sizes: dict[str, int] = {}
-    decided = edits = 0
-    for r in ordered:
-        sizes[r["cluster"]["id"]] = sizes.get(r["cluster"]["id"], 0) + 1
-        counts = _counts(r)
-        decided += counts.get("reviewed", 0)
-        edits += counts["fix"] + counts["flag"]
     body = []
     story = None
     for r in ordered:
