@@ -440,8 +440,8 @@ def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
     one: dict[tuple[int, int], bool] = {}  # pairs of holders already judged (one report?)
 
     # a passage's words, split once: reposts share most passages, and a set of strings met
-    # before is made without hashing them again
-    words_in = functools.lru_cache(maxsize=65_536)(lambda words: frozenset(words.split()))
+    # before is made without hashing them again (the last 16,384 passages: about 12 MB)
+    words_in = functools.lru_cache(maxsize=16_384)(lambda words: frozenset(words.split()))
 
     @functools.lru_cache(maxsize=2048)  # a few thousand articles' words at a time, not all
     def words_of(i: int) -> frozenset[str]:
