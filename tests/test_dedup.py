@@ -437,6 +437,7 @@ def test_passage_pairs_scored_before_are_not_scored_again(monkeypatch) -> None:
 
     monkeypatch.setattr(dedup, "passage_scores", counting)
     monkeypatch.setattr(dedup, "_kept_pairs", {})
+    monkeypatch.setattr(dedup, "_kept_looks", [0, 0])
     monkeypatch.setattr(dedup, "PAIRS_KEPT", 40)
     a, b, c = passages[:5], passages[12:17], passages[5:10]
 
@@ -455,6 +456,28 @@ def test_passage_pairs_scored_before_are_not_scored_again(monkeypatch) -> None:
     assert scored == [25, 5, 25] and len(dedup._kept_pairs[config.passage_cutoff]) == 25
     same(a, b)
     assert scored == [25, 5, 25, 25]
+
+
+def test_where_few_pairs_meet_again_nothing_more_is_kept(monkeypatch) -> None:
+    """A corpus of distinct articles: after `KEPT_PROBE` pairs looked up with almost none found,
+    pairs are scored as they come (the same scores), neither looked up nor kept."""
+    config = DedupConfig()
+    rng = random.Random(11)
+    vocab = [f"w{k}" for k in range(60)]
+    passages = [" ".join(rng.sample(vocab, 9)) for _ in range(60)]
+    monkeypatch.setattr(dedup, "_kept_pairs", {})
+    monkeypatch.setattr(dedup, "_kept_looks", [0, 0])
+    monkeypatch.setattr(dedup, "KEPT_PROBE", 50)
+    kept = dedup._kept_pairs.setdefault(config.passage_cutoff, {})
+    for at in range(0, 60, 6):  # each pair met once: nothing found again
+        x, y = passages[at : at + 3], passages[at + 3 : at + 6]
+        got, fresh = dedup.kept_scores(x, y, config), dedup.passage_scores(x, y, config)
+        assert (got is None and fresh is None) or np.array_equal(got, fresh)
+    assert dedup._kept_looks == [54, 0]  # looked up until the probe said no, then not at all
+    assert len(kept) == 54
+    monkeypatch.setattr(dedup, "_kept_looks", [60, 10])  # where pairs meet again, kept on
+    dedup.kept_scores(passages[:2], passages[30:32], config)
+    assert len(kept) == 58
 
 
 def test_term_weights_come_by_item_then_heaviest_then_word() -> None:

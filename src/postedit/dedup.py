@@ -904,6 +904,11 @@ def passage_matrix(
 PAIRS_KEPT = 100_000  # passage pairs whose score `kept_scores` keeps (about 10 MB)
 _kept_pairs: dict[float, dict[tuple[str, str], float]] = {}  # by passage cutoff
 _ZERO = 0.0  # the score of most pairs, held once
+# Keeping pays where passages meet again (reposts: seven pairs in ten at 2,000 articles); where
+# fewer than one looked up in `KEPT_FEW` is found after `KEPT_PROBE` (a corpus of distinct
+# articles), nothing more is kept or looked up in that de-duplication.
+KEPT_PROBE, KEPT_FEW = 200_000, 20
+_kept_looks = [0, 0]  # passage pairs looked up, and found, in this de-duplication
 
 
 def kept_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.ndarray | None:
@@ -911,16 +916,22 @@ def kept_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.n
     story reposted many times, each repost's header, footer and changed sentences meet the same
     passages of the others again and again. A row of ``a`` with a pair not kept is scored whole
     (in one call to rapidfuzz) and kept; past `PAIRS_KEPT` pairs, what was kept is let go."""
+    looks = _kept_looks
+    if looks[0] >= KEPT_PROBE and looks[1] * KEPT_FEW < looks[0]:
+        return passage_scores(a, b, config)  # few pairs meet again: keeping costs, saves nothing
     kept = _kept_pairs.setdefault(config.passage_cutoff, {})
     matrix = np.zeros((len(a), len(b)), dtype=np.float32)
     get = kept.get
     missing = []
     for i, x in enumerate(a):
         row = [get((x, y)) for y in b]
-        if None in row:
+        unknown = row.count(None)
+        looks[1] += len(b) - unknown
+        if unknown:
             missing.append(i)
         else:
             matrix[i] = row
+    looks[0] += len(a) * len(b)
     if missing:
         if len(kept) + len(missing) * len(b) > PAIRS_KEPT:
             kept.clear()
@@ -1731,4 +1742,5 @@ def deduplicate_items(
         result = cluster(list(merged.values()), config, memo)
     finally:
         _kept_pairs.clear()  # what `kept_scores` kept serves one de-duplication
+        _kept_looks[:] = [0, 0]
     return result, State(list(merged.values()), result.memo, config, result.boilerplate)
