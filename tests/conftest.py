@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,19 @@ def _user_cache(tmp_path_factory):
     import os
 
     os.environ["POSTEDIT_CACHE"] = str(tmp_path_factory.mktemp("user-cache"))
+
+
+@pytest.fixture
+def empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A user's cache folder not made yet, with the clean stage's tables (the language model,
+    the word frequencies) let go before and after: what a test reads comes from this folder."""
+    from postedit import memory
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("POSTEDIT_CACHE", str(folder))
+    memory.release_clean_caches()
+    yield folder
+    memory.release_clean_caches()
 
 
 @pytest.fixture(scope="session")

@@ -12,22 +12,13 @@ import wordfreq
 from postedit import frequency
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("POSTEDIT_CACHE", str(folder))
-    frequency.release()
-    yield folder
-    frequency.release()
-
-
-def test_the_copy_answers_as_wordfreq_for_every_kind_of_word(cache: Path) -> None:
+def test_the_copy_answers_as_wordfreq_for_every_kind_of_word(empty_cache: Path) -> None:
     listed = wordfreq.get_frequency_dict("en", "best")
     plain = [w for w in listed if frequency.PLAIN.fullmatch(w)]
     others = ["don't", "café", "3rd", "New", "e-mail", "qzxqzxqzx", "naïve", "", "ＡＢＣ"]
     for word in [*plain[::7], *others]:  # a seventh of the table's words, and the rest
         assert frequency.zipf(word, "en") == wordfreq.zipf_frequency(word, "en"), word
-    assert list(cache.glob("wordfreq-en-*.txt"))  # answered from the copy
+    assert list(empty_cache.glob("wordfreq-en-*.txt"))  # answered from the copy
     for common in (2.5, 3.5, 5.0):
         least = 10 ** (common - 9)
         expected = frozenset(w for w, f in listed.items() if f >= least)
@@ -35,7 +26,7 @@ def test_the_copy_answers_as_wordfreq_for_every_kind_of_word(cache: Path) -> Non
 
 
 def test_the_copy_is_made_once_and_read_without_wordfreq(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
+    empty_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = frequency.zipf("minister", "en")
     frequency.release()
@@ -59,9 +50,9 @@ def test_the_copy_is_made_once_and_read_without_wordfreq(
         lambda text: text[: text.rindex("\n", 0, -1)] + "\nffff\n",  # a band it does not have
     ],
 )
-def test_a_damaged_copy_is_made_again(cache: Path, damage: Callable[[str], str]) -> None:
+def test_a_damaged_copy_is_made_again(empty_cache: Path, damage: Callable[[str], str]) -> None:
     expected = frequency.zipf("government", "en")
-    copy = next(cache.glob("wordfreq-en-*.txt"))
+    copy = next(empty_cache.glob("wordfreq-en-*.txt"))
     whole = copy.read_text(encoding="utf-8")
     copy.write_text(damage(whole), encoding="utf-8")
     frequency.release()
@@ -77,6 +68,6 @@ def test_without_a_cache_folder_wordfreq_answers(monkeypatch: pytest.MonkeyPatch
     frequency.release()
 
 
-def test_a_language_wordfreq_has_not_is_unknown_words(cache: Path) -> None:
+def test_a_language_wordfreq_has_not_is_unknown_words(empty_cache: Path) -> None:
     assert frequency.zipf("word", "xx") == 0.0
     assert frequency.common_words("xx", 3.0) == frozenset()

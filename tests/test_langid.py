@@ -20,15 +20,6 @@ TEXTS = [
 ]
 
 
-@pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("POSTEDIT_CACHE", str(folder))
-    langid.release()
-    yield folder
-    langid.release()
-
-
 def shipped() -> object:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -36,12 +27,12 @@ def shipped() -> object:
 
 
 def test_the_copy_is_made_once_and_guesses_as_the_shipped_model(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
+    empty_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reference = shipped()
     first = [langid._identifier().classify(t) for t in TEXTS]
-    copies = list(cache.glob("langid-*.bin"))
-    assert len(copies) == 1 and not list(cache.glob(".tmp-*"))
+    copies = list(empty_cache.glob("langid-*.bin"))
+    assert len(copies) == 1 and not list(empty_cache.glob(".tmp-*"))
     langid.release()
 
     def unpacking(path: object) -> None:
@@ -63,9 +54,9 @@ def test_the_copy_is_made_once_and_guesses_as_the_shipped_model(
         lambda data: data.replace(b'"version": 1', b'"version": 9', 1),  # of another version
     ],
 )
-def test_a_damaged_copy_is_made_again(cache: Path, damage: Callable[[bytes], bytes]) -> None:
+def test_a_damaged_copy_is_made_again(empty_cache: Path, damage: Callable[[bytes], bytes]) -> None:
     expected = [langid.detect(t) for t in TEXTS]
-    copy = next(cache.glob("langid-*.bin"))
+    copy = next(empty_cache.glob("langid-*.bin"))
     whole = copy.read_bytes()
     copy.write_bytes(damage(whole))
     langid.release()
@@ -73,11 +64,11 @@ def test_a_damaged_copy_is_made_again(cache: Path, damage: Callable[[bytes], byt
     assert copy.read_bytes() == whole  # written whole again
 
 
-def test_a_cache_that_cannot_be_written_costs_only_time(cache: Path) -> None:
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text("a file where the folder would be")
+def test_a_cache_that_cannot_be_written_costs_only_time(empty_cache: Path) -> None:
+    empty_cache.parent.mkdir(parents=True, exist_ok=True)
+    empty_cache.write_text("a file where the folder would be")
     assert langid.detect(TEXTS[0])[0] == "en"
-    assert cache.read_text() == "a file where the folder would be"
+    assert empty_cache.read_text() == "a file where the folder would be"
 
 
 def test_an_account_without_a_home_keeps_nothing_and_still_guesses(
@@ -98,7 +89,7 @@ def test_an_account_without_a_home_keeps_nothing_and_still_guesses(
 
 
 def test_a_text_already_told_is_not_told_again(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
+    empty_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model = langid._identifier()
     told: list[str] = []
