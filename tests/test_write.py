@@ -201,10 +201,13 @@ def test_stale_files_are_removed(tmp_path: Path) -> None:
     write_corpus(tmp_path, [article("a1"), article("gone")], {})
     (tmp_path / "articles" / "notes.md").write_text("not ours")
     (tmp_path / "diffs" / ".tmp-crashed.diff").write_text("left by a killed run")
+    (tmp_path / "review" / ".tmp-4242-7.html").write_text("an index page cut by a kill")
+    (tmp_path / ".tmp-4242-8.jsonl").write_text("a corpus cut by a kill")
     counts = write_corpus(tmp_path, [article("a1")], {})
     assert counts == {"written": 0, "unchanged": 3, "removed": 4}
     assert sorted(os.listdir(tmp_path / "articles")) == ["a1.txt", "notes.md"]
     assert os.listdir(tmp_path / "diffs") == ["a1.diff"]
+    assert not list(tmp_path.rglob(".tmp-*"))  # wherever a killed run left them
 
 
 def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:

@@ -171,12 +171,14 @@ def _remove_stale(folder: Path, suffix: str, keep: set[str], present: set[str]) 
 
 
 def _remove_temporary(output_dir: Path) -> None:
-    """Temporary files a killed run left at the top of ``output_dir`` (the folders' own are
-    removed with their stale files)."""
-    if output_dir.is_dir():
-        for path in output_dir.glob(".tmp-*"):
-            with contextlib.suppress(OSError):
-                path.unlink()
+    """Temporary files a killed run left at the top of ``output_dir`` and in ``review/`` (the
+    index pages, written a piece at a time); the article folders' own are removed with their
+    stale files."""
+    for folder in (output_dir, output_dir / "review"):
+        if folder.is_dir():
+            for path in folder.glob(".tmp-*"):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
 class Source(Protocol):
