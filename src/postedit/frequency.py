@@ -102,10 +102,10 @@ def _table(code: str) -> Table | None:
     if made is None:
         return None
     try:
-        _keep(copy, made, code)
+        kept = _keep(copy, made, code)
     except OSError:
-        return None  # no copy: wordfreq answers (a table made here would cost as much)
-    return made
+        kept = False
+    return made if kept else None  # no copy: wordfreq answers (as cheap as a table made here)
 
 
 def _data_folder() -> Path | None:
@@ -140,17 +140,19 @@ def _make(code: str) -> Table | None:
     return Table(words, array("H", [last[w] for w in words]), values, plain)
 
 
-def _keep(copy: Path, table: Table, code: str) -> None:
+def _keep(copy: Path, table: Table, code: str) -> bool:
     """Write ``table`` to ``copy``: a line of JSON (the bands' Zipf values), the words (sorted,
-    a space between two), and their bands (16-bit, in hex). Written whole or not at all."""
+    a space between two), and their bands (16-bit, in hex). Written whole or not at all; False
+    (nothing written) if a word is one the line cannot hold."""
     from .write import atomic_write_text
 
     if any(not w or any(c.isspace() for c in w) for w in table.words):
-        raise OSError("a word the line cannot hold")  # no copy
+        return False
     header = {"version": COPY_VERSION, "language": code, "plain": table.plain}
     header["zipf"] = table.values
     lines = [json.dumps(header), " ".join(table.words), table.bands.tobytes().hex()]
     atomic_write_text(copy, "\n".join(lines) + "\n", durable=False)
+    return True
 
 
 def _read(copy: Path) -> Table:

@@ -113,21 +113,25 @@ def _unpacked(copy: Path) -> tuple[Any, ...]:
         if header["version"] != COPY_VERSION:
             raise ValueError(f"{copy}: a copy of another version")
 
-        def part(name: str) -> np.ndarray:
+        def at(name: str) -> tuple[np.dtype, int]:
+            """A part's type and number of values, the file read from where it begins."""
             spec = header["parts"][name]
-            count = int(np.prod(spec["shape"], dtype=np.int64))
             handle.seek(base + spec["offset"])
-            values = np.fromfile(handle, dtype=np.dtype(spec["dtype"]), count=count)
+            return np.dtype(spec["dtype"]), int(np.prod(spec["shape"], dtype=np.int64))
+
+        def part(name: str) -> np.ndarray:
+            dtype, count = at(name)
+            values = np.fromfile(handle, dtype=dtype, count=count)
             if len(values) != count:
                 raise ValueError(f"{copy}: cut short")
-            return values.reshape(spec["shape"])
+            return values.reshape(header["parts"][name]["shape"])
 
         def table(name: str) -> array:  # read straight into the array: one copy, not three
-            spec, made = header["parts"][name], array(header["types"][name])
-            if made.itemsize != np.dtype(spec["dtype"]).itemsize:
+            made = array(header["types"][name])
+            dtype, count = at(name)
+            if made.itemsize != dtype.itemsize:
                 raise ValueError(f"{copy}: {name} is not of its type")
-            handle.seek(base + spec["offset"])
-            made.fromfile(handle, int(np.prod(spec["shape"], dtype=np.int64)))  # EOFError if cut
+            made.fromfile(handle, count)  # EOFError if cut short
             return made
 
         spec = header["parts"]["ptc"]
