@@ -228,7 +228,7 @@ def test_a_paragraph_seen_before_gets_the_hits_of_its_own_context(
     assert seen == fresh == [[8], [], [8], []]
     for k in range(5):
         m.hits(Paragraph(f"Text number {k}."))
-    assert len(m._kept) == 3 and text not in m._kept
+    assert len(m._kept.texts) == 3 and text not in m._kept.texts
 
 
 def test_what_the_text_alone_decides_is_found_once_for_all_its_contexts(

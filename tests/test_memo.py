@@ -3,12 +3,14 @@ anew, and a paragraph read again only when what its rules see differs."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from pathlib import Path
 
 from postedit import grammar
 from postedit.grammar import GrammarConfig, GrammarSettings
 from postedit.memo import Memo, content_key
-from postedit.pipeline import Engine, clean_article
+from postedit.pipeline import Engine, clean_article, prepared, release_prepared
 from postedit.read import ReadDefaults, read_file
 from postedit.ruletest import article_of
 
@@ -84,3 +86,38 @@ def test_a_paragraph_checked_once_is_not_sent_to_the_checker_again(monkeypatch) 
     other = GrammarConfig(language="en", dictionary=frozenset({"ths"}))
     checker.check(["Ths is wrong."], "en", other)  # another pack's settings: checked anew
     assert sent[-1] == "Ths is wrong." and len(sent) == 4
+
+
+def test_a_thread_keeps_its_matchers_across_engines_and_shares_them_with_no_other(rules) -> None:
+    """The batches a thread cleans one after another find the matchers (and what they kept)
+    the last batch made; the matchers of one set of packs share their patterns' matches; a
+    thread of its own, or other packs, make their own."""
+    release_prepared()
+    first = Engine(rules).matcher("en", "ar")
+    assert Engine(rules).matcher("en", "ar") is first
+    plain = Engine(rules).matcher("en", None)
+    assert plain is not first and plain._kept is first._kept
+    elsewhere: list = []
+    thread = threading.Thread(target=lambda: elsewhere.append(Engine(rules).matcher("en", "ar")))
+    thread.start()
+    thread.join()
+    assert elsewhere[0] is not first and elsewhere[0]._kept is not first._kept
+    other = replace(rules)  # the same packs as another object: other rules to the engine
+    assert Engine(other).matcher("en", "ar") is not first
+    release_prepared()
+    assert Engine(rules).matcher("en", "ar") is not first
+
+
+def test_matches_kept_across_matchers_and_batches_give_the_edits_found_anew(rules) -> None:
+    """The seeds cleaned as translated from Arabic and as of unknown source (other matchers,
+    one store of matches), with nothing kept between articles and with everything kept."""
+    articles = _seeds()
+    articles += [replace(a, source_language=None) for a in articles]
+    fresh = []
+    for article in articles:
+        release_prepared()
+        fresh.append(clean_article(article, Engine(rules, memo=None)))
+    release_prepared()
+    kept = [clean_article(a, Engine(rules, memo=None)) for a in articles]
+    assert len(prepared(rules).matchers) > 1 and prepared(rules).matches.texts
+    assert kept == fresh and any(a.edits for a in fresh)

@@ -15,7 +15,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import regex
 
@@ -324,7 +324,7 @@ def _lookbehind(pattern: regex.Pattern[str], text: str, start: int) -> bool:
         return False
 
 
-MATCHES_KEPT = 2048  # distinct paragraph texts whose pattern matches a `Matcher` keeps
+MATCHES_KEPT = 8192  # distinct paragraph texts whose pattern matches a `Matcher` keeps
 
 
 K = TypeVar("K")
@@ -339,10 +339,32 @@ def _kept_new(kept: dict[K, V], key: K, value: V) -> V:
     return value
 
 
+Matches = tuple[tuple[int, int, str], ...]  # (start, end, replacement) of each match
+_UNSEEN: Any = object()  # a pattern not yet run over a text (`MatchStore`)
+
+
+class MatchStore:
+    """The patterns' matches in the last `MATCHES_KEPT` texts, oldest text first: per text, a
+    slot per rule with a pattern (its matches; None where it ran over `REGEX_TIMEOUT`), a list
+    where a mapping by rule would take several times the memory. The matchers of one set of
+    packs share one: a rule's matches depend on its pattern and the text alone."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.slots = {r.id: n for n, r in enumerate(r for r in rules if r.pattern is not None)}
+        self.texts: dict[str, list[Matches | None]] = {}
+
+    def of(self, text: str) -> list[Matches | None]:
+        """The slots of ``text`` (new ones if it is not kept)."""
+        kept = self.texts.get(text)
+        if kept is None:
+            kept = _kept_new(self.texts, text, [_UNSEEN] * len(self.slots))
+        return kept
+
+
 class Matcher:
     """All rules that apply to one (language, source language) pair, ready to run."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], matches: MatchStore | None = None) -> None:
         self.rules = tuple(rules)
         self.literals = LiteralIndex([r for r in rules if r.kind == "substitution"])
         self.patterns = [r for r in rules if r.kind == "regex"]
@@ -352,8 +374,9 @@ class Matcher:
         # the built-in repairs the packs turn on, by name (`postedit.rules.BUILTIN_REPAIRS`)
         self.repairs = {r.repair: r for r in rules if r.kind == "repair" and r.repair}
         self.timed_out: list[str] = []  # rules that gave up on a paragraph (read and cleared)
-        # text -> rule id -> the pattern's matches in it (`_matches`), oldest text first
-        self._kept: dict[str, dict[str, tuple[tuple[int, int, str], ...] | None]] = {}
+        # text -> rule id -> the pattern's matches in it (`_matches`), oldest text first: shared
+        # by the matchers of one set of packs, as a rule's matches do not depend on the others
+        self._kept = MatchStore(rules) if matches is None else matches
         # what of a paragraph's surroundings the rules read (`context_of`)
         self._before_readers = {
             r.id
@@ -479,21 +502,20 @@ class Matcher:
                 out.append(Hit(rule, start, end, after))
         return out
 
-    def _matches(self, rule: Rule, text: str) -> tuple[tuple[int, int, str], ...] | None:
+    def _matches(self, rule: Rule, text: str) -> Matches | None:
         """The pattern's matches in ``text`` as (start, end, replacement), before any context
         check; None if it ran over `REGEX_TIMEOUT`. They depend on the text alone, so they are
         kept for the last `MATCHES_KEPT` texts: the boilerplate rules read them at each place a
         paragraph takes, and a rule's second look at a paragraph finds them (`hits` keeps its
         own results by text: `_local_hits`)."""
-        kept = self._kept.get(text)
-        if kept is None:
-            kept = _kept_new(self._kept, text, {})
-        elif rule.id in kept:
-            return kept[rule.id]
+        kept = self._kept.of(text)
+        slot = self._kept.slots[rule.id]
+        if kept[slot] is not _UNSEEN:
+            return kept[slot]
         assert rule.pattern is not None
         if cannot_match(rule.pattern, text):
-            kept[rule.id] = ()  # the text lacks what every match holds (`postedit.prefilter`)
-            return kept[rule.id]
+            kept[slot] = ()  # the text lacks what every match holds (`postedit.prefilter`)
+            return ()
         found: list[tuple[int, int, str]] | None = []
         try:
             for m in rule.pattern.finditer(text, timeout=REGEX_TIMEOUT):
@@ -502,8 +524,8 @@ class Matcher:
                     found.append((m.start(), m.end(), after))
         except TimeoutError:
             found = None  # a pattern that runs away on this text makes no change here
-        kept[rule.id] = None if found is None else tuple(found)
-        return kept[rule.id]
+        kept[slot] = None if found is None else tuple(found)
+        return kept[slot]
 
 
 KNOWN = 1.0  # Zipf frequency from which a word is a word of the language (wordfreq)

@@ -56,9 +56,11 @@ def trim() -> None:
 
 def release_clean_caches() -> None:
     """Let go of what only the clean stage reads: the language identifier's model and the word
-    frequency tables (tens of MB each), the passages kept by sentence."""
-    from . import correct, dedup, frequency, grammar, langid
+    frequency tables (tens of MB each), the passages kept by sentence, the matchers and what
+    they kept."""
+    from . import correct, dedup, frequency, grammar, langid, pipeline
 
+    pipeline.release_prepared()
     langid.release()
     frequency.release()
     dedup.forget_sentences()

@@ -11,6 +11,7 @@ import bisect
 import functools
 import itertools
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field, replace
 import regex
 from rapidfuzz import fuzz
 
-from .correct import Hit, Matcher, Paragraph, resolve
+from .correct import Hit, Matcher, MatchStore, Paragraph, resolve
 from .decisions import Decisions
 from .gazetteer import EntityIndex, NearNames
 from .grammar import FAILED, MAX_PARAGRAPH, CheckerError, Grammar, finding_change
@@ -552,6 +553,38 @@ def grammar_finder(article: Article, engine: Engine) -> Finder | None:
     return find
 
 
+class Prepared:
+    """What engines make of one set of packs, kept by a thread across the batches it cleans:
+    a `Matcher` per (language, source language, translated), with what its patterns found in
+    the last paragraphs they read (shared by the matchers, as a rule's matches do not depend
+    on the others), and the gazetteers' indexes. Reposts cleaned in another batch then find
+    their paragraphs' matches made."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self.matchers: dict[tuple[str | None, str | None, bool], Matcher] = {}
+        self.matches = MatchStore(rules.rules)
+        self.entities: dict[tuple[str | None, str | None], EntityIndex] = {}
+        self.near: dict[tuple[str | None, str | None], NearNames] = {}
+
+
+_THREAD = threading.local()  # this thread's `Prepared`, for the last rules it cleaned with
+
+
+def prepared(rules: Rules) -> Prepared:
+    """This thread's `Prepared` for ``rules``, new if it last cleaned with other rules (a
+    thread of its own each: a matcher's kept results are not shared between threads)."""
+    held: Prepared | None = getattr(_THREAD, "prepared", None)
+    if held is None or held.rules is not rules:
+        held = _THREAD.prepared = Prepared(rules)
+    return held
+
+
+def release_prepared() -> None:
+    """Let go of this thread's `Prepared` (its matchers and what they kept)."""
+    _THREAD.__dict__.pop("prepared", None)
+
+
 @dataclass
 class Engine:
     """The rule packs, with one ready `Matcher` per (language, source language), the editors'
@@ -562,9 +595,6 @@ class Engine:
     grammar: Grammar | None = None
     warnings: list[str] = field(default_factory=list)  # of the article being cleaned
     memo: Memo | None = PARAGRAPHS  # paragraph results by content (None: find everything anew)
-    _matchers: dict[tuple[str | None, str | None, bool], Matcher] = field(default_factory=dict)
-    _entities: dict[tuple[str | None, str | None], EntityIndex] = field(default_factory=dict)
-    _near: dict[tuple[str | None, str | None], NearNames] = field(default_factory=dict)
 
     def matcher(
         self, language: str | None, source_language: str | None, mt: bool = False
@@ -572,21 +602,24 @@ class Engine:
         """The rules for ``language`` and ``source_language``, with those for
         machine-translated text (``rules/<language>/mt/``) if ``mt``."""
         key = (language, source_language, mt or bool(source_language))
-        if key not in self._matchers:
-            self._matchers[key] = Matcher(self.rules.for_language(*key))
-        return self._matchers[key]
+        made = prepared(self.rules)
+        if key not in made.matchers:
+            made.matchers[key] = Matcher(self.rules.for_language(*key), made.matches)
+        return made.matchers[key]
 
     def near_names(self, language: str | None, source_language: str | None) -> NearNames:
         key = (language, source_language)
-        if key not in self._near:
-            self._near[key] = NearNames(self.rules.entities_for(language, source_language))
-        return self._near[key]
+        made = prepared(self.rules)
+        if key not in made.near:
+            made.near[key] = NearNames(self.rules.entities_for(language, source_language))
+        return made.near[key]
 
     def entity_index(self, language: str | None, source_language: str | None) -> EntityIndex:
         key = (language, source_language)
-        if key not in self._entities:
-            self._entities[key] = EntityIndex(self.rules.entities_for(language, source_language))
-        return self._entities[key]
+        made = prepared(self.rules)
+        if key not in made.entities:
+            made.entities[key] = EntityIndex(self.rules.entities_for(language, source_language))
+        return made.entities[key]
 
 
 def _steps(
