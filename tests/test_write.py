@@ -58,7 +58,7 @@ def test_atomic_write_text_writes_exact_bytes(tmp_path: Path) -> None:
     assert files(tmp_path) == ["new/dir/f.txt"]
 
 
-@pytest.mark.parametrize("failing", ["replace", "fsync"])
+@pytest.mark.parametrize("failing", ["replace", "fsync", "write"])
 def test_atomic_write_keeps_the_old_file_when_it_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
@@ -73,6 +73,15 @@ def test_atomic_write_keeps_the_old_file_when_it_fails(
         atomic_write_text(target, "new")
     assert target.read_text(encoding="utf-8") == "old"
     assert files(tmp_path) == ["f.txt"]  # no temp file left behind
+
+
+def test_atomic_write_text_writes_all_of_a_text_the_system_takes_in_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: write(fd, bytes(data[:3])))
+    atomic_write_text(tmp_path / "f.txt", "a text written three bytes at a time: é")
+    assert (tmp_path / "f.txt").read_text(encoding="utf-8").endswith("at a time: é")
 
 
 def test_atomic_write_json_format(tmp_path: Path) -> None:

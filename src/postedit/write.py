@@ -75,6 +75,15 @@ def _temporary(folder: Path, suffix: str) -> tuple[int, str]:
             continue  # left by a killed process that had this number
 
 
+def _temporary_made(folder: str, suffix: str) -> tuple[int, str]:
+    """`_temporary`, making ``folder`` first if it does not exist (tried first: it mostly does)."""
+    try:
+        return _temporary(folder, suffix)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        return _temporary(folder, suffix)
+
+
 @contextlib.contextmanager
 def atomic_file(path: Path, binary: bool = False, durable: bool = True) -> Iterator[IO[Any]]:
     """A file to write (text in UTF-8 with newlines untranslated, or ``binary``) that replaces
@@ -85,8 +94,7 @@ def atomic_file(path: Path, binary: bool = False, durable: bool = True) -> Itera
     or the new one), and a later `os.sync` makes it durable (`write_corpus` does so once).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temporary(path.parent, path.suffix)
+    fd, tmp = _temporary_made(str(path.parent), path.suffix)
     try:
         with open(fd, "wb") if binary else open(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
@@ -102,10 +110,33 @@ def atomic_file(path: Path, binary: bool = False, durable: bool = True) -> Itera
         _fsync_dir(path.parent)
 
 
-def atomic_write_text(path: Path, text: str, durable: bool = True) -> None:
-    """Write ``text`` to ``path`` atomically (`atomic_file`)."""
-    with atomic_file(path, durable=durable) as handle:
-        handle.write(text)
+def atomic_write_bytes(path: Path | str, data: bytes, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` as `atomic_file` does, without a file object (a file per
+    article in four folders: their cost is the system calls)."""
+    name = os.fspath(path)
+    folder = os.path.dirname(name) or "."
+    fd, tmp = _temporary_made(folder, os.path.splitext(name)[1])
+    try:
+        try:
+            view, done = memoryview(data), 0
+            while done < len(view):
+                done += os.write(fd, view[done:])
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, name)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if durable:
+        _fsync_dir(Path(folder))
+
+
+def atomic_write_text(path: Path | str, text: str, durable: bool = True) -> None:
+    """Write ``text`` to ``path`` atomically, in UTF-8 (`atomic_write_bytes`)."""
+    atomic_write_bytes(path, text.encode("utf-8"), durable)
 
 
 def json_text(obj: Any) -> str:
@@ -138,14 +169,20 @@ def atomic_write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json_text(obj))
 
 
-def write_if_changed(path: Path, text: str, durable: bool = True) -> bool:
-    """Write ``text`` atomically unless ``path`` holds exactly these bytes; True if written."""
-    try:
-        if Path(path).read_bytes() == text.encode("utf-8"):
-            return False
-    except OSError:
-        pass
-    atomic_write_text(path, text, durable)
+def write_if_changed(
+    path: Path | str, text: str, durable: bool = True, present: bool = True
+) -> bool:
+    """Write ``text`` atomically unless ``path`` holds exactly these bytes; True if written.
+    ``present=False``: the caller knows there is no file at ``path`` (it is not read)."""
+    data = text.encode("utf-8")
+    if present:
+        try:
+            with open(path, "rb") as handle:
+                if handle.read() == data:
+                    return False
+        except OSError:
+            pass
+    atomic_write_bytes(path, data, durable)
     return True
 
 
@@ -203,8 +240,12 @@ class _InMemory:
         return self.by_id[article_id]
 
 
+TEXTS_KEPT = 2048  # articles' clean texts kept for the review pages that quote them (~5 MB)
+
+
 class _Texts:
-    """The clean text of any article of ``source``, loaded when a review page quotes it."""
+    """The clean text of any article of ``source``, loaded when a review page quotes it (the
+    last `TEXTS_KEPT` loaded are kept: a story's pages quote its members again and again)."""
 
     def __init__(self, source: Source) -> None:
         self.source = source
@@ -219,7 +260,7 @@ class _Texts:
         except (KeyError, OSError, ValueError):
             return default
         self.recent[article_id] = text
-        if len(self.recent) > 256:
+        if len(self.recent) > TEXTS_KEPT:
             self.recent.popitem(last=False)
         return text
 
@@ -478,12 +519,11 @@ def write_corpus(
                 record = corpus_record(article, (clusters or {}).get(article_id))
                 page = article_page(article, record, stories.get(record["cluster"]["id"]), texts)
                 line = to_json_line(record)
-                for path, text in (
-                    (output_dir / "articles" / f"{name}.txt", article_file_text(article)),
-                    (output_dir / "diffs" / f"{name}.diff", article_diff(article)),
-                    (output_dir / "review" / "articles" / f"{name}.html", page),
-                ):
-                    written = write_if_changed(path, text, False)
+                texts_of = (article_file_text(article), article_diff(article), page)
+                for (folder, suffix), text in zip(ARTICLE_FOLDERS, texts_of, strict=True):
+                    file = f"{name}{suffix}"
+                    path = os.path.join(output_dir, folder, file)
+                    written = write_if_changed(path, text, False, file in present[folder])
                     counts["written" if written else "unchanged"] += 1
             except OSError:
                 raise  # the output folder itself (full, read-only): every article would fail
@@ -521,7 +561,9 @@ def write_corpus(
         for page_name, parts in index_pages(rows, demoted):  # one page at a time, in pieces
             write_streamed(output_dir / "review" / page_name, parts)
         for article_id, entry in sorted((cache_entries or {}).items()):
-            write_if_changed(output_dir / CACHE_DIR / f"{names[article_id]}.json", entry, False)
+            file = f"{names[article_id]}.json"
+            in_place = file in present[CACHE_DIR]
+            write_if_changed(output_dir / CACHE_DIR / file, entry, False, in_place)
         # one sync for all the files above (a fsync each costs more than writing them), then the
         # corpus, which refers to them, each file durable on its own
         os.sync()
