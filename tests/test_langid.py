@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from postedit import langid
 
@@ -106,3 +109,13 @@ def test_a_text_already_told_is_not_told_again(
     assert [langid.detect(t) for t in TEXTS] == first  # the same guesses, from what was kept
     assert len(told) == len(TEXTS)
     assert [c for c, _ in first] == ["en", "fr", "de", "ar", "ja", "es"]
+
+
+@given(st.text(alphabet=st.sampled_from("ab é1_ -\n.名٣ẞ\u0301x\u200d"), max_size=80))
+def test_too_little_text_is_fewer_than_min_letters_letters(text: str) -> None:
+    """A text is told only from `langid.MIN_LETTERS` letters (not digits, not "_") on."""
+    letters = sum(1 for c in text if re.fullmatch(r"[^\W\d_]", c))
+    if letters < langid.MIN_LETTERS:
+        assert langid.detect(text) == (None, 0.0)
+    else:
+        assert langid._ENOUGH_LETTERS.match(text)

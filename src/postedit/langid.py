@@ -20,7 +20,9 @@ MIN_LETTERS = 20  # fewer letters than this: too little text to tell
 SAMPLE = 1200  # characters of text the guess reads (enough for news prose; the cost grows with it)
 FIRST_LOOK = 400  # a first guess reads this much; it stands when it is this sure:
 SURE = 0.995
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+# at least MIN_LETTERS letters (not digits or "_"), anything between: one match, where finding
+# every letter made a string of each
+_ENOUGH_LETTERS = re.compile(rf"(?:[\W\d_]*[^\W\d_]){{{MIN_LETTERS}}}", re.UNICODE)
 
 
 @functools.lru_cache(maxsize=1)
@@ -159,7 +161,7 @@ def _classify(sample: str) -> tuple[str, float]:
 def detect(text: str) -> tuple[str | None, float]:
     """(language code, confidence 0-1) of ``text``; (None, 0.0) when there is too little text."""
     sample = text[:SAMPLE]
-    if len(_LETTER.findall(sample)) < MIN_LETTERS:
+    if not _ENOUGH_LETTERS.match(sample):
         return None, 0.0
     # The cost grows with the sample: most news prose is told apart in its first lines, so
     # a longer read is paid only when the first guess is not sure.
