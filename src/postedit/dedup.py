@@ -330,6 +330,13 @@ def _runs_on(text: str, following: str | None) -> bool:
     return bool(_GOES_ON.search(text)) or bool(following and _CONTINUES.match(following))
 
 
+@functools.lru_cache(maxsize=16384)
+def _split(paragraph: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, text) of each of `SENTENCE`'s matches in ``paragraph``: kept by the
+    paragraph's text, which reposts repeat."""
+    return tuple((m.start(), m.end(), m.group()) for m in SENTENCE.finditer(paragraph))
+
+
 def _sentences(paragraphs: Sequence[str]) -> Iterator[tuple[int, int, int, str]]:
     """(paragraph, start, end, text) of each sentence. A paragraph that does not end a sentence
     runs on into the next (hard-wrapped lines, a line break lost in a repost): the sentence
@@ -337,9 +344,8 @@ def _sentences(paragraphs: Sequence[str]) -> Iterator[tuple[int, int, int, str]]
     carry: tuple[int, int, str] | None = None  # paragraph, start, text so far
     for index, paragraph in enumerate(paragraphs):
         following = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
-        found = list(SENTENCE.finditer(paragraph))
-        for k, m in enumerate(found):
-            text = m.group()
+        found = _split(paragraph)
+        for k, (m_start, m_end, text) in enumerate(found):
             runs_on = k == len(found) - 1 and _runs_on(text, following)
             if carry is not None:
                 where, start, before = carry
@@ -349,11 +355,11 @@ def _sentences(paragraphs: Sequence[str]) -> Iterator[tuple[int, int, int, str]]
                     continue
                 yield where, start, len(paragraphs[where]), before + " " + text
                 continue
-            start = m.start() + len(text) - len(text.lstrip())
+            start = m_start + len(text) - len(text.lstrip())
             if runs_on:
                 carry = (index, start, text)
                 continue
-            yield index, start, m.end(), text
+            yield index, start, m_end, text
     if carry is not None:
         where, start, text = carry
         yield where, start, len(paragraphs[where]), text
@@ -379,8 +385,10 @@ _NUMBER_WORDS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = 
 
 
 def forget_sentences() -> None:
-    """Let go of the passages kept by sentence (`_sentence_words`): every article's are made."""
+    """Let go of the passages kept by sentence (`_sentence_words`) and the sentences kept by
+    paragraph (`_split`): every article's are made."""
     _sentence_words.cache_clear()
+    _split.cache_clear()
 
 
 @functools.lru_cache(maxsize=32768)
