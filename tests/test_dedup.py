@@ -453,7 +453,8 @@ def test_passage_pairs_scored_before_are_not_scored_again(monkeypatch) -> None:
     same(a + c[:1], b)  # a new row is scored, and only it
     assert scored == [25, 5]
     same(c, a)  # more than PAIRS_KEPT: what was kept is let go
-    assert scored == [25, 5, 25] and len(dedup._kept_pairs[config.passage_cutoff]) == 25
+    assert scored == [25, 5, 25] and dedup._kept_pairs[config.passage_cutoff].size == 25
+    assert sum(map(len, dedup._kept_pairs[config.passage_cutoff].rows.values())) == 25
     same(a, b)
     assert scored == [25, 5, 25, 25]
 
@@ -468,16 +469,16 @@ def test_where_few_pairs_meet_again_nothing_more_is_kept(monkeypatch) -> None:
     monkeypatch.setattr(dedup, "_kept_pairs", {})
     monkeypatch.setattr(dedup, "_kept_looks", [0, 0])
     monkeypatch.setattr(dedup, "KEPT_PROBE", 50)
-    kept = dedup._kept_pairs.setdefault(config.passage_cutoff, {})
+    kept = dedup._kept_pairs.setdefault(config.passage_cutoff, dedup._Kept())
     for at in range(0, 60, 6):  # each pair met once: nothing found again
         x, y = passages[at : at + 3], passages[at + 3 : at + 6]
         got, fresh = dedup.kept_scores(x, y, config), dedup.passage_scores(x, y, config)
         assert (got is None and fresh is None) or np.array_equal(got, fresh)
     assert dedup._kept_looks == [54, 0]  # looked up until the probe said no, then not at all
-    assert len(kept) == 54
+    assert kept.size == 54
     monkeypatch.setattr(dedup, "_kept_looks", [60, 10])  # where pairs meet again, kept on
     dedup.kept_scores(passages[:2], passages[30:32], config)
-    assert len(kept) == 58
+    assert kept.size == 58
 
 
 def test_term_weights_come_by_item_then_heaviest_then_word() -> None:

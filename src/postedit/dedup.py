@@ -910,7 +910,21 @@ def passage_matrix(
 
 
 PAIRS_KEPT = 100_000  # passage pairs whose score `kept_scores` keeps (about 10 MB)
-_kept_pairs: dict[float, dict[tuple[str, str], float]] = {}  # by passage cutoff
+
+
+class _Kept:
+    """Passage pairs' scores by the first passage, then the second (a row's are looked up in
+    one mapping, without a pair made for each), and how many pairs are held."""
+
+    __slots__ = ("rows", "size")
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, float]] = {}
+        self.size = 0
+
+
+_kept_pairs: dict[float, _Kept] = {}  # by passage cutoff
+_NONE_KEPT: dict[str, float] = {}  # the scores of a passage with none kept (never written to)
 _ZERO = 0.0  # the score of most pairs, held once
 # Keeping pays where passages meet again (reposts: seven pairs in ten at 2,000 articles); where
 # fewer than one looked up in `KEPT_FEW` is found after `KEPT_PROBE` (a corpus of distinct
@@ -927,12 +941,14 @@ def kept_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.n
     looks = _kept_looks
     if looks[0] >= KEPT_PROBE and looks[1] * KEPT_FEW < looks[0]:
         return passage_scores(a, b, config)  # few pairs meet again: keeping costs, saves nothing
-    kept = _kept_pairs.setdefault(config.passage_cutoff, {})
+    kept = _kept_pairs.get(config.passage_cutoff)
+    if kept is None:
+        kept = _kept_pairs[config.passage_cutoff] = _Kept()
     matrix = np.zeros((len(a), len(b)), dtype=np.float32)
-    get = kept.get
     missing = []
     for i, x in enumerate(a):
-        row = [get((x, y)) for y in b]
+        get = kept.rows.get(x, _NONE_KEPT).get
+        row = [get(y) for y in b]
         unknown = row.count(None)
         looks[1] += len(b) - unknown
         if unknown:
@@ -941,13 +957,17 @@ def kept_scores(a: Sequence[str], b: Sequence[str], config: DedupConfig) -> np.n
             matrix[i] = row
     looks[0] += len(a) * len(b)
     if missing:
-        if len(kept) + len(missing) * len(b) > PAIRS_KEPT:
-            kept.clear()
+        if kept.size + len(missing) * len(b) > PAIRS_KEPT:
+            kept.rows.clear()
+            kept.size = 0
         found = passage_scores([a[i] for i in missing], b, config)
         for k, i in enumerate(missing):
             row = [_ZERO] * len(b) if found is None else [v or _ZERO for v in found[k].tolist()]
             matrix[i] = row
-            kept.update(((a[i], y), v) for y, v in zip(b, row, strict=True))
+            held = kept.rows.setdefault(a[i], {})
+            size = len(held)
+            held.update(zip(b, row, strict=True))
+            kept.size += len(held) - size
     return matrix if matrix.any() else None
 
 
