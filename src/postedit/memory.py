@@ -22,6 +22,7 @@ import ctypes
 import ctypes.util
 import functools
 import gc
+import sys
 from collections.abc import Iterator
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
@@ -66,9 +67,10 @@ def release_clean_caches() -> None:
     dedup.forget_sentences()
     correct.common_words.cache_clear()
     grammar.zipf.cache_clear()
-    try:
-        import wordfreq
-    except ImportError:
+    # wordfreq's own tables, if the run imported it (the frequency copy answers most words
+    # without it: importing it here only to clear it cost more than it freed)
+    wordfreq = sys.modules.get("wordfreq")
+    if wordfreq is None:
         return
     for name in ("get_frequency_dict", "get_frequency_list"):
         cached = getattr(wordfreq, name, None)
