@@ -171,6 +171,22 @@ def test_new_code_cleans_everything_again(inbox: Path, tmp_path: Path, monkeypat
     assert run(inbox, out, force=True)["processed"] == 5  # --force, whatever the cache says
 
 
+def test_a_changed_template_is_new_code(tmp_path: Path, monkeypatch) -> None:
+    """The review pages are rendered with the package's templates: a change to one renders
+    every page again, as a change to the code does."""
+    from importlib import resources
+
+    package = tmp_path / "postedit"
+    shutil.copytree(Path(str(resources.files("postedit"))), package)
+    monkeypatch.setattr(incremental.resources, "files", lambda name: package)
+    fingerprint = incremental.code_fingerprint.__wrapped__
+    before = fingerprint()
+    assert fingerprint() == before
+    page = package / "templates" / "article.html"
+    page.write_text(page.read_text(encoding="utf-8") + "<!-- -->", encoding="utf-8")
+    assert fingerprint() != before
+
+
 def test_a_damaged_cache_entry_is_a_miss_not_a_crash(inbox: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run(inbox, out)

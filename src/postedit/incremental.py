@@ -43,11 +43,12 @@ CACHE_VERSION = 1
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """postedit's version and a hash of its installed source files and schema."""
+    """postedit's version and a hash of its installed source files, schema and the templates
+    the review pages are rendered with (a page changes with them)."""
     digest = hashlib.sha256(f"postedit {__version__} cache {CACHE_VERSION}\0".encode())
     package = resources.files("postedit")
     files = sorted(
-        (p for p in Path(str(package)).rglob("*") if p.suffix in (".py", ".json")),
+        (p for p in Path(str(package)).rglob("*") if p.suffix in (".py", ".json", ".html")),
         key=lambda p: p.as_posix(),
     )
     for path in files:
