@@ -37,6 +37,22 @@ def test_a_memo_drops_the_least_recently_used() -> None:
     assert memo.get(b"b") is None and memo.get(b"a") == 1 and memo.get(b"c") == 3
 
 
+def test_a_key_dropped_by_another_thread_after_it_was_read_is_still_a_hit() -> None:
+    """Threads share the memo: between reading a key and marking it used, another thread may
+    drop it. The reader keeps what it read."""
+    from collections import OrderedDict
+
+    class Raced(OrderedDict):
+        def move_to_end(self, key, last=True):  # another thread dropped it just now
+            self.pop(key)
+            super().move_to_end(key, last)
+
+    memo = Memo()
+    memo.entries = Raced([(b"a", 1), (b"b", 2)])
+    assert memo.get_or_make(b"a", lambda: 99) == 1 and memo.get(b"b") == 2
+    assert memo.hits == 2 and memo.misses == 0
+
+
 def test_the_seeds_with_a_warm_memo_get_the_edits_they_get_without_one(rules) -> None:
     articles = _seeds()
     plain = [clean_article(a, Engine(rules, memo=None)) for a in articles]

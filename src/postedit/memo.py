@@ -10,6 +10,7 @@ entries the least recently used is dropped, so its memory does not grow with the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import TypeVar
 MEMO_SIZE = 100_000  # entries (a key is 16 bytes; a value is what one paragraph gave)
 
 T = TypeVar("T")
+_ABSENT = object()
 
 
 def content_key(*parts: object) -> bytes:
@@ -33,7 +35,11 @@ def content_key(*parts: object) -> bytes:
 
 
 class Memo:
-    """A bounded map from content keys to results, least recently used dropped first."""
+    """A bounded map from content keys to results, least recently used dropped first.
+
+    Threads cleaning batches side by side (Prefect's thread runner) share one: a key one of
+    them has read may be dropped by another before it is marked as used, which costs the mark
+    only."""
 
     def __init__(self, size: int = MEMO_SIZE) -> None:
         self.size = size
@@ -43,10 +49,12 @@ class Memo:
 
     def get_or_make(self, key: bytes, make: Callable[[], T]) -> T:
         """The result kept under ``key``, else ``make()``, kept."""
-        if key in self.entries:
-            self.entries.move_to_end(key)
+        value = self.entries.get(key, _ABSENT)
+        if value is not _ABSENT:
+            with contextlib.suppress(KeyError):  # dropped since by another thread
+                self.entries.move_to_end(key)
             self.hits += 1
-            return self.entries[key]  # type: ignore[return-value]
+            return value  # type: ignore[return-value]
         self.misses += 1
         value = make()
         self.put(key, value)
@@ -55,7 +63,8 @@ class Memo:
     def get(self, key: bytes) -> object | None:
         value = self.entries.get(key)
         if value is not None:
-            self.entries.move_to_end(key)
+            with contextlib.suppress(KeyError):  # dropped since by another thread
+                self.entries.move_to_end(key)
             self.hits += 1
         else:
             self.misses += 1
