@@ -84,6 +84,23 @@ def _temporary_made(folder: str, suffix: str) -> tuple[int, str]:
         return _temporary(folder, suffix)
 
 
+def _discard(tmp: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
+def _put_in_place(tmp: str, path: Path | str, durable: bool) -> None:
+    """Rename the written temporary file ``tmp`` over ``path`` (removed if that fails), and
+    fsync the folder if ``durable``."""
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _discard(tmp)
+        raise
+    if durable:
+        _fsync_dir(Path(os.path.dirname(os.fspath(path)) or "."))
+
+
 @contextlib.contextmanager
 def atomic_file(path: Path, binary: bool = False, durable: bool = True) -> Iterator[IO[Any]]:
     """A file to write (text in UTF-8 with newlines untranslated, or ``binary``) that replaces
@@ -101,13 +118,10 @@ def atomic_file(path: Path, binary: bool = False, durable: bool = True) -> Itera
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
-    if durable:
-        _fsync_dir(path.parent)
+    _put_in_place(tmp, path, durable)
 
 
 def atomic_write_bytes(path: Path | str, data: bytes, durable: bool = True) -> None:
@@ -125,13 +139,10 @@ def atomic_write_bytes(path: Path | str, data: bytes, durable: bool = True) -> N
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, name)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
-    if durable:
-        _fsync_dir(Path(folder))
+    _put_in_place(tmp, name, durable)
 
 
 def atomic_write_text(path: Path | str, text: str, durable: bool = True) -> None:
