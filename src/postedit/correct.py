@@ -374,8 +374,7 @@ class Matcher:
         # the built-in repairs the packs turn on, by name (`postedit.rules.BUILTIN_REPAIRS`)
         self.repairs = {r.repair: r for r in rules if r.kind == "repair" and r.repair}
         self.timed_out: list[str] = []  # rules that gave up on a paragraph (read and cleared)
-        # text -> rule id -> the pattern's matches in it (`_matches`), oldest text first: shared
-        # by the matchers of one set of packs, as a rule's matches do not depend on the others
+        # the patterns' matches by text (`_matches`), shared by the matchers of one set of packs
         self._kept = MatchStore(rules) if matches is None else matches
         # what of a paragraph's surroundings the rules read (`context_of`)
         self._before_readers = {

@@ -587,8 +587,8 @@ def release_prepared() -> None:
 
 @dataclass
 class Engine:
-    """The rule packs, with one ready `Matcher` per (language, source language), the editors'
-    decisions and the grammar checker."""
+    """The rule packs, with one ready `Matcher` per (language, source language) (kept by the
+    thread for the next batch: `prepared`), the editors' decisions and the grammar checker."""
 
     rules: Rules
     decisions: Decisions | None = None
