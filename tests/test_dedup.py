@@ -481,6 +481,29 @@ def test_where_few_pairs_meet_again_nothing_more_is_kept(monkeypatch) -> None:
     assert kept.size == 58
 
 
+def test_topic_words_are_the_same_whether_the_counts_are_held_or_counted_again(
+    monkeypatch,
+) -> None:
+    rng = random.Random(5)
+    vocabulary = [f"w{k}" for k in range(50)]
+    items = [
+        item(f"a{n}", [" ".join(rng.choices(vocabulary, k=8)) for _ in range(rng.randint(1, 4))])
+        for n in range(80)
+    ]
+    ids = dedup.word_ids(items)
+    tops = []
+    for held in (10**9, 0):
+        monkeypatch.setattr(dedup, "TERMS_HELD", held)
+        monkeypatch.setattr(dedup, "TERM_CHUNK", 64)  # several runs of items
+        terms = dedup._Terms(ids.flat, ids.starts, ids.owners, len(items), len(ids.vocab))
+        assert (terms.held is not None) == bool(held)
+        tops.append(terms.top(3))
+        assert terms.held is None  # read once, then let go
+    (a_items, a_words), (b_items, b_words) = tops
+    assert len(a_items) > 100
+    assert np.array_equal(a_items, b_items) and np.array_equal(a_words, b_words)
+
+
 def test_term_weights_come_by_item_then_heaviest_then_word() -> None:
     """Ties of weight (a word counted alike in one item, with the same spread) are common:
     they keep the order of their words, so the top words of an item are the same on every

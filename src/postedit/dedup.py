@@ -1335,6 +1335,7 @@ def topic_links(
 
 
 TERM_CHUNK = 1 << 20  # words of the corpus counted (and weighed) at once (`_Terms`)
+TERMS_HELD = 2_000_000  # words up to which a corpus's counts are held (24 MB at most)
 
 
 class _Terms:
@@ -1353,8 +1354,14 @@ class _Terms:
         self.cut = np.searchsorted(owners, np.arange(n + 1))  # each item's first passage
         self.bounds = self.ends[self.cut]  # ... and its first word
         self.df = np.zeros(size, dtype=np.int64)  # the number of items with each word
-        for _, word, _ in self.counted():
-            self.df += np.bincount(word, minlength=size)
+        # a corpus of at most `TERMS_HELD` words keeps its counts for `top` (not counted twice)
+        self.held: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = (
+            [] if len(flat) <= TERMS_HELD else None
+        )
+        for counted in self.counted():
+            self.df += np.bincount(counted[1], minlength=size)
+            if self.held is not None:
+                self.held.append(counted)
 
     def counted(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """(item, word, count), in order of item then word, a run of items at a time."""
@@ -1405,7 +1412,8 @@ class _Terms:
     def top(self, topic_words: int) -> tuple[np.ndarray, np.ndarray]:
         """The item and word of each item's ``topic_words`` heaviest words."""
         top_items, top_words = [], []
-        for counted in self.counted():
+        chunks, self.held = (self.counted() if self.held is None else self.held), None
+        for counted in chunks:
             it, wd, _ = self.weighed(*counted)
             if not len(it):
                 continue
