@@ -481,15 +481,20 @@ def test_where_few_pairs_meet_again_nothing_more_is_kept(monkeypatch) -> None:
     assert kept.size == 58
 
 
+def _random_items(seed: int, words: int, count: int) -> list:
+    """``count`` items of one to four passages, each of eight words drawn from ``words``."""
+    rng = random.Random(seed)
+    vocabulary = [f"w{k}" for k in range(words)]
+    return [
+        item(f"a{n}", [" ".join(rng.choices(vocabulary, k=8)) for _ in range(rng.randint(1, 4))])
+        for n in range(count)
+    ]
+
+
 def test_topic_words_are_the_same_whether_the_counts_are_held_or_counted_again(
     monkeypatch,
 ) -> None:
-    rng = random.Random(5)
-    vocabulary = [f"w{k}" for k in range(50)]
-    items = [
-        item(f"a{n}", [" ".join(rng.choices(vocabulary, k=8)) for _ in range(rng.randint(1, 4))])
-        for n in range(80)
-    ]
+    items = _random_items(5, 50, 80)
     ids = dedup.word_ids(items)
     tops = []
     for held in (10**9, 0):
@@ -508,12 +513,7 @@ def test_term_weights_come_by_item_then_heaviest_then_word() -> None:
     """Ties of weight (a word counted alike in one item, with the same spread) are common:
     they keep the order of their words, so the top words of an item are the same on every
     run."""
-    rng = random.Random(7)
-    vocabulary = [f"w{k}" for k in range(40)]
-    items = [
-        item(f"a{n}", [" ".join(rng.choices(vocabulary, k=8)) for _ in range(rng.randint(1, 4))])
-        for n in range(60)
-    ]
+    items = _random_items(7, 40, 60)
     ids = dedup.word_ids(items)
     terms = dedup._Terms(ids.flat, ids.starts, ids.owners, len(items), len(ids.vocab))
     ties = 0
