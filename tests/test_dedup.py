@@ -138,6 +138,47 @@ def test_a_new_repost_matches_last_weeks_canonical(tmp_path: Path) -> None:
     assert {m["id"]: m["archived"] for m in members} == {article.id: True, "repost": False}
 
 
+def test_the_state_keeps_items_as_columns_and_still_reads_rows(tmp_path: Path) -> None:
+    """An article of the state comes back as it went in, digest and all, from this version's
+    columns and from the rows an earlier version wrote; a digest that does not hold for the
+    passages would key remembered comparisons to the wrong text."""
+    passages = (
+        Passage(0, 0, 2, "alpha bravo charlie", "12 3.5"),
+        Passage(1, 0, 1, "delta echo foxtrot"),
+        Passage(1, 1, 3, "golf hotel india juliet", "2024"),
+    )
+    made = [
+        Item("a", 240, 2, "2024-03-05", passages, False, "kilo lima", "x1", (), "e:1 e:2", "m1"),
+        Item("b", 10, 0, None, (), False),
+        Item("c", 90, 0, "26-FEB-1987", passages[1:2]),  # no passage with figures
+    ]
+    state = json.loads(dedup.State(made, {}, DedupConfig()).text())
+    assert state["version"] == 3
+    assert state["articles"]["a"]["spans"] == [0, 0, 2, 1, 0, 1, 1, 1, 3]
+    assert "figures" not in state["articles"]["c"]
+    read = dedup.items_from_state(state)
+    rows = {
+        i.id: {
+            **{k: v for k, v in i.to_state().items() if k not in ("spans", "words", "figures")},
+            "passages": [[p.paragraph, p.start, p.end, p.words, p.numbers] for p in i.passages],
+            "digest": "not read from rows",
+        }
+        for i in made
+    }
+    for again in (read, dedup.items_from_state({"version": 2, "articles": rows})):
+        assert list(again) == ["a", "b", "c"]
+        for before in made:
+            after = again[before.id]
+            assert after.archived and after.current() == before
+            assert (after.digest, after.day) == (before.digest, before.day)
+            assert after.passages == before.passages and after.passages.numbers == (
+                before.passages.numbers
+            )
+    state["articles"]["a"]["words"].pop()
+    with pytest.raises(ValueError, match="columns"):
+        dedup.items_from_state(state)
+
+
 def item(article_id: str, sentences: list[str], length: int = 100) -> Item:
     return Item(article_id, length, 0, None, tuple(Passage(0, 0, 1, s) for s in sentences))
 
