@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from charset_normalizer import from_bytes
 
 from .jsonio import parse
 from .langid import MIN_CONFIDENCE, detect
@@ -324,7 +323,11 @@ def _looks_arabic(text: str) -> bool:
 
 
 def _sure_guess(data: bytes) -> tuple[str, str] | None:
-    """``(text, encoding)`` if charset-normalizer recognised a language in a non-Latin script."""
+    """``(text, encoding)`` if charset-normalizer recognised a language in a non-Latin script.
+    (Imported here: only a file that is not UTF-8 needs it, and it takes longer to import than
+    most runs that add a few articles spend reading them.)"""
+    from charset_normalizer import from_bytes
+
     best = from_bytes(data).best()
     if best is None or best.coherence < 0.2:
         return None
