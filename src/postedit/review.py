@@ -48,10 +48,12 @@ MEMBERS_SHOWN = 50  # other members of its story an article's page names
 
 @functools.lru_cache(maxsize=1)
 def templates() -> jinja2.Environment:
-    """The review site's templates, autoescaped."""
+    """The review site's templates, autoescaped; read once a process (not looked at on disk
+    again for each page rendered)."""
     return jinja2.Environment(
         loader=jinja2.PackageLoader("postedit", "templates"),
         autoescape=True,
+        auto_reload=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
