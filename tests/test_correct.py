@@ -275,3 +275,79 @@ def test_what_the_text_alone_decides_is_found_once_for_all_its_contexts(
     ]
     both = [("en.sudani", 18), ("en.teh", 0)]
     assert seen == fresh == [both, [("en.teh", 0)], [("en.teh", 0)], both]
+
+
+def test_boilerplate_is_looked_for_once_a_text_and_placed_at_each_paragraph(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A site's footer is in each of its articles: a text's boilerplate is looked for once, and
+    whether a rule with ``last`` applies is decided at each paragraph by its place (never in
+    the title)."""
+    from postedit import correct
+
+    body = """
+  - id: footer
+    kind: boilerplate
+    description: d
+    message: m
+    action: fix
+    confidence: 0.99
+    last: 2
+    paragraphs: ["No comments:"]
+    examples:
+      - fix: "[[No comments:]]"
+        to: ""
+      - keep: "The minister spoke."
+  - id: labels
+    kind: boilerplate
+    description: d
+    message: m
+    action: fix
+    confidence: 0.99
+    last: 3
+    pattern: '\\ALabels:[^.]{0,80}\\Z'
+    examples:
+      - fix: "[[Labels: Iraq, oil]]"
+        to: ""
+      - keep: "The minister spoke."
+  - id: share
+    kind: boilerplate
+    description: d
+    message: m
+    action: fix
+    confidence: 0.99
+    pattern: '\\AShare this[^.]{0,40}\\Z'
+    examples:
+      - fix: "[[Share this on X]]"
+        to: ""
+      - keep: "The minister spoke."
+"""
+    m = pack(tmp_path, body)
+    looked: list[str] = []
+    regex_hits = correct.Matcher._regex_hits
+
+    def counting(self: Matcher, rule, text: str, toks):  # type: ignore[no-untyped-def]
+        looked.append(text)
+        return regex_hits(self, rule, text, toks)
+
+    monkeypatch.setattr(correct.Matcher, "_regex_hits", counting)
+    texts = ["No comments:", "Labels: Iraq, oil", "Share this on X", "The minister spoke."]
+    places = [(-1, 6), (0, 6), (3, 6), (4, 6), (5, 6), (2, 6), (0, 1)]
+
+    def found(matcher: Matcher) -> list[list[str]]:
+        return [
+            [h.rule.id for h in matcher.boilerplate_hits(Paragraph(t, i, n))]
+            for i, n in places
+            for t in texts
+        ]
+
+    seen = found(m)
+    assert sorted(looked) == sorted(t for t in texts for _ in ("labels", "share"))  # once a text
+    fresh = found(pack(tmp_path, body))
+    assert seen == fresh
+    by_place = [seen[k : k + len(texts)] for k in range(0, len(seen), len(texts))]
+    share, both = ["en.share"], [["en.footer"], ["en.labels"], ["en.share"], []]
+    assert by_place[0] == [[], [], share, []]  # the title: only a rule without `last`
+    assert by_place[1] == by_place[5] == [[], [], share, []]  # 6 and 4 from the end
+    assert by_place[2] == [[], ["en.labels"], share, []]  # 3 from the end: in the last 3
+    assert by_place[3] == by_place[4] == by_place[6] == both  # 2 and 1 from the end

@@ -386,6 +386,8 @@ class Matcher:
         # (text, is title) -> what `hits` finds there that the text alone decides, oldest first
         self._local: dict[tuple[str, bool], tuple[tuple[tuple[Hit, bool], ...], tuple[str, ...]]]
         self._local = {}
+        # text -> the boilerplate rules with hits there, and their hits (`boilerplate_hits`)
+        self._boilerplate: dict[str, tuple[tuple[Rule, tuple[Hit, ...]], ...]] = {}
         self.reads_after = bool(self.balance)
         self.digest = content_key(*(repr(r) for r in self.rules))
 
@@ -402,17 +404,32 @@ class Matcher:
         )
 
     def boilerplate_hits(self, para: Paragraph) -> list[Hit]:
-        hits = []
+        """The boilerplate rules' hits in ``para``, each rule's that its place allows (a rule
+        with ``last`` only among the last paragraphs, never in the title). What a text holds is
+        kept for the last `MATCHES_KEPT` texts: a site's footer is in each of its articles."""
+        found = self._boilerplate.get(para.text)
+        if found is None:
+            found = _kept_new(self._boilerplate, para.text, self._boilerplate_in(para.text))
+        if not found:
+            return []
         from_end = para.count - para.index
-        norm = normalise_line(para.text)
+        return [
+            hit
+            for rule, hits in found
+            if rule.last is None or (para.index >= 0 and from_end <= rule.last)
+            for hit in hits
+        ]
+
+    def _boilerplate_in(self, text: str) -> tuple[tuple[Rule, tuple[Hit, ...]], ...]:
+        """Each boilerplate rule's hits in ``text`` wherever it stands, for the rules with any."""
+        out = []
+        norm = normalise_line(text)
         for rule in self.boilerplate:
-            if rule.last is not None and (para.index < 0 or from_end > rule.last):
-                continue
             if norm in rule.paragraphs:
-                hits.append(Hit(rule, 0, len(para.text), ""))
-            elif rule.pattern is not None:
-                hits.extend(self._regex_hits(rule, para.text, None) or [])
-        return hits
+                out.append((rule, (Hit(rule, 0, len(text), ""),)))
+            elif rule.pattern is not None and (hits := self._regex_hits(rule, text, None)):
+                out.append((rule, tuple(hits)))
+        return tuple(out)
 
     def hits(self, para: Paragraph) -> list[Hit]:
         """Every match of the substitution and regex rules, context checked, overlaps kept.
