@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import RULES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from postedit.consistency import names_of, story_findings, variants
 from postedit.model import Article
@@ -225,3 +227,35 @@ def test_cues_match_whole_words_only_whatever_they_begin_with() -> None:
     assert found == ["Sheikh", "al-Amiri", "Basra", "al-Basra's"]
     quoted = parse_cues({"words": ["'Abu'", "Basra"], "at_least": 1}, fail)  # not a word start
     assert [m.group() for m in quoted.pattern.finditer(text)] == ["Basra", "'Abu'"]
+
+
+CUE_WORDS = ["al-*", "Basra", "Sheikh", "Kata'ib", "dinar*", "abu", "'Abu'"]
+# what a text of cues is made of: the cues, pieces of words, and what separates them
+CUE_PIECES = [*(w.rstrip("*") for w in CUE_WORDS), "AL-", "basras", "x", "-", "'", "’", "é"]
+CUE_PIECES += [" ", "\n", "\n\n", "\t", "\u00a0", ".", "\r\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(CUE_PIECES),
+        max_size=30,
+    ).map("".join)
+)
+def test_cues_counted_a_line_at_a_time_are_those_of_the_whole_text(text: str) -> None:
+    """No cue holds white space, so a text's cues are those of its lines read alone (kept by
+    line: reposts share most of theirs); with a cue of two words, the whole text is read."""
+    from postedit.rules import parse_cues
+
+    def fail(message: str) -> Exception:
+        return ValueError(message)
+
+    def whole(pattern) -> int:  # type: ignore[no-untyped-def]
+        return len({m.group().casefold() for m in pattern.finditer(text)})
+
+    single = parse_cues({"words": CUE_WORDS, "at_least": 1}, fail)
+    assert single.by_line
+    assert single.count(text) == whole(single.pattern)
+    phrase = parse_cues({"words": [*CUE_WORDS, "Basra Sheikh"], "at_least": 1}, fail)
+    assert not phrase.by_line
+    assert phrase.count(text) == whole(phrase.pattern)

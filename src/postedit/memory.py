@@ -59,13 +59,14 @@ def release_clean_caches() -> None:
     """Let go of what only the clean stage reads: the language identifier's model and the word
     frequency tables (tens of MB each), the passages kept by sentence, the matchers and what
     they kept."""
-    from . import correct, dedup, frequency, grammar, langid, pipeline
+    from . import correct, dedup, frequency, grammar, langid, pipeline, rules
 
     pipeline.release_prepared()
     langid.release()
     frequency.release()
     dedup.forget_sentences()
     correct.common_words.cache_clear()
+    rules.cues_in.cache_clear()
     grammar.zipf.cache_clear()
     # wordfreq's own tables, if the run imported it (the frequency copy answers most words
     # without it: importing it here only to clear it cost more than it freed)

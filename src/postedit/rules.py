@@ -193,9 +193,24 @@ class Cues:
 
     pattern: regex.Pattern[str]
     at_least: int
+    # no cue holds white space, so none runs over a line break (`count` reads a line at a time)
+    by_line: bool = False
 
     def count(self, text: str) -> int:
-        return len({m.group().casefold() for m in self.pattern.finditer(text)})
+        """How many different cues (case aside) ``text`` shows."""
+        if not self.by_line:
+            return len({m.group().casefold() for m in self.pattern.finditer(text)})
+        found: set[str] = set()
+        for line in text.split("\n"):
+            found |= cues_in(self.pattern, line)
+        return len(found)
+
+
+@functools.lru_cache(maxsize=8192)  # by line: reposts share most of their lines
+def cues_in(pattern: regex.Pattern[str], line: str) -> frozenset[str]:
+    """The cues a line of text shows, case folded. A match neither holds nor looks past the
+    white space around it, so a text's matches are its lines' matches, each line read alone."""
+    return frozenset(m.group().casefold() for m in pattern.finditer(line))
 
 
 CUE_FIELDS = ("words", "at_least")
@@ -229,7 +244,7 @@ def parse_cues(data: Any, fail: Any) -> Cues:
     pattern = regex.compile(
         start + r"(?<![\w'’-])(?:" + "|".join(alternatives) + r")(?![\w'’-])", regex.I
     )
-    return Cues(pattern, at_least)
+    return Cues(pattern, at_least, not any(len(w.split()) > 1 for w in words))
 
 
 @dataclass(frozen=True, eq=False)
