@@ -6,6 +6,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from postedit.rules import RuleError, load_rules
 
@@ -122,3 +124,14 @@ def test_a_rule_whose_examples_fail_is_reported(tmp_path: Path) -> None:
     failures = check_rules(load_rules(tmp_path))
     assert len(failures) == 1
     assert failures[0].rule == "en.ok" and "changes text it must keep" in failures[0].reason
+
+
+WORD_CHARS = st.sampled_from("aZß`'\u2019\u2018\u02bcİé-") | st.characters()
+
+
+@given(st.text(alphabet=WORD_CHARS, max_size=12))
+def test_a_word_compares_casefolded_with_plain_apostrophes(word: str) -> None:
+    """`word_key` skips the translation where there is nothing to translate: the same key."""
+    from postedit.rules import APOSTROPHES, word_key
+
+    assert word_key(word) == word.casefold().translate(APOSTROPHES)

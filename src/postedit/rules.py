@@ -90,7 +90,10 @@ APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "
 def word_key(word: str) -> str:
     """How words compare: casefolded, with the apostrophe's typographic forms as ``'``
     ("Kata’ib" is "kata'ib")."""
-    return word.casefold().translate(APOSTROPHES)
+    folded = word.casefold()
+    if folded.isascii() and "`" not in folded:  # most words: nothing to translate
+        return folded
+    return folded.translate(APOSTROPHES)
 
 
 def tokens(text: str) -> list[str]:
