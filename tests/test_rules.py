@@ -135,3 +135,14 @@ def test_a_word_compares_casefolded_with_plain_apostrophes(word: str) -> None:
     from postedit.rules import APOSTROPHES, word_key
 
     assert word_key(word) == word.casefold().translate(APOSTROPHES)
+
+
+@given(st.text(alphabet=st.sampled_from("AaLlEe- \t`'\u2019İ") | st.characters(), max_size=16))
+def test_a_name_compares_as_written_but_for_spaces_particles_and_apostrophes(text: str) -> None:
+    """`name_form` looks for a particle and an apostrophe only where there can be one."""
+    from postedit.rules import _PARTICLE, APOSTROPHES, name_form
+
+    spaced = " ".join(text.split())
+    assert name_form(text) == _PARTICLE.sub(lambda m: m.group().lower(), spaced).translate(
+        APOSTROPHES
+    )

@@ -865,7 +865,12 @@ _PARTICLE = re.compile(r"\b(?:Al|El|AL|EL)(?=[- ])")
 def name_form(text: str) -> str:
     """How names compare: exact, but for white space, the case of al-/el- particles and the
     apostrophe's typographic forms."""
-    return _PARTICLE.sub(lambda m: m.group().lower(), " ".join(text.split())).translate(APOSTROPHES)
+    form = " ".join(text.split())
+    if "Al" in form or "El" in form or "AL" in form or "EL" in form:  # what a particle holds
+        form = _PARTICLE.sub(lambda m: m.group().lower(), form)
+    if form.isascii() and "`" not in form:  # no apostrophe to translate (`word_key`)
+        return form
+    return form.translate(APOSTROPHES)
 
 
 def normalise_line(text: str) -> str:
