@@ -274,7 +274,8 @@ class Item:
         """The archived item a state keeps under ``article_id``: its passages as columns
         (version 3) or as rows (version 2). A version 3 state's digest is taken as written,
         not made again from the passages (the state is written whole, by `State`)."""
-        if "words" in data:
+        columns = "words" in data  # version 3
+        if columns:
             passages = Passages.of_columns(data["spans"], data["words"], data.get("figures"))
         else:
             passages = Passages.of_rows(data["passages"])
@@ -292,7 +293,7 @@ class Item:
             str(data.get("made_from") or ""),
         )
         digest = data.get("digest")
-        if not isinstance(digest, str) or "words" not in data:
+        if not columns or not isinstance(digest, str):
             return cls(*fields)
         made = object.__new__(cls)
         for name, value in zip(_ITEM_FIELDS, fields, strict=True):

@@ -87,13 +87,18 @@ class RuleError(ValueError):
 APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'"})
 
 
+def plain_apostrophes(text: str) -> str:
+    """``text`` with the apostrophe's typographic forms as ``'``. Most text has none: plain
+    ASCII without a backtick is returned as it is, not read through the table."""
+    if text.isascii() and "`" not in text:
+        return text
+    return text.translate(APOSTROPHES)
+
+
 def word_key(word: str) -> str:
     """How words compare: casefolded, with the apostrophe's typographic forms as ``'``
     ("Kata’ib" is "kata'ib")."""
-    folded = word.casefold()
-    if folded.isascii() and "`" not in folded:  # most words: nothing to translate
-        return folded
-    return folded.translate(APOSTROPHES)
+    return plain_apostrophes(word.casefold())
 
 
 def tokens(text: str) -> list[str]:
@@ -868,9 +873,7 @@ def name_form(text: str) -> str:
     form = " ".join(text.split())
     if "Al" in form or "El" in form or "AL" in form or "EL" in form:  # what a particle holds
         form = _PARTICLE.sub(lambda m: m.group().lower(), form)
-    if form.isascii() and "`" not in form:  # no apostrophe to translate (`word_key`)
-        return form
-    return form.translate(APOSTROPHES)
+    return plain_apostrophes(form)
 
 
 def normalise_line(text: str) -> str:
