@@ -20,9 +20,45 @@ def test_the_clean_stage_tables_are_let_go_and_loaded_again_when_needed() -> Non
     assert langid.detect(text) == before  # loaded again, the same answer
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's allocator only")
-def test_large_blocks_are_returned_to_the_system_on_glibc() -> None:
-    assert memory.return_large_blocks()
+GLIBC = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's allocator only")
+
+# in a process of its own: the size of the process's mappings after a large block is freed,
+# and the page faults of taking a smaller block again after freeing it
+_ALLOCATOR = """
+import resource, sys
+from postedit import memory
+assert memory.return_large_blocks()
+def mapped():
+    return int(open("/proc/self/statm").read().split()[0])
+before = mapped()
+block = bytearray(memory.LARGE + (1 << 20))
+grown = mapped() - before
+del block
+given_back = mapped() - before
+small = bytearray(2 << 20)  # the size of a run's middling arrays
+del small
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+small = bytearray(2 << 20)
+again = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+print(grown, given_back, again)
+"""
+
+
+@GLIBC
+def test_large_blocks_are_returned_and_smaller_ones_reused_on_glibc() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _ALLOCATOR], capture_output=True, text=True, check=True
+    ).stdout
+    grown, given_back, again = (int(x) for x in out.split())
+    page = 4096
+    assert grown * page >= memory.LARGE  # mapped on its own...
+    assert given_back * page < memory.LARGE // 4  # ... and unmapped when freed
+    # a block of 2 MB, freed, is taken again from the heap without touching new pages (mapped
+    # on its own, it would fault in each of its 512 pages again)
+    assert again < 64
     memory.trim()  # does not fail
 
 

@@ -3,7 +3,10 @@
 - Large buffers (numpy arrays of de-duplication, the state's text) are taken from the system
   and returned to it when freed (`return_large_blocks`). By default glibc raises its threshold
   for that after the first large block is freed, and later blocks stay in the heap: the
-  process keeps the memory of the largest stage for the rest of the run.
+  process keeps the memory of the largest stage for the rest of the run. Smaller blocks come
+  from the heap, which keeps up to `KEPT_FREE` of free memory at its top for the next ones
+  (memory given back is touched afresh, a page fault a page, when taken again); `trim`, between
+  stages, gives all of it back.
 - The clean stage's lookup tables (the language identifier's model, the word frequencies) are
   let go once every article is cleaned (`release_clean_caches`); the next run that needs them
   loads them again.
@@ -25,8 +28,9 @@ import gc
 import sys
 from collections.abc import Iterator
 
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-LARGE = 256 * 1024  # bytes from which a block is mapped on its own (and unmapped when freed)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
+LARGE = 4 << 20  # bytes from which a block is mapped on its own (and unmapped when freed)
+KEPT_FREE = 64 << 20  # free bytes the heap keeps at its top (given back beyond that, or by `trim`)
 
 
 @functools.cache
@@ -43,9 +47,17 @@ def _libc() -> ctypes.CDLL | None:
 @functools.cache
 def return_large_blocks() -> bool:
     """Blocks from `LARGE` bytes are mapped on their own, so freeing one gives it back to the
-    system (a fixed threshold: glibc's moving one is turned off). True if set."""
+    system (a fixed threshold: glibc's moving one is turned off), and the heap keeps
+    `KEPT_FREE` bytes for the smaller ones. True if set.
+
+    Measured on 8,000 repost-heavy articles and 100 more: at 256 kB (and glibc's own trim
+    threshold, 128 kB) the run of 100 more took about 220,000 page faults and 1.7 s of system
+    time; with these values 110,000 and 1.4 s. A first run at 32,000 articles peaks at 416 MB
+    instead of 400 MB (449 MB with glibc's moving threshold)."""
     libc = _libc()
-    return bool(libc and libc.mallopt(M_MMAP_THRESHOLD, LARGE))
+    return bool(
+        libc and libc.mallopt(M_MMAP_THRESHOLD, LARGE) and libc.mallopt(M_TRIM_THRESHOLD, KEPT_FREE)
+    )
 
 
 def trim() -> None:
