@@ -163,10 +163,10 @@ def main() -> int:
     # files being deleted takes several times as long (the allocator steps over the inodes
     # just freed), and the benchmark's own clean-up would be counted in the runs after it
     works: list[Path] = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        work = Path(tempfile.mkdtemp(prefix="bench-reposts-"))
-        works.append(work)
-        try:
+    try:
+        for size in (int(s) for s in args.sizes.split(",")):
+            work = Path(tempfile.mkdtemp(prefix="bench-reposts-"))
+            works.append(work)
             inbox, out = work / "in", work / "out"
             corpus(inbox, size, sources)
             # the machine's speed drifts over minutes: the script runs just before and just
@@ -210,14 +210,11 @@ def main() -> int:
                     [round(t, 2) for t in mores],
                 ],
             }
-        except BaseException:
-            for folder in works:
-                shutil.rmtree(folder, ignore_errors=True)
-            raise
-        rows.append(row)
-        print(json.dumps(row))
-    for folder in works:
-        shutil.rmtree(folder, ignore_errors=True)
+            rows.append(row)
+            print(json.dumps(row))
+    finally:
+        for folder in works:
+            shutil.rmtree(folder, ignore_errors=True)
     keys = list(rows[0])
     print("\n| " + " | ".join(keys) + " |\n|" + "---:|" * len(keys))
     for row in rows:

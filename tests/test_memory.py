@@ -25,7 +25,7 @@ GLIBC = pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's al
 # in a process of its own: the size of the process's mappings after a large block is freed,
 # and the page faults of taking a smaller block again after freeing it
 _ALLOCATOR = """
-import resource, sys
+import resource
 from postedit import memory
 assert memory.return_large_blocks()
 def mapped():
@@ -46,6 +46,7 @@ print(grown, given_back, again)
 
 @GLIBC
 def test_large_blocks_are_returned_and_smaller_ones_reused_on_glibc() -> None:
+    import os
     import subprocess
     import sys
 
@@ -53,7 +54,7 @@ def test_large_blocks_are_returned_and_smaller_ones_reused_on_glibc() -> None:
         [sys.executable, "-c", _ALLOCATOR], capture_output=True, text=True, check=True
     ).stdout
     grown, given_back, again = (int(x) for x in out.split())
-    page = 4096
+    page = os.sysconf("SC_PAGE_SIZE")  # the unit of /proc/self/statm
     assert grown * page >= memory.LARGE  # mapped on its own...
     assert given_back * page < memory.LARGE // 4  # ... and unmapped when freed
     # a block of 2 MB, freed, is taken again from the heap without touching new pages (mapped
