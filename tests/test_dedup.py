@@ -6,6 +6,7 @@ import itertools
 import json
 import random
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -197,9 +198,12 @@ def test_canonical_choice_is_deterministic() -> None:
     assert cluster([a, b, c, more]).clusters["d"]["role"] == "canonical"  # most complete
 
 
-def test_cluster_records_and_story_texts_read_as_plain_mappings() -> None:
+def test_cluster_records_and_story_texts_read_as_plain_mappings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The records are numbers made into a dictionary when read, and the stories' texts are
     held deflated: both read as the dictionaries they stand for, in the order they were made."""
+    monkeypatch.setattr(dedup, "HELD_PLAIN", 0)  # every text deflated
     words = ["alpha bravo charlie delta echo foxtrot golf", "hotel india juliet kilo lima mike"]
     a = item("b", words, 100)
     b = Item("a", 100, 0, "2024-01-01", a.passages)
@@ -222,6 +226,22 @@ def test_cluster_records_and_story_texts_read_as_plain_mappings() -> None:
     assert json.loads(text) == result.report[story]
     assert dedup.story_text(result.report[story]) == text
     assert len(result.report.texts.packed[story]) < len(text.encode())
+
+
+def test_story_texts_are_held_plain_up_to_a_limit_and_deflated_beyond(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A corpus's first `HELD_PLAIN` bytes of evidence are held as text (neither deflated
+    nor inflated), the rest deflated; a text set again is counted once."""
+    texts = {f"s{n}": json.dumps({"n": n, "words": ["alpha bravo"] * 40}) for n in range(6)}
+    monkeypatch.setattr(dedup, "HELD_PLAIN", 3 * sys.getsizeof(texts["s0"]))
+    packed = dedup._Packed()
+    for key, text in texts.items():
+        packed[key] = text
+    packed["s0"] = texts["s0"]  # again: still plain, the others as they were
+    assert [type(packed.packed[k]) for k in texts] == [str] * 3 + [bytes] * 3
+    assert dict(packed) == texts  # read alike, plain or deflated, in the order made
+    assert packed.plain == 3 * sys.getsizeof(texts["s0"])
 
 
 def test_a_story_of_many_copies_keeps_one_link_per_member_not_one_per_pair() -> None:
@@ -550,10 +570,12 @@ def test_topic_words_are_the_same_whether_the_counts_are_held_or_counted_again(
     assert np.array_equal(a_items, b_items) and np.array_equal(a_words, b_words)
 
 
-def test_term_weights_come_by_item_then_heaviest_then_word() -> None:
+@pytest.mark.parametrize("narrow", [dedup.NARROW_IDS, 1])  # 1: items sorted as 32-bit numbers
+def test_term_weights_come_by_item_then_heaviest_then_word(monkeypatch, narrow: int) -> None:
     """Ties of weight (a word counted alike in one item, with the same spread) are common:
     they keep the order of their words, so the top words of an item are the same on every
     run."""
+    monkeypatch.setattr(dedup, "NARROW_IDS", narrow)
     items = _random_items(7, 40, 60)
     ids = dedup.word_ids(items)
     terms = dedup._Terms(ids.flat, ids.starts, ids.owners, len(items), len(ids.vocab))
