@@ -585,3 +585,19 @@ def test_term_weights_come_by_item_then_heaviest_then_word(monkeypatch, narrow: 
         assert (np.lexsort((wd, -w, it)) == np.arange(len(it))).all()
         ties += int(((it[1:] == it[:-1]) & (w[1:] == w[:-1])).sum())
     assert ties > 100  # words of one item with one weight
+
+
+def test_passages_read_from_columns_as_written_or_as_text() -> None:
+    """A state's columns are strings and integers; numbers written as text (or 3.0) read as
+    the same passages, and anything else is refused as the state's damage it is."""
+    spans, words, figures = [0, 0, 9, 1, 4, 20], ["alpha bravo", "charlie"], ["", "12"]
+    made = dedup.Passages.of_columns(spans, words, figures)
+    assert list(made.places()) == spans and made.words == tuple(words)
+    assert made.figures() == ("", "12")
+    loose = dedup.Passages.of_columns(["0", 0, 9.0, 1, "4", 20], words, figures)
+    assert loose == made and loose.words[0] is made.words[0]  # interned: one string
+    assert dedup.Passages.of_columns(spans, words, None).numbers is None
+    with pytest.raises(ValueError):
+        dedup.Passages.of_columns(["zero", 0, 9, 1, 4, 20], words, figures)
+    with pytest.raises(ValueError):
+        dedup.Passages.of_columns(spans[:3], words, figures)

@@ -342,3 +342,33 @@ def test_any_record_round_trips_through_json_and_the_schema(article: Article, ro
     for edit in again["edits"]:
         assert 0 <= edit["start"] <= edit["end"] <= len(article.raw)
         assert article.raw[edit["start"] : edit["end"]] == edit["before"]
+
+
+@given(st.text() | st.none() | st.integers())
+def test_index_values_are_escaped_as_markupsafe_escapes_them(value: object) -> None:
+    from markupsafe import escape
+
+    from postedit.review import _escaped
+
+    assert _escaped(value) == str(escape(value))
+
+
+def test_an_index_row_shows_hostile_values_as_text() -> None:
+    from postedit.review import index_rows
+
+    record = {
+        "id": 'a"1',
+        "title": "<script>alert('x')</script> & co",
+        "language": "en",
+        "source": "feeds/<b>/x.txt",
+        "date": None,
+        "tags": ["t&t"],
+        "cluster": {"id": 'a"1', "role": "canonical", "of": None},
+        "counts": {"fix": 2, "flag": 1, "reviewed": 1},
+    }
+    row = str(index_rows([record])['a"1'])
+    assert "<script>" not in row
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in row
+    assert 'data-story="a&#34;1"' in row and 'data-tags="t&amp;t"' in row
+    assert "<td>&lt;b&gt;</td>" in row  # the outlet, from the file's folder
+    assert '<td class="reviewed">1 of 3</td>' in row

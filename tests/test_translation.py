@@ -15,7 +15,8 @@ from conftest import RULES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from postedit.consistency import names_of, story_findings, variants
+from postedit import consistency
+from postedit.consistency import StoryFindings, names_of, story_findings, variants
 from postedit.model import Article
 from postedit.pipeline import Engine, clean_article
 from postedit.read import Found, ReadDefaults, make_article
@@ -131,6 +132,43 @@ def test_the_minority_spelling_of_a_story_is_found() -> None:
     names["d"] = names["c"]
     assert story_findings(["a", "b", "c", "d"], names) == {}
     assert story_findings(["a", "b", "c"], names, known={"Elina Romanowsky"}) == {}
+
+
+def test_story_findings_are_made_a_story_at_a_time_as_articles_are_asked_for() -> None:
+    spelled = {
+        "Alina": names_of("The envoy Alina Romanowski met the speaker.", {"the"}),
+        "Elina": names_of("Elina Romanowsky spoke to reporters.", set()),
+    }
+    members = {
+        "s1": ["a", "b", "c"],
+        "s2": ["d", "e", "f"],
+        "s3": ["g"],
+    }
+    spelling = dict(a="Alina", b="Alina", c="Elina", d="Elina", e="Elina", f="Alina", g="Elina")
+    names = {i: spelled[s] for i, s in spelling.items()}
+    story_of = {i: s for s, ids in members.items() for i in ids}
+    asked: list[list[str]] = []
+
+    def counting(ids, names, known=()):  # type: ignore[no-untyped-def]
+        asked.append(list(ids))
+        return story_findings(ids, names, known)
+
+    checked = {"a", "b", "c", "d", "e"}  # f's language has the check off
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(consistency, "story_findings", counting)
+        found = StoryFindings(story_of, members, names, (), checked.__contains__)
+        assert found.get("c") and found.get("a") is None
+        assert asked == [["a", "b", "c"]]  # one story checked, once
+        assert found.get("f") is None and found.get("g") is None and found.get("zz") is None
+        assert asked == [["a", "b", "c"], ["d", "e", "f"]]  # a lone article: no check
+        eager = {
+            i: f
+            for ids in members.values()
+            if len(ids) > 1
+            for i, f in story_findings(ids, names).items()
+            if i in checked
+        }
+    assert dict(found) == eager and list(eager) == ["c"]  # f is flagged, but not checked
 
 
 def test_a_tie_between_majority_spellings_is_settled_the_same_way_on_every_run() -> None:

@@ -21,7 +21,7 @@ spelling is right is the editor's call.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -158,6 +158,44 @@ def flags_for(article: Article, findings: Iterable[Inconsistent], rule: Rule) ->
                 )
                 out.append(replace(edit, stage=STAGE))
     return out
+
+
+class StoryFindings(Mapping[str, list[Inconsistent]]):
+    """The story check's findings by article (`story_findings` of each story with several
+    members), of the articles ``checked`` says the check applies to. A story is checked when
+    one of its articles is first asked for: a run that writes the articles of a few stories
+    checks those."""
+
+    def __init__(
+        self,
+        story_of: Mapping[str, str],
+        stories: Mapping[str, list[str]],
+        names: Mapping[str, Collection[str]],
+        known: Collection[str],
+        checked: Callable[[str], bool],
+    ) -> None:
+        self.story_of, self.stories, self.names, self.known = story_of, stories, names, known
+        self.checked = checked
+        self.done: dict[str, dict[str, list[Inconsistent]]] = {}
+
+    def _story(self, story: str) -> dict[str, list[Inconsistent]]:
+        if story not in self.done:
+            members = self.stories.get(story, [])
+            found = story_findings(members, self.names, self.known) if len(members) > 1 else {}
+            self.done[story] = {i: f for i, f in found.items() if self.checked(i)}
+        return self.done[story]
+
+    def __getitem__(self, article_id: str) -> list[Inconsistent]:
+        story = self.story_of.get(article_id)
+        if story is None:
+            raise KeyError(article_id)
+        return self._story(story)[article_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return (i for story in self.stories for i in self._story(story))
+
+    def __len__(self) -> int:
+        return sum(len(self._story(story)) for story in self.stories)
 
 
 class StoryChecked:

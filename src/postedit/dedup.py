@@ -152,10 +152,15 @@ class Passages(Sequence[Passage]):
         if len(spans) != 3 * len(words) or (figures and len(figures) != len(words)):
             raise ValueError("the passages' columns differ in length")
         made = cls.__new__(cls)
-        made.words = tuple(map(sys.intern, map(str, words)))
-        numbers = tuple(map(sys.intern, map(str, figures or ())))
+        try:  # a state's columns: strings and integers, taken as they are
+            made.words = tuple(map(sys.intern, words))
+            numbers = tuple(map(sys.intern, figures or ()))
+            made._spans = array("i", spans).tobytes()
+        except TypeError:  # other values (numbers as text...): made strings and integers
+            made.words = tuple(map(sys.intern, map(str, words)))
+            numbers = tuple(map(sys.intern, map(str, figures or ())))
+            made._spans = array("i", map(int, spans)).tobytes()
         made.numbers = numbers if any(numbers) else None
-        made._spans = array("i", map(int, spans)).tobytes()
         return made
 
     def columns(self) -> dict[str, list[Any]]:

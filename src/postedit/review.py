@@ -474,6 +474,20 @@ INDEX_ROW = (
 )
 
 
+def _escaped(value: object) -> str:
+    """`markupsafe.escape`'s text of ``value``, a string escaped without making a `Markup` of
+    it (the index escapes ten values an article)."""
+    if type(value) is not str:
+        return str(escape(value))
+    return (
+        value.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
+
+
 def index_rows(records: Sequence[dict[str, Any]]) -> dict[str, Markup]:
     """Each record's row of the index (article id -> HTML): the same row on every order of the
     index, so made once, by a format string (every value escaped) rather than a template."""
@@ -483,19 +497,19 @@ def index_rows(records: Sequence[dict[str, Any]]) -> dict[str, Markup]:
         c = r["cluster"]
         out[r["id"]] = Markup(
             INDEX_ROW.format(
-                tags=escape(" ".join(r.get("tags") or ())),
-                story=escape(c["id"]),
-                language=escape(str(r["language"])),
-                link=escape(f"articles/{safe_name(r['id'])}.html"),
-                title=escape(r["title"] or r["id"]),
-                outlet=escape(outlet(r.get("source") or "")),
-                id=escape(r["id"]),
-                date=escape(str(r["date"] or "")),
+                tags=_escaped(" ".join(r.get("tags") or ())),
+                story=_escaped(c["id"]),
+                language=_escaped(str(r["language"])),
+                link=_escaped(f"articles/{safe_name(r['id'])}.html"),
+                title=_escaped(r["title"] or r["id"]),
+                outlet=_escaped(outlet(r.get("source") or "")),
+                id=_escaped(r["id"]),
+                date=_escaped(str(r["date"] or "")),
                 fixes=int(counts["fix"]),
                 flags=int(counts["flag"]),
                 reviewed=int(counts.get("reviewed", 0)),
                 total=int(counts["fix"] + counts["flag"]),
-                status=escape(c["role"] + (f" of {c['of']}" if c.get("of") else "")),
+                status=_escaped(c["role"] + (f" of {c['of']}" if c.get("of") else "")),
             )
         )
     return out

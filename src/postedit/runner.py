@@ -23,9 +23,9 @@ from .audit import Audit
 from .consistency import (
     INCONSISTENT,
     StoryChecked,
+    StoryFindings,
     function_words,
     names_of,
-    story_findings,
 )
 from .decisions import Decisions, decisions_path, load_decisions
 from .dedup import (
@@ -651,15 +651,15 @@ class Run:
         if rule is None:
             return self
         stories: dict[str, list[str]] = {}
+        story_of: dict[str, str] = {}
         for article_id, cluster in clusters.items():
-            stories.setdefault(str(cluster["id"]), []).append(article_id)
+            story_of[article_id] = story = str(cluster["id"])
+            stories.setdefault(story, []).append(article_id)
         names = {i: s.names for i, s in self.summaries.items()}
-        found: dict[str, list] = {}
-        for members in stories.values():
-            if len(members) > 1:
-                found.update(story_findings(members, names, self.known_names))
-        checked = {i: f for i, f in found.items() if self._checks(i, rule)}
-        return StoryChecked(self, checked, rule)
+        found = StoryFindings(
+            story_of, stories, names, self.known_names, lambda i: self._checks(i, rule)
+        )
+        return StoryChecked(self, found, rule)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 (one run, a few languages)
     def _function_words(self, language: str | None) -> frozenset[str]:
