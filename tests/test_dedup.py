@@ -19,6 +19,7 @@ from postedit.read import ReadDefaults, read_folder
 from postedit.render import clean_paragraphs, clean_title
 from postedit.runner import Settings, cleanup
 from postedit.synthetic import hard_negative, repost
+from postedit.write import records_of
 
 
 def run(folder: Path, out: Path, max_removal: float = 0.5) -> dict[str, dict]:
@@ -216,6 +217,8 @@ def test_cluster_records_and_story_texts_read_as_plain_mappings(
         "0": {"id": "0", "role": "canonical", "of": None, "score": None},
     }
     assert list(result.clusters) == ["a", "b", "0"]  # stories in rank order, not by id
+    assert list(result.clusters.records()) == sorted(records.items())  # read in order of id
+    assert list(records_of(records)) == list(records_of(result.clusters))
     assert len(result.clusters) == 3 and "b" in result.clusters
     assert "c" not in result.clusters and result.clusters.get("c") is None
     assert result.clusters.get(3) is None  # type: ignore[call-overload]

@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from postedit.jsonio import compact, parse
+from postedit.jsonio import compact, indented, parse
 
 VALUES = st.recursive(
     st.none()
@@ -43,3 +43,23 @@ def test_the_corpus_line_format_is_the_json_modules() -> None:
     assert compact(record, sort_keys=True) == json.dumps(
         record, ensure_ascii=False, sort_keys=True, separators=(",", ":")
     )
+
+
+@given(VALUES)
+def test_indented_text_is_the_json_modules_but_for_how_numbers_are_written(value) -> None:
+    """Indentation, separators, key order and escapes are those of ``json.dumps(indent=2,
+    sort_keys=True, ensure_ascii=False)``; the numbers are the same numbers."""
+    text = indented(value)
+    assert parse(text) == value and text.endswith("\n")
+    plain = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if not _has_float(value):
+        assert text == plain
+    assert indented({2: [1, "\ud800"]}) == '{\n  "2": [\n    1,\n    "\ud800"\n  ]\n}\n'
+
+
+def _has_float(value: object) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    return isinstance(value, list) and any(_has_float(v) for v in value)

@@ -1288,7 +1288,15 @@ class Clusters(Mapping[str, dict[str, object]]):
         raise KeyError(article_id)
 
     def __getitem__(self, article_id: str) -> dict[str, object]:
-        k = self._index(article_id)
+        return self._record(self._index(article_id))
+
+    def records(self) -> Iterator[tuple[str, dict[str, object]]]:
+        """(id, record) of every article, in order of id, each record made as it is read (not
+        looked up by its id)."""
+        for k in np.flatnonzero(self._story >= 0).tolist():
+            yield self.ids[k], self._record(k)
+
+    def _record(self, k: int) -> dict[str, object]:
         of, score = int(self._of[k]), float(self._score[k])
         return {
             "id": self.ids[self._story[k]],

@@ -64,6 +64,7 @@ from .write import (
     Source,
     files_in,
     files_in_place,
+    records_of,
     render_keys,
     story_texts,
     write_corpus,
@@ -652,7 +653,7 @@ class Run:
             return self
         stories: dict[str, list[str]] = {}
         story_of: dict[str, str] = {}
-        for article_id, cluster in clusters.items():
+        for article_id, cluster in records_of(clusters):
             story_of[article_id] = story = str(cluster["id"])
             stories.setdefault(story, []).append(article_id)
         names = {i: s.names for i, s in self.summaries.items()}

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from .dedup import State, Stories, story_text
-from .jsonio import compact, parse
+from .dedup import Clusters, State, Stories, story_text
+from .jsonio import compact, indented, parse
 from .memo import content_key
 from .model import Article
 from .render import (
@@ -151,7 +151,7 @@ def atomic_write_text(path: Path | str, text: str, durable: bool = True) -> None
 
 
 def json_text(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return indented(obj)
 
 
 def story_texts(stories: Mapping[str, Any]) -> Mapping[str, str]:
@@ -391,21 +391,31 @@ def render_keys(
     the last run has the same outputs. ``texts``: `story_texts` of ``stories``, if made."""
     texts = story_texts(stories) if texts is None else texts
     members: dict[str, list[str]] = {}  # a story's members: the articles clustered under it
-    for article_id in sorted(clusters):
-        members.setdefault(str(clusters[article_id].get("id")), []).append(article_id)
+    for article_id, cluster in records_of(clusters):
+        members.setdefault(str(cluster.get("id")), []).append(article_id)
     story_keys = {
         story_id: content_key(
             text, *(fingerprints.get(m, "archived") for m in members.get(story_id, ()))
         ).hex()
         for story_id, text in texts.items()
     }
-    out = {}
-    for article_id, fp in fingerprints.items():
-        cluster = clusters.get(article_id) or {}
-        story = story_keys.get(str(cluster.get("id")), "")
-        record = compact(cluster, sort_keys=True)
-        out[article_id] = content_key(fp, record, story).hex()
-    return out
+    keys = {}
+    for article_id, cluster in records_of(clusters):
+        fp = fingerprints.get(article_id)
+        if fp is not None:
+            story = story_keys.get(str(cluster.get("id")), "")
+            keys[article_id] = content_key(fp, compact(cluster, sort_keys=True), story).hex()
+    alone = (compact({}), story_keys.get("None", ""))  # an article without a record
+    return {i: keys.get(i) or content_key(fp, *alone).hex() for i, fp in fingerprints.items()}
+
+
+def records_of(
+    clusters: Mapping[str, Mapping[str, Any]],
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(id, cluster record) of every article, in order of id (`Clusters.records`, for one)."""
+    if isinstance(clusters, Clusters):
+        return clusters.records()
+    return ((i, clusters[i]) for i in sorted(clusters))
 
 
 class _Earlier:
