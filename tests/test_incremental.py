@@ -291,6 +291,35 @@ def test_an_unchanged_run_reads_renders_and_compares_nothing_again(
     assert snapshot(out) == snapshot(fresh)
 
 
+def test_a_damaged_corpus_line_is_written_again_not_copied(
+    inbox: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The lines of unchanged articles are copied from the last run's corpus as bytes; a line
+    that is not whole (bytes that are not UTF-8, a last line cut short) is not copied: its
+    article is rendered again, and the corpus is the one a run from nothing writes."""
+    from postedit import write
+
+    out = tmp_path / "out"
+    run(inbox, out)
+    lines = (out / "corpus.jsonl").read_bytes().splitlines(keepends=True)
+    assert len(lines) == 5
+    lines[1] = lines[1][:40] + b"\xff\xfe" + lines[1][40:]
+    lines[-1] = lines[-1].rstrip(b"\n")
+    (out / "corpus.jsonl").write_bytes(b"".join(lines))
+    (inbox / "zz-new.txt").write_text("Talks resume\n\nThe delegations met on Sunday.\n")
+    pages: list[str] = []
+    real = write.article_page
+    monkeypatch.setattr(
+        write, "article_page", lambda a, *rest: pages.append(a.id) or real(a, *rest)
+    )
+    run(inbox, out)
+    damaged = [json.loads(x.decode("utf-8", "replace"))["id"] for x in (lines[1], lines[-1])]
+    assert set(damaged) <= set(pages) and "zz-new" in pages and len(pages) < 6
+    fresh = tmp_path / "fresh"
+    run(inbox, fresh)
+    assert snapshot(out) == snapshot(fresh)
+
+
 def test_one_article_that_cannot_be_cleaned_does_not_sink_the_run(
     inbox: Path, tmp_path: Path, monkeypatch
 ) -> None:

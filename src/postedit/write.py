@@ -288,8 +288,8 @@ class _Streamed:
         self.digest = hashlib.sha256()
         self.size = 0
 
-    def write(self, text: str) -> None:
-        data = text.encode("utf-8")
+    def write(self, text: str | bytes) -> None:
+        data = text.encode("utf-8") if isinstance(text, str) else text
         self.handle.write(data)
         self.digest.update(data)
         self.size += len(data)
@@ -420,16 +420,16 @@ def records_of(
 
 class _Earlier:
     """The lines of the corpus the last run wrote, read once, in order, as the ids (sorted the
-    same way) ask for them."""
+    same way) ask for them; as bytes, which are written again as they are."""
 
     def __init__(self, path: Path) -> None:
         try:
-            self.handle: Any = open(path, encoding="utf-8", newline="")  # noqa: SIM115
+            self.handle: Any = open(path, "rb")  # noqa: SIM115
         except OSError:
             self.handle = None
-        self.current: tuple[str, str, dict[str, Any]] | None = None
+        self.current: tuple[str, bytes, dict[str, Any]] | None = None
 
-    def line(self, article_id: str) -> tuple[str, dict[str, Any]] | None:
+    def line(self, article_id: str) -> tuple[bytes, dict[str, Any]] | None:
         """The line and record of ``article_id``, or None (not there, or unreadable)."""
         while self.handle is not None:
             if self.current is None:
@@ -437,6 +437,8 @@ class _Earlier:
                 if not text:
                     self.close()
                     return None
+                if not text.endswith(b"\n"):
+                    continue  # a line cut short: its article is written again
                 try:
                     record = parse(text)
                     self.current = (str(record["id"]), text, record)
