@@ -210,11 +210,10 @@ def _remove_stale(folder: Path, suffix: str, keep: set[str], present: set[str]) 
     """Remove the ``*suffix`` files of ``present`` (the files ``folder`` held before the run
     wrote, `files_in`) not in ``keep``, leftover temp files too."""
     removed = 0
-    for name in sorted(present):
-        if name.endswith(suffix) and name not in keep:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(folder / name)
-                removed += 1
+    for name in sorted(n for n in present - keep if n.endswith(suffix)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(folder / name)
+            removed += 1
     return removed
 
 
