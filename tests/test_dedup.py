@@ -7,6 +7,7 @@ import json
 import random
 import shutil
 import sys
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -604,3 +605,28 @@ def test_passages_read_from_columns_as_written_or_as_text() -> None:
         dedup.Passages.of_columns(["zero", 0, 9, 1, 4, 20], words, figures)
     with pytest.raises(ValueError):
         dedup.Passages.of_columns(spans[:3], words, figures)
+
+
+def test_a_links_passages_are_quoted_alike_from_numbers_lists_or_loose_lists() -> None:
+    """A link's passage pairs come as this run's numbers, as the state's lists, or (a state
+    written by hand) as lists of other numbers: the evidence quotes the same passages."""
+    a = Item("a", 100, 0, None, (Passage(0, 0, 5, "alpha"), Passage(2, 3, 9, "bravo")))
+    b = Item("b", 100, 0, None, (Passage(1, 4, 8, "alpha"), Passage(0, 0, 7, "bravo")))
+    clusters = dedup.Clusters(["a", "b"])
+    clusters.set(0, 0, "canonical", None, None)
+    clusters.set(1, 0, "duplicate", 0, 91.0)
+    made = []
+    for pairs in (
+        array("d", [0, 1, 91.04, 1, 1, 88.0]),  # this run's comparison
+        [[0, 1, 91.04], [1, 1, 88.0]],  # remembered
+        [[0.0, 1.0, 91.04], ["1", 1, 88]],  # by hand
+    ):
+        link = dedup.Overlap(0, 1, 91.0, True, pairs, "shared passages")
+        made.append(dedup._evidence([a, b], [0, 1], [link], clusters))
+    assert made[0] == made[1] == made[2]
+    quoted = [
+        (p["a_paragraph"], *p["a_span"], p["b_paragraph"], *p["b_span"])
+        for p in made[0]["passages"]
+    ]
+    assert quoted == [(0, 0, 5, 0, 0, 7), (2, 3, 9, 0, 0, 7)]
+    assert [p["score"] for p in made[0]["passages"]] == [91.0, 88.0]

@@ -26,6 +26,7 @@ join it; a story is the canonical's group and the groups linked directly to it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -550,7 +551,8 @@ def _share_most(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def without(item: Item, ignored: dict[str, int] | set[str]) -> Item:
     """``item`` without its boilerplate passages (the same item if it has none)."""
-    if not any(words in ignored for words in item.passages.words):
+    learned = ignored.keys() if isinstance(ignored, dict) else ignored
+    if learned.isdisjoint(item.passages.words):  # most articles: none (looked for in C)
         return item
     kept = tuple(p for p in item.passages if p.words not in ignored)
     left = tuple((p.words, p.numbers) for p in item.passages if p.words in ignored)
@@ -1705,24 +1707,15 @@ def _evidence(
             places[k] = items[k].passages.places()
         return places[k]
 
-    add = passages.append
     for o in sorted(overlaps, key=lambda o: (items[o.a].id, items[o.b].id)):
         a, b = items[o.a].id, items[o.b].id
         links.append({"a": a, "b": b, "duplicate": o.duplicate, "score": o.score, "why": o.why})
         pa, pb = places_of(o.a), places_of(o.b)
-        for i, j, score in _triples(o.pairs):
-            at_a, at_b = 3 * i, 3 * j
-            add(
-                {
-                    "a": a,
-                    "a_paragraph": pa[at_a],
-                    "a_span": [pa[at_a + 1], pa[at_a + 2]],
-                    "b": b,
-                    "b_paragraph": pb[at_b],
-                    "b_span": [pb[at_b + 1], pb[at_b + 2]],
-                    "score": round(float(score), 1),
-                }
-            )
+        quoted = None
+        if isinstance(o.pairs, list):  # remembered: lists of [i, j, score], read as they are
+            with contextlib.suppress(TypeError):  # (unless not whole numbers: made so below)
+                quoted = _quoted(a, b, pa, pb, o.pairs)
+        passages += _quoted(a, b, pa, pb, _triples(o.pairs)) if quoted is None else quoted
     listed = []
     for i in sorted(members, key=lambda i: items[i].id):
         record = clusters[items[i].id]  # made when read: once a member
@@ -1738,6 +1731,25 @@ def _evidence(
         "links": links,
         "passages": passages,
     }
+
+
+def _quoted(
+    a: str, b: str, pa: memoryview, pb: memoryview, pairs: Iterable[Sequence[float]]
+) -> list[dict[str, object]]:
+    """The passages of a link of ``a`` and ``b`` (their passages' places ``pa`` and ``pb``),
+    from its (passage of a, passage of b, score) ``pairs``."""
+    return [
+        {
+            "a": a,
+            "a_paragraph": pa[3 * i],
+            "a_span": [pa[3 * i + 1], pa[3 * i + 2]],
+            "b": b,
+            "b_paragraph": pb[3 * j],
+            "b_span": [pb[3 * j + 1], pb[3 * j + 2]],
+            "score": round(float(score), 1),
+        }
+        for i, j, score in pairs
+    ]
 
 
 def item_of(
