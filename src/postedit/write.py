@@ -404,7 +404,8 @@ def render_keys(
         if fp is not None:
             story = story_keys.get(str(cluster.get("id")), "")
             keys[article_id] = content_key(fp, compact(cluster, sort_keys=True), story).hex()
-    alone = (compact({}), story_keys.get("None", ""))  # an article without a record
+    # an article without a record: an empty one, and the story its missing id names ("None")
+    alone = (compact({}), story_keys.get("None", ""))
     return {i: keys.get(i) or content_key(fp, *alone).hex() for i, fp in fingerprints.items()}
 
 
