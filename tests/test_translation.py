@@ -146,7 +146,7 @@ def test_story_findings_are_made_a_story_at_a_time_as_articles_are_asked_for() -
     }
     spelling = dict(a="Alina", b="Alina", c="Elina", d="Elina", e="Elina", f="Alina", g="Elina")
     names = {i: spelled[s] for i, s in spelling.items()}
-    story_of = {i: s for s, ids in members.items() for i in ids}
+    clusters = {i: {"id": s, "role": "related"} for s, ids in members.items() for i in ids}
     asked: list[list[str]] = []
 
     def counting(ids, names, known=()):  # type: ignore[no-untyped-def]
@@ -156,7 +156,7 @@ def test_story_findings_are_made_a_story_at_a_time_as_articles_are_asked_for() -
     checked = {"a", "b", "c", "d", "e"}  # f's language has the check off
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(consistency, "story_findings", counting)
-        found = StoryFindings(story_of, members, names, (), checked.__contains__)
+        found = StoryFindings(clusters, members, names, (), checked.__contains__)
         assert found.get("c") and found.get("a") is None
         assert asked == [["a", "b", "c"]]  # one story checked, once
         assert found.get("f") is None and found.get("g") is None and found.get("zz") is None

@@ -164,17 +164,17 @@ class StoryFindings(Mapping[str, list[Inconsistent]]):
     """The story check's findings by article (`story_findings` of each story with several
     members), of the articles ``checked`` says the check applies to. A story is checked when
     one of its articles is first asked for: a run that writes the articles of a few stories
-    checks those."""
+    checks those. ``clusters``: each article's cluster record, whose ``id`` is its story's."""
 
     def __init__(
         self,
-        story_of: Mapping[str, str],
+        clusters: Mapping[str, Mapping[str, object]],
         stories: Mapping[str, list[str]],
         names: Mapping[str, Collection[str]],
         known: Collection[str],
         checked: Callable[[str], bool],
     ) -> None:
-        self.story_of, self.stories, self.names, self.known = story_of, stories, names, known
+        self.clusters, self.stories, self.names, self.known = clusters, stories, names, known
         self.checked = checked
         self.done: dict[str, dict[str, list[Inconsistent]]] = {}
 
@@ -186,10 +186,10 @@ class StoryFindings(Mapping[str, list[Inconsistent]]):
         return self.done[story]
 
     def __getitem__(self, article_id: str) -> list[Inconsistent]:
-        story = self.story_of.get(article_id)
-        if story is None:
+        record = self.clusters.get(article_id)
+        if record is None:
             raise KeyError(article_id)
-        return self._story(story)[article_id]
+        return self._story(str(record["id"]))[article_id]
 
     def __iter__(self) -> Iterator[str]:
         return (i for story in self.stories for i in self._story(story))

@@ -652,13 +652,11 @@ class Run:
         if rule is None:
             return self
         stories: dict[str, list[str]] = {}
-        story_of: dict[str, str] = {}
         for article_id, cluster in records_of(clusters):
-            story_of[article_id] = story = str(cluster["id"])
-            stories.setdefault(story, []).append(article_id)
+            stories.setdefault(str(cluster["id"]), []).append(article_id)
         names = {i: s.names for i, s in self.summaries.items()}
         found = StoryFindings(
-            story_of, stories, names, self.known_names, lambda i: self._checks(i, rule)
+            clusters, stories, names, self.known_names, lambda i: self._checks(i, rule)
         )
         return StoryChecked(self, found, rule)
 
