@@ -158,9 +158,8 @@ class Passages(Sequence[Passage]):
             numbers = tuple(map(sys.intern, figures or ()))
             made._spans = array("i", spans).tobytes()
         except TypeError:  # other values (numbers as text...): made strings and integers
-            made.words = tuple(map(sys.intern, map(str, words)))
-            numbers = tuple(map(sys.intern, map(str, figures or ())))
-            made._spans = array("i", map(int, spans)).tobytes()
+            texts = [str(f) for f in figures or ()]
+            return cls.of_columns([int(v) for v in spans], [str(w) for w in words], texts)
         made.numbers = numbers if any(numbers) else None
         return made
 
@@ -1212,9 +1211,10 @@ class _Packed(Mapping[str, str]):
         old = self.packed.get(key)
         if isinstance(old, str):
             self.plain -= sys.getsizeof(old)
-        if self.plain + sys.getsizeof(text) <= HELD_PLAIN:
+        size = sys.getsizeof(text)
+        if self.plain + size <= HELD_PLAIN:
             self.packed[key] = text
-            self.plain += sys.getsizeof(text)
+            self.plain += size
         else:
             self.packed[key] = zlib.compress(text.encode("utf-8"), 1)
 

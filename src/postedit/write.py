@@ -150,10 +150,6 @@ def atomic_write_text(path: Path | str, text: str, durable: bool = True) -> None
     atomic_write_bytes(path, text.encode("utf-8"), durable)
 
 
-def json_text(obj: Any) -> str:
-    return indented(obj)
-
-
 def story_texts(stories: Mapping[str, Any]) -> Mapping[str, str]:
     """Each story's evidence as its JSON text (`postedit.dedup.story_text`): a line of
     ``clusters.json``, and what an article's render key reads of its story."""
@@ -177,7 +173,7 @@ def stories_chunks(
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_text(path, json_text(obj))
+    atomic_write_text(path, indented(obj))
 
 
 def write_if_changed(
@@ -463,7 +459,7 @@ def write_report(output_dir: Path, report: dict[str, Any], counts: Mapping[str, 
     """``report.json``, last: the outputs it counts, when the run finished."""
     report["outputs"] = {"written": 0, "unchanged": 0, "removed": 0, **counts}
     _stamp_finished(report)
-    write_if_changed(Path(output_dir) / "report.json", json_text(report))
+    write_if_changed(Path(output_dir) / "report.json", indented(report))
 
 
 def write_corpus(
