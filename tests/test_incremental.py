@@ -320,6 +320,48 @@ def test_a_damaged_corpus_line_is_written_again_not_copied(
     assert snapshot(out) == snapshot(fresh)
 
 
+def test_the_state_copies_the_lines_of_unchanged_articles(
+    inbox: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """``dedup-state.json`` holds an article a line: a run copies the line of an article it
+    keeps as it was, and makes the line of any other again (new, changed, or a line that no
+    longer says what its article is); its state is the one a run from nothing writes, also
+    after a state of the earlier layout (version 3, all on one line)."""
+    from postedit import dedup
+
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    run(inbox, out)
+    made: list[str] = []
+    real = dedup.Item.to_state
+    monkeypatch.setattr(dedup.Item, "to_state", lambda i: made.append(i.id) or real(i))
+    (inbox / "zz-new.txt").write_text("Talks resume\n\nThe delegations met on Sunday.\n")
+    run(inbox, out)
+    assert made == ["zz-new"]  # the five others' lines: copied
+    state = (out / "dedup-state.json").read_bytes()
+    lines = state.split(b"\n")
+    assert lines[0] == b'{"version": 4, "articles": {' and len(lines) == 6 + 3
+    run(inbox, fresh)
+    assert snapshot(out) == snapshot(fresh)
+
+    # a line whose article was made from something else: made again, not copied
+    parsed = json.loads(state)
+    first = next(iter(parsed["articles"]))
+    lines[1] = lines[1].replace(parsed["articles"][first]["made_from"].encode(), b"0" * 32)
+    (out / "dedup-state.json").write_bytes(b"\n".join(lines))
+    (out / "clusters.json").unlink()  # something to write: the corpus is written again
+    made.clear()
+    run(inbox, out)
+    assert made == [first] and snapshot(out) == snapshot(fresh)
+
+    # the earlier layout is read, and every line made
+    parsed["version"] = 3
+    (out / "dedup-state.json").write_text(json.dumps(parsed))
+    (out / "clusters.json").unlink()
+    made.clear()
+    run(inbox, out)
+    assert sorted(made) == sorted(parsed["articles"]) and snapshot(out) == snapshot(fresh)
+
+
 def test_one_article_that_cannot_be_cleaned_does_not_sink_the_run(
     inbox: Path, tmp_path: Path, monkeypatch
 ) -> None:

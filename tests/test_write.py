@@ -242,6 +242,29 @@ def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
     ]
 
 
+
+@pytest.mark.parametrize(
+    ("before", "after", "replaced"),
+    [
+        ("x" * 3000 + "same", "x" * 3000 + "same", False),
+        ("x" * 3000 + "same", "x" * 3000 + "diff", True),  # one size, other bytes at the end
+        ("diff" + "x" * 3000, "same" + "x" * 3000, True),
+        ("short", "longer text", True),
+        ("longer text", "short", True),
+    ],
+)
+def test_a_streamed_file_is_replaced_only_if_its_bytes_differ(
+    tmp_path: Path, before: str, after: str, replaced: bool
+) -> None:
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(before, encoding="utf-8")
+    os.utime(path, ns=(OLD_NS, OLD_NS))
+    pieces = [after[k : k + 1000] for k in range(0, len(after), 1000)]
+    assert write.write_streamed(path, pieces, batch=1000) is replaced
+    assert path.read_text(encoding="utf-8") == after
+    assert (path.stat().st_mtime_ns != OLD_NS) is replaced
+    assert [p.name for p in tmp_path.iterdir()] == ["corpus.jsonl"]  # no temporary file left
+
 def test_corpus_after_the_article_files_and_report_last(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -277,9 +277,9 @@ class Item:
     @classmethod
     def from_state(cls, article_id: str, data: dict) -> Item:
         """The archived item a state keeps under ``article_id``: its passages as columns
-        (version 3) or as rows (version 2). A version 3 state's digest is taken as written,
-        not made again from the passages (the state is written whole, by `State`)."""
-        columns = "words" in data  # version 3
+        (versions 3 and 4) or as rows (version 2). The digest of a state with columns is taken
+        as written, not made again from the passages (the state is written whole, by `State`)."""
+        columns = "words" in data  # version 3 or 4
         if columns:
             passages = Passages.of_columns(data["spans"], data["words"], data.get("figures"))
         else:
@@ -1779,26 +1779,109 @@ def config_digest(config: DedupConfig) -> str:
     return hashlib.blake2b(repr(config).encode(), digest_size=8).hexdigest()
 
 
+STATE_VERSION = 4
+STATE_HEAD = f'{{"version": {STATE_VERSION}, "articles": {{\n'  # then one article a line
+
+
+class Written:
+    """The state the last run wrote, as read (`read_state`): where each of its articles' lines
+    is, so that an article the next state keeps as it was is copied as written, not made into
+    text again. Its lines are read from the file when asked for (never all held); the file is
+    the one parsed (held open), whatever replaces its name meanwhile."""
+
+    def __init__(self, handle: Any, lines: dict[str, tuple[int, int, str, str]]) -> None:
+        self.handle = handle  # the file, open
+        self.lines = lines  # id -> (start, end, made_from, digest) of the article's line
+
+    def line(self, item: Item) -> str | None:
+        """The line ``item`` had in the state, if it is the same item (made from the same
+        article and settings, to the same digest): else None."""
+        found = self.lines.get(item.id)
+        if found is None or not item.made_from or found[2:] != (item.made_from, item.digest):
+            return None
+        start, end = found[:2]
+        self.handle.seek(start)
+        data = self.handle.read(end - start)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return text if text.startswith(f"{compact(item.id)}: ") else None
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def read_state(path: Any) -> tuple[dict, Written | None]:
+    """The state in ``path`` (``dedup-state.json``), parsed ({} if there is none, or it is not
+    JSON), and where its articles' lines are (None: not a version 4 state as `State` writes
+    it, whose lines are then not copied)."""
+    try:
+        handle = open(path, "rb", buffering=1 << 16)  # noqa: SIM115 (held by `Written`)
+    except OSError:
+        return {}, None
+    try:
+        raw = handle.read()
+        data = parse(raw)
+    except (OSError, ValueError):
+        handle.close()
+        return {}, None
+    if not isinstance(data, dict):
+        handle.close()
+        return {}, None
+    lines = _article_lines(raw, data.get("articles"))
+    if lines is None:
+        handle.close()
+        return data, None
+    return data, Written(handle, lines)
+
+
+def _article_lines(raw: bytes, articles: object) -> dict[str, tuple[int, int, str, str]] | None:
+    """Each article's line in ``raw``, a version 4 state: the n-th line after the head holds the
+    n-th article (None if the text is not laid out so)."""
+    head = STATE_HEAD.encode()
+    if not isinstance(articles, dict) or not raw.startswith(head):
+        return None
+    out = {}
+    at = len(head)
+    for article_id, value in articles.items():
+        end = raw.find(b"\n", at)
+        if end < 0 or not isinstance(value, dict):
+            return None
+        stop = end - 1 if raw[end - 1 : end] == b"," else end
+        made_from, digest = value.get("made_from"), value.get("digest")
+        if isinstance(made_from, str) and isinstance(digest, str):
+            out[article_id] = (at, stop, made_from, digest)
+        at = end + 1
+    return out if raw.startswith(b"}", at) else None
+
+
 @dataclass(frozen=True)
 class State:
     """What the next run needs to match new articles against these, ``dedup-state.json``: the
     articles' passages, the boilerplate learned from them (learned again by each run), and the
     comparisons already made. Made into text a piece at a time as it is written (`chunks`):
     the state is never held as one text, nor as one structure of Python lists, beside the
-    items it is made from."""
+    items it is made from. An article a line: one the last state (``written``) had as it is
+    now is copied from it."""
 
     items: Sequence[Item]
     memo: Mapping[str, object] | None = None
     config: DedupConfig | None = None
     learned: Sequence[dict[str, object]] = ()
+    written: Written | None = None
 
     def chunks(self) -> Iterator[str]:
         """The text of the state, an article at a time."""
-        yield '{"version": 3, "articles": {'
+        yield STATE_HEAD
+        written = self.written
         for n, i in enumerate(sorted(self.items, key=lambda i: i.id)):
-            yield f"{', ' if n else ''}{compact(i.id)}: {compact(i.to_state())}"
+            line = written.line(i) if written is not None else None
+            if line is None:
+                line = f"{compact(i.id)}: {compact(i.to_state())}"
+            yield f",\n{line}" if n else line
         learned = {str(e["words"]): e["articles"] for e in self.learned}
-        yield f'}}, "boilerplate": {compact(learned)}'
+        yield f'\n}}, "boilerplate": {compact(learned)}'
         if self.memo is not None and self.config is not None:
             yield f', "comparisons": {{"config": {compact(config_digest(self.config))}, "pairs": {{'
             for n, (key, value) in enumerate(sorted(self.memo.items())):

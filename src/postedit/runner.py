@@ -36,6 +36,7 @@ from .dedup import (
     item_of,
     items_from_state,
     memo_from_state,
+    read_state,
 )
 from .grammar import FAILED as GRAMMAR_FAILED
 from .grammar import GrammarSettings, grammar_for
@@ -52,7 +53,6 @@ from .read import (
     input_name,
     list_inputs,
     read_file,
-    read_json,
     stat_key,
 )
 from .render import clean_paragraphs, safe_name
@@ -597,46 +597,51 @@ class Run:
             return self._done(report)
         self.release()
         mark = time.perf_counter()
-        earlier = read_json(self.settings.output_dir / STATE_FILE)
-        archived = items_from_state(earlier)
-        remembered = memo_from_state(earlier, self.settings.dedup)
-        del earlier  # the rest of the parsed state: not held while clustering
-        current = {i: self._item(i, archived) for i in ids}
-        result, state = deduplicate_items(current, archived, self.settings.dedup, remembered)
-        del archived, remembered
-        trim()
-        self.timings["dedup"] += time.perf_counter() - mark
-        report = self._report(dedup_summary(result, set(ids)), removed)
-        stats = self.stats_page(report)
-        stories = result.report  # each story's evidence, held as its text
-        texts = story_texts(stories)
-        fingerprints = {i: self.fingerprints[i] for i in ids}
-        rendered = render_keys(fingerprints, result.clusters, stories, texts)
-        self._forget_manifest()
-        write_corpus(
-            self.settings.output_dir,
-            self.story_checked(result.clusters),
-            report,
-            result.clusters,
-            stories,
-            state,
-            texts,
-            progress=(lambda done, total: self.progress("write", done, total))
-            if self.progress
-            else None,
-            rendered=rendered,
-            previous=self.manifest.rendered,
-        )
-        write_if_changed(self.settings.output_dir / "review" / "stats.html", stats, False)
-        self._save_manifest(rendered, report, settings_key)
-        for gone in report["removals"]:  # type: ignore[attr-defined]
-            self.log.info("Removed %s (%s): no longer in the input", gone["id"], gone["source"])
-        self.log.info(
-            "De-duplicated: %(candidate_pairs)d candidate pairs, %(duplicates)d duplicates, "
-            "%(related)d related, %(stories)d stories",
-            report["dedup"],
-        )
-        return self._done(report)
+        earlier, written = read_state(self.settings.output_dir / STATE_FILE)
+        try:
+            archived = items_from_state(earlier)
+            remembered = memo_from_state(earlier, self.settings.dedup)
+            del earlier  # the rest of the parsed state: not held while clustering
+            current = {i: self._item(i, archived) for i in ids}
+            result, state = deduplicate_items(current, archived, self.settings.dedup, remembered)
+            state = replace(state, written=written)
+            del archived, remembered
+            trim()
+            self.timings["dedup"] += time.perf_counter() - mark
+            report = self._report(dedup_summary(result, set(ids)), removed)
+            stats = self.stats_page(report)
+            stories = result.report  # each story's evidence, held as its text
+            texts = story_texts(stories)
+            fingerprints = {i: self.fingerprints[i] for i in ids}
+            rendered = render_keys(fingerprints, result.clusters, stories, texts)
+            self._forget_manifest()
+            write_corpus(
+                self.settings.output_dir,
+                self.story_checked(result.clusters),
+                report,
+                result.clusters,
+                stories,
+                state,
+                texts,
+                progress=(lambda done, total: self.progress("write", done, total))
+                if self.progress
+                else None,
+                rendered=rendered,
+                previous=self.manifest.rendered,
+            )
+            write_if_changed(self.settings.output_dir / "review" / "stats.html", stats, False)
+            self._save_manifest(rendered, report, settings_key)
+            for gone in report["removals"]:  # type: ignore[attr-defined]
+                self.log.info("Removed %s (%s): no longer in the input", gone["id"], gone["source"])
+            self.log.info(
+                "De-duplicated: %(candidate_pairs)d candidate pairs, %(duplicates)d duplicates, "
+                "%(related)d related, %(stories)d stories",
+                report["dedup"],
+            )
+            return self._done(report)
+        finally:
+            if written is not None:
+                written.close()  # the last state, whose lines were copied
 
     def release(self) -> None:
         """Every article is read and cleaned: let go of what only that needed (what the last
