@@ -362,6 +362,38 @@ def test_the_state_copies_the_lines_of_unchanged_articles(
     assert sorted(made) == sorted(parsed["articles"]) and snapshot(out) == snapshot(fresh)
 
 
+def test_the_manifest_copies_the_entries_of_files_read_as_before(
+    inbox: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The manifest holds an input file's entry a line: a file the file system says is as the
+    last run read it, giving the same articles, keeps its line as written; the others' entries
+    are made. The manifest says what a run that makes every entry says."""
+    from postedit import read
+    from postedit.report import Summary
+
+    monkeypatch.setattr(read, "SETTLED_NS", 0)  # files written just now count as settled
+    out = tmp_path / "out"
+    run(inbox, out)
+    made: list[str] = []
+    real = Summary.to_dict
+    monkeypatch.setattr(Summary, "to_dict", lambda s: made.append(s.id) or real(s))
+    (inbox / "zz-new.txt").write_text("Talks resume\n\nThe delegations met on Sunday.\n")
+    (seed_file(inbox, "002")).write_text(seed_file(inbox, "002").read_text() + "\nMore.\n")
+    run(inbox, out)
+    assert sorted(made) == sorted(["zz-new", seed_file(inbox, "002").stem])
+    written = (out / "run-manifest.json").read_bytes()
+    lines = written.split(b"\n")
+    assert lines[0].endswith(b'"files":{') and len(lines) == 1 + 6 + 1 + 1  # "" after the end
+    copied = json.loads(written)
+
+    made.clear()
+    (out / "run-manifest.json").write_bytes(written.replace(b"\n", b""))  # one line: not copied
+    (out / "clusters.json").unlink()  # something to write
+    run(inbox, out)
+    assert len(made) == 6
+    assert json.loads((out / "run-manifest.json").read_bytes()) == copied
+
+
 def test_one_article_that_cannot_be_cleaned_does_not_sink_the_run(
     inbox: Path, tmp_path: Path, monkeypatch
 ) -> None:

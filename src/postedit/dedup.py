@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .jsonio import compact, parse
+from .jsonio import Lines, compact, entry_lines, parse
 from .model import Article
 from .render import clean_paragraphs, clean_title
 from .rules import TOKEN_RE, Rules
@@ -1784,38 +1784,29 @@ STATE_HEAD = f'{{"version": {STATE_VERSION}, "articles": {{\n'  # then one artic
 
 
 class Written:
-    """The state the last run wrote, as read (`read_state`): where each of its articles' lines
-    is, so that an article the next state keeps as it was is copied as written, not made into
-    text again. Its lines are read from the file when asked for (never all held); the file is
-    the one parsed (held open), whatever replaces its name meanwhile."""
+    """The state the last run wrote, as read (`read_state`): each article's line (`Lines`), and
+    what the line's article was made from and to, so that an article the next state keeps as it
+    was is copied as written, not made into text again."""
 
-    def __init__(self, handle: Any, lines: dict[str, tuple[int, int, str, str]]) -> None:
-        self.handle = handle  # the file, open
-        self.lines = lines  # id -> (start, end, made_from, digest) of the article's line
+    def __init__(self, lines: Lines, made: dict[str, tuple[str, str]]) -> None:
+        self.lines = lines
+        self.made = made  # id -> (made_from, digest) of the article on its line
 
     def line(self, item: Item) -> str | None:
         """The line ``item`` had in the state, if it is the same item (made from the same
         article and settings, to the same digest): else None."""
-        found = self.lines.get(item.id)
-        if found is None or not item.made_from or found[2:] != (item.made_from, item.digest):
+        if not item.made_from or self.made.get(item.id) != (item.made_from, item.digest):
             return None
-        start, end = found[:2]
-        self.handle.seek(start)
-        data = self.handle.read(end - start)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        return text if text.startswith(f"{compact(item.id)}: ") else None
+        return self.lines.text(item.id)
 
     def close(self) -> None:
-        self.handle.close()
+        self.lines.close()
 
 
 def read_state(path: Any) -> tuple[dict, Written | None]:
     """The state in ``path`` (``dedup-state.json``), parsed ({} if there is none, or it is not
-    JSON), and where its articles' lines are (None: not a version 4 state as `State` writes
-    it, whose lines are then not copied)."""
+    JSON), and its articles' lines (None: not a version 4 state as `State` writes it, whose
+    lines are then not copied)."""
     try:
         handle = open(path, "rb", buffering=1 << 16)  # noqa: SIM115 (held by `Written`)
     except OSError:
@@ -1824,36 +1815,23 @@ def read_state(path: Any) -> tuple[dict, Written | None]:
         raw = handle.read()
         data = parse(raw)
     except (OSError, ValueError):
-        handle.close()
-        return {}, None
-    if not isinstance(data, dict):
-        handle.close()
-        return {}, None
-    lines = _article_lines(raw, data.get("articles"))
-    if lines is None:
-        handle.close()
-        return data, None
-    return data, Written(handle, lines)
-
-
-def _article_lines(raw: bytes, articles: object) -> dict[str, tuple[int, int, str, str]] | None:
-    """Each article's line in ``raw``, a version 4 state: the n-th line after the head holds the
-    n-th article (None if the text is not laid out so)."""
+        data = None
+    articles = data.get("articles") if isinstance(data, dict) else None
     head = STATE_HEAD.encode()
-    if not isinstance(articles, dict) or not raw.startswith(head):
-        return None
-    out = {}
-    at = len(head)
-    for article_id, value in articles.items():
-        end = raw.find(b"\n", at)
-        if end < 0 or not isinstance(value, dict):
-            return None
-        stop = end - 1 if raw[end - 1 : end] == b"," else end
-        made_from, digest = value.get("made_from"), value.get("digest")
-        if isinstance(made_from, str) and isinstance(digest, str):
-            out[article_id] = (at, stop, made_from, digest)
-        at = end + 1
-    return out if raw.startswith(b"}", at) else None
+    spans = None
+    if isinstance(articles, dict) and raw.startswith(head):
+        spans = entry_lines(raw, len(head), articles)
+    if spans is None:
+        handle.close()
+        return (data if isinstance(data, dict) else {}), None
+    made = {
+        k: (v["made_from"], v["digest"])
+        for k, v in articles.items()
+        if isinstance(v, dict)
+        and isinstance(v.get("made_from"), str)
+        and isinstance(v.get("digest"), str)
+    }
+    return data, Written(Lines(handle, spans), made)
 
 
 @dataclass(frozen=True)

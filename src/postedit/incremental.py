@@ -32,7 +32,7 @@ from typing import Any
 
 from . import __version__
 from .decisions import Decisions
-from .jsonio import compact, parse
+from .jsonio import Lines, compact, entry_lines, parse
 from .model import Article, article_from_dict, article_to_dict
 from .render import safe_name
 from .rules import Rules
@@ -125,21 +125,49 @@ class Manifest:
     """
 
     # source -> {key, stat, articles, cache}; a mapping that makes each entry when asked, to save
-    files: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # room. An entry given as text is its line as the last manifest wrote it (`lines`), kept.
+    files: Mapping[str, dict[str, Any] | str] = field(default_factory=dict)
     rendered: dict[str, str] = field(default_factory=dict)  # id -> render key
     dedup: dict[str, Any] = field(default_factory=dict)  # the report's "dedup" section
     settings: str = ""  # a hash of the de-duplication settings the corpus was written with
+    lines: Lines | None = None  # each file's entry as written, in the manifest read (`load`)
 
     @classmethod
     def load(cls, output_dir: Path) -> Manifest:
+        """The manifest in ``output_dir``, and where its files' entries are (it is held open
+        until `close`); an empty one if there is none, or it is damaged or of other code."""
         try:
-            data = parse((Path(output_dir) / MANIFEST_FILE).read_bytes())
+            handle = open(Path(output_dir) / MANIFEST_FILE, "rb", buffering=1 << 16)  # noqa: SIM115
+        except OSError:
+            return cls()
+        try:
+            raw = handle.read()
+            data = parse(raw)
             if data.get("version") != MANIFEST_VERSION or data.get("code") != code_fingerprint():
+                handle.close()
                 return cls()
             files, rendered, dedup = data["files"], data["rendered"], data["dedup"]
-            return cls(dict(files), dict(rendered), dict(dedup), str(data["settings"]))
+            made = cls(dict(files), dict(rendered), dict(dedup), str(data["settings"]))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            handle.close()
             return cls()  # none, or damaged: everything is read and written
+        head = raw.find(b"\n") + 1
+        spans = entry_lines(raw, head, files) if raw[:head].endswith(b'"files":{\n') else None
+        if spans is None:
+            handle.close()
+        else:
+            made.lines = Lines(handle, spans)
+        return made
+
+    def line(self, source: str) -> str | None:
+        """The entry of ``source`` as the manifest read wrote it (`load`), or None."""
+        return self.lines.text(source) if self.lines is not None else None
+
+    def close(self) -> None:
+        """Let go of the manifest read (its entries are no longer copied)."""
+        if self.lines is not None:
+            self.lines.close()
+            self.lines = None
 
     def save(self, output_dir: Path) -> None:
         """Write the manifest (compact JSON, sorted keys), a file's entry at a time: at tens of
@@ -150,10 +178,12 @@ class Manifest:
         def dump(value: object) -> str:
             return compact(value, sort_keys=True)
 
-        yield f'{{"code":{dump(code_fingerprint())},"dedup":{dump(self.dedup)},"files":{{'
-        for n, source in enumerate(sorted(self.files)):
-            yield f"{',' if n else ''}{dump(source)}:{dump(self.files[source])}"
-        yield f'}},"rendered":{dump(self.rendered)},"settings":{dump(self.settings)}'
+        yield f'{{"code":{dump(code_fingerprint())},"dedup":{dump(self.dedup)},"files":{{\n'
+        for n, source in enumerate(sorted(self.files)):  # a file's entry a line
+            entry = self.files[source]
+            line = entry if isinstance(entry, str) else f"{dump(source)}:{dump(entry)}"
+            yield f",\n{line}" if n else line
+        yield f'\n}},"rendered":{dump(self.rendered)},"settings":{dump(self.settings)}'
         yield f',"version":{dump(MANIFEST_VERSION)}}}\n'
 
     @staticmethod

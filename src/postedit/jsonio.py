@@ -9,7 +9,8 @@ which JSON readers refuse)."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -39,3 +40,44 @@ def parse(text: str | bytes) -> Any:
         return orjson.loads(text)
     except ValueError:  # orjson.JSONDecodeError: json reads a little more (NaN, big integers)
         return json.loads(text)
+
+
+def entry_lines(raw: bytes, start: int, keys: Iterable[str]) -> dict[str, tuple[int, int]] | None:
+    """Where each entry (``"key": value``) of a JSON object written an entry a line is in
+    ``raw``: the entries, in the order of ``keys``, on the lines from ``start`` on (a comma
+    ending each but the last), then a line that closes the object. None if the text is not laid
+    out so."""
+    out = {}
+    at = start
+    for key in keys:
+        end = raw.find(b"\n", at)
+        if end < 0:
+            return None
+        out[key] = (at, end - 1 if raw[end - 1 : end] == b"," else end)
+        at = end + 1
+    return out if raw.startswith(b"}", at) else None
+
+
+class Lines:
+    """The entries of a JSON file an earlier run wrote an entry a line (`entry_lines`), by key,
+    as the text they were written in: read from the file when asked for, never all held. The
+    file is held open, so it is the one parsed whatever replaces its name meanwhile."""
+
+    def __init__(self, handle: BinaryIO, spans: dict[str, tuple[int, int]]) -> None:
+        self.handle = handle
+        self.spans = spans
+
+    def text(self, key: str) -> str | None:
+        """The entry of ``key`` as written (``"key": value``), or None (none, or unreadable)."""
+        span = self.spans.get(key)
+        if span is None or self.handle.closed:
+            return None
+        try:
+            self.handle.seek(span[0])
+            text = self.handle.read(span[1] - span[0]).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        return text if text.startswith(compact(key)) else None
+
+    def close(self) -> None:
+        self.handle.close()

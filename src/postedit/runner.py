@@ -94,10 +94,10 @@ LOG = logging.getLogger("postedit")
 LOG.addHandler(logging.NullHandler())  # a library: the application decides where logs go
 
 
-class _ManifestFiles(Mapping[str, dict[str, Any]]):
+class _ManifestFiles(Mapping[str, dict[str, Any] | str]):
     """The manifest's entry of each input file whose articles were all written (none held back
     for another grammar check), made when the manifest is written: a corpus's entries are never
-    all held at once."""
+    all held at once. A file read as the last run read it keeps its entry's line as written."""
 
     def __init__(self, run: Run, rendered: Mapping[str, str]) -> None:
         self.run = run
@@ -108,10 +108,14 @@ class _ManifestFiles(Mapping[str, dict[str, Any]]):
         ]
         self.known = set(self.sources)
 
-    def __getitem__(self, source: str) -> dict[str, Any]:
+    def __getitem__(self, source: str) -> dict[str, Any] | str:
         if source not in self.known:
             raise KeyError(source)
         run = self.run
+        if source in run.copied:  # read as the last run read it, to the same summaries
+            line = run.manifest.line(source)
+            if line is not None:
+                return line
         key, ids, stamp = run.files[source]
         return {
             "key": key,
@@ -304,6 +308,7 @@ class Run:
         self.stamps: dict[str, int] = {}  # `_stamp` of the cache entries of unchanged articles
         # source -> (file key, its ids, `stat_key`)
         self.files: dict[str, tuple[str, list[str], str | None]] = {}
+        self.copied: set[str] = set()  # files whose manifest entry is the last one's, copied
         self.errors: list[ReadError] = []
         self.items: dict[str, Item | None] = {}  # None: from the state (`finish`)
         self.summaries: dict[str, Summary] = {}
@@ -382,6 +387,7 @@ class Run:
         hits: list[Article | Summary] = []
         names: dict[str, str] = {}  # this chunk's output names -> ids
         files: dict[str, tuple[str, list[str], str | None]] = {}
+        copied: set[str] = set()  # files whose manifest entry is the last one's
         folder, defaults = self.settings.input_dir, self.settings.defaults
         now = time.time_ns()
         for path in paths:
@@ -390,6 +396,7 @@ class Run:
             entry = self.manifest.files.get(source) or {}
             # a file the file system says is as the last run read it is not read to know so
             key = entry["key"] if stamp and entry.get("stat") == stamp else None
+            settled = key is not None  # the file system says so: the entry would be the same
             key = key or file_key(path, folder, defaults)
             known = self._unchanged(source, key)
             found_in: list[Article | ReadError | Summary] = (
@@ -440,7 +447,10 @@ class Run:
                     hits.append(hit)
             if key is not None:
                 files[source] = (key, ids, stamp)
+                if settled and known is not None:  # its articles all as the last run had them
+                    copied.add(source)
         self.sources.update(sources)
+        self.copied |= copied
         self.names.update(names)
         self.fingerprints.update(fingerprints)
         self.files.update(files)
@@ -677,6 +687,7 @@ class Run:
         return rule in self.rules.for_language(self.summaries[article_id].language, None)
 
     def _done(self, report: dict[str, object]) -> dict[str, object]:
+        self.manifest.close()  # the last run's: its entries were copied where they stood
         self.log.info(
             "Wrote %d articles to %s: %s",
             report["articles"],
