@@ -14,6 +14,7 @@ from conftest import RULES, SEEDS
 from postedit import incremental
 from postedit.decisions import append_decision
 from postedit.lock import Busy, output_lock
+from postedit.memo import STORE_FILE
 from postedit.read import ReadDefaults, read_folder
 from postedit.render import clean_paragraphs, clean_title
 from postedit.runner import Settings, cleanup
@@ -21,14 +22,17 @@ from postedit.synthetic import repost
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every output file's bytes (report.json aside: it records the run's timings; and the
-    lock, which records who ran last). The manifest less what the file system said of each
+    """Every output file's bytes (report.json aside: it records the run's timings; the lock,
+    which records who ran last; and the paragraph results kept between runs, which hold what
+    each run cleaned). The manifest less what the file system said of each
     input file when it was read (its times and inode, `postedit.read.stat_key`): the same
     corpus is made from the same bytes, read at any time."""
     files = {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name not in ("report.json", ".postedit.lock")
+        if p.is_file()
+        and p.name not in ("report.json", ".postedit.lock")
+        and not p.name.startswith(STORE_FILE)  # a cache of paragraph results: its history's
     }
     if "run-manifest.json" in files:
         manifest = json.loads(files["run-manifest.json"])
@@ -392,6 +396,38 @@ def test_the_manifest_copies_the_entries_of_files_read_as_before(
     run(inbox, out)
     assert len(made) == 6
     assert json.loads((out / "run-manifest.json").read_bytes()) == copied
+
+
+def test_a_repost_in_a_later_run_takes_its_paragraphs_results_from_the_store(
+    inbox: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The results of the paragraphs a run cleaned are kept (``cache/paragraphs.sqlite``): a
+    later run, in a new process, reads a repost's paragraphs in the store rather than through
+    the rules again, and writes what a run from nothing writes. ``--force`` uses no store."""
+    from postedit.correct import Matcher
+    from postedit.memo import PARAGRAPHS
+
+    out = tmp_path / "out"
+    PARAGRAPHS.clear()  # a new process, whose memo holds nothing from other tests' runs
+    run(inbox, out)
+    assert (out / "cache" / STORE_FILE).is_file()
+    seed = seed_file(inbox, "004")
+    title, _, body = seed.read_text(encoding="utf-8").partition("\n")
+    (inbox / "zz-repost.txt").write_text(f"Reposted: {title}\n{body}", encoding="utf-8")
+    read: list[str] = []
+    real = Matcher.hits
+    monkeypatch.setattr(Matcher, "hits", lambda m, para: read.append(para.text) or real(m, para))
+    PARAGRAPHS.clear()  # a new process
+    assert run(inbox, out)["processed"] == 1
+    assert read and all(text not in body for text in read)  # its title only: read anew
+    PARAGRAPHS.clear()
+    fresh = tmp_path / "fresh"
+    run(inbox, fresh)
+    assert snapshot(out) == snapshot(fresh)
+    read.clear()
+    PARAGRAPHS.clear()
+    run(inbox, out, force=True)  # the same output: its store is there, and not read
+    assert any(text in body for text in read)
 
 
 def test_one_article_that_cannot_be_cleaned_does_not_sink_the_run(

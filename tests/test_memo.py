@@ -137,3 +137,93 @@ def test_matches_kept_across_matchers_and_batches_give_the_edits_found_anew(rule
     kept = [clean_article(a, Engine(rules, memo=None)) for a in articles]
     assert len(prepared(rules).matchers) > 1 and prepared(rules).matches.texts
     assert kept == fresh and any(a.edits for a in fresh)
+
+
+# --- kept between runs ---------------------------------------------------------------------------
+
+
+def test_results_kept_in_the_store_read_back_as_they_were_made(tmp_path: Path) -> None:
+    from postedit.memo import ABSENT, Store, decode, encode
+    from postedit.model import Edit, Mention
+
+    edit = Edit("en.x", "fix", 3, 8, "truth", "truce", "m “q”", 0.95, "correct", None, True)
+    finding = grammar.Finding(0, 3, "R", "C", False, "msg", ("a", "b"))
+    values = [
+        ((edit,), ("rule-timed-out",)),
+        [edit, replace(edit, action="flag", decision="rejected")],
+        (Mention(1, 4, "org:x", "X"),),
+        (finding,),
+        (),
+        [],
+        ("", 0, 1.5, True, None),
+    ]
+    for value in values:
+        again = decode(encode(value))
+        assert again == value and type(again) is type(value)
+        assert [type(x) for x in again] == [type(x) for x in value]
+    store = Store(tmp_path / "cache" / "p.sqlite", "scope-1")
+    for k, value in enumerate(values):
+        store.add(content_key(k), value)
+    store.add(content_key("dict"), ({"a": 1},))  # not a result the store writes: not kept
+    assert store.get(content_key(0)) is ABSENT  # not written yet
+    store.release()
+    other = Store(tmp_path / "cache" / "p.sqlite", "scope-1")  # the next run
+    assert [other.get(content_key(k)) for k in range(len(values))] == values
+    assert other.get(content_key("dict")) is ABSENT
+    other.release()
+    changed = Store(tmp_path / "cache" / "p.sqlite", "scope-2")  # other code, libraries, packs
+    assert changed.get(content_key(0)) is ABSENT
+    changed.release()
+
+
+def test_a_damaged_or_unwritable_store_is_not_used(tmp_path: Path) -> None:
+    from postedit.memo import ABSENT, Store
+
+    path = tmp_path / "p.sqlite"
+    path.write_bytes(b"not a database, " * 100)
+    store = Store(path, "s")
+    assert store.get(content_key("k")) is ABSENT and not store.off  # made anew
+    store.add(content_key("k"), ("v",))
+    store.release()
+    assert Store(path, "s").get(content_key("k")) == ("v",)
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the folder would be")
+    nowhere = Store(blocked / "cache" / "p.sqlite", "s")
+    assert nowhere.get(content_key("k")) is ABSENT and nowhere.off
+    nowhere.add(content_key("k"), ("v",))
+    nowhere.release()  # nothing written, nothing raised
+
+
+def test_a_later_run_takes_paragraph_results_from_the_store(rules, tmp_path: Path) -> None:
+    """A new process (an empty memo) cleaning the seeds again with the store the first one
+    filled finds nothing anew, and gets the edits it gets without memo or store."""
+    from postedit.memo import Store, Stored
+
+    articles = _seeds()
+    plain = [clean_article(a, Engine(rules, memo=None)) for a in articles]
+    path = tmp_path / "p.sqlite"
+    first = Stored(Memo(), Store(path, "s"))
+    assert [clean_article(a, Engine(rules, memo=first)) for a in articles] == plain
+    first.store.release()
+    assert first.misses > 0
+    later = Stored(Memo(), Store(path, "s"))
+    assert [clean_article(a, Engine(rules, memo=later)) for a in articles] == plain
+    assert later.misses == 0 and later.hits > 0
+
+
+def test_findings_of_the_embedded_checker_are_kept_between_runs(tmp_path, monkeypatch) -> None:
+    from postedit.memo import Store
+
+    sent: list[str] = []
+    real = grammar.harper_check
+    monkeypatch.setattr(grammar, "harper_check", lambda p, c: sent.extend(p) or real(p, c))
+    config = GrammarConfig(language="en")
+    store = Store(tmp_path / "p.sqlite", "s")
+    first = grammar.Grammar(GrammarSettings("harper")).check(["Ths is wrong."], "en", config, store)
+    store.release()
+    later = Store(tmp_path / "p.sqlite", "s")
+    again = grammar.Grammar(GrammarSettings("harper")).check(
+        ["Ths is wrong.", "Anothr one."], "en", config, later
+    )
+    assert sent == ["Ths is wrong.", "Anothr one."]  # the first paragraph: from the store
+    assert first is not None and again is not None and again[1][0] == first[1][0] != []

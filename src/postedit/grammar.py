@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .memo import Memo, content_key
+from .memo import Memo, Store, Stored, content_key
 from .model import Edit, local_edit
 
 BACKENDS = ("auto", "harper", "languagetool", "off")
@@ -312,17 +312,24 @@ class Grammar:
         self._configs: dict[int, tuple[GrammarConfig, bytes]] = {}
 
     def check(
-        self, paragraphs: Sequence[str], language: str | None, config: GrammarConfig
+        self,
+        paragraphs: Sequence[str],
+        language: str | None,
+        config: GrammarConfig,
+        store: Store | None = None,
     ) -> tuple[str, list[list[Finding]]] | None:
-        """(checker name, findings per paragraph), or None if no checker applies.
+        """(checker name, findings per paragraph), or None if no checker applies. ``store``:
+        where the embedded checker's findings are kept between runs (its version is part of the
+        store's scope); a LanguageTool server's are not (its version is not known here).
 
         Raises `CheckerError` when the checker fails (the caller warns and goes on).
         """
         name = self.settings.checker_name(language)
         if name is None:
             return None
+        memo = Stored(self.memo, store) if store is not None and name == "harper" else self.memo
         keys = [content_key("grammar", name, language, self._key_of(config), p) for p in paragraphs]
-        kept = [self.memo.get(k) for k in keys]
+        kept = [memo.get(k) for k in keys]
         todo = [i for i, found in enumerate(kept) if found is None]
         if not todo:
             return name, [list(found) for found in kept]  # type: ignore[arg-type]
@@ -345,7 +352,7 @@ class Grammar:
         self._failures = 0
         for i, findings in zip(todo, found, strict=True):
             kept[i] = tuple(findings)
-            self.memo.put(keys[i], kept[i])
+            memo.put(keys[i], kept[i])
         return name, [list(found) for found in kept]  # type: ignore[arg-type]
 
     def _key_of(self, config: GrammarConfig) -> bytes:

@@ -24,7 +24,7 @@ from .correct import Hit, Matcher, MatchStore, Paragraph, resolve
 from .decisions import Decisions
 from .gazetteer import EntityIndex, NearNames
 from .grammar import FAILED, MAX_PARAGRAPH, CheckerError, Grammar, finding_change
-from .memo import PARAGRAPHS, Memo, content_key
+from .memo import PARAGRAPHS, Memo, Store, content_key
 from .model import Article, Edit, Mention, OffsetMap, apply_edits, local_edit
 from .prefilter import cannot_match
 from .render import clean_paragraphs
@@ -516,7 +516,9 @@ def grammar_finder(article: Article, engine: Engine) -> Finder | None:
             f"(paragraph {', '.join(str(i + 1) for i in long[:5])})"
         )
     try:
-        checked = engine.grammar.check([texts[i] for i in filled], article.language, config)
+        checked = engine.grammar.check(
+            [texts[i] for i in filled], article.language, config, engine.store
+        )
     except CheckerError as exc:
         engine.warnings.append(f"{FAILED}: {exc}")
         return None
@@ -595,6 +597,7 @@ class Engine:
     grammar: Grammar | None = None
     warnings: list[str] = field(default_factory=list)  # of the article being cleaned
     memo: Memo | None = PARAGRAPHS  # paragraph results by content (None: find everything anew)
+    store: Store | None = None  # results kept between runs (`postedit.memo.Store`), if any
 
     def matcher(
         self, language: str | None, source_language: str | None, mt: bool = False

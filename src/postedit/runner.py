@@ -15,6 +15,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -40,9 +41,9 @@ from .dedup import (
 )
 from .grammar import FAILED as GRAMMAR_FAILED
 from .grammar import GrammarSettings, grammar_for
-from .incremental import Cache, Manifest, fingerprint, fingerprint_of
+from .incremental import Cache, Manifest, code_fingerprint, fingerprint, fingerprint_of
 from .lock import output_lock
-from .memo import content_key
+from .memo import PARAGRAPHS, STORE_FILE, Stored, content_key, store_for
 from .memory import fewer_collections, release_clean_caches, return_large_blocks, trim
 from .model import Article
 from .pipeline import Engine, clean_article
@@ -60,6 +61,7 @@ from .report import Summary, build_report, dedup_summary, run_warnings
 from .review import stats_page
 from .rules import Rule, Rules, load_rules
 from .write import (
+    CACHE_DIR,
     STATE_FILE,
     Source,
     files_in,
@@ -212,20 +214,45 @@ def clean_batch(
     decisions: Decisions | None,
     timings: Counter[str] | None = None,
     grammar: GrammarSettings | None = None,
+    store: tuple[str, str] | None = None,
 ) -> tuple[list[Article], list[ReadError]]:
     """Repair, correct and check ``articles``; an article whose cleaning fails becomes an error
-    naming it, and the others go on."""
-    engine = Engine(rules, decisions, grammar_for(grammar) if grammar else None)
+    naming it, and the others go on. ``store``: the path and scope of the paragraph results
+    kept between runs (`postedit.memo.Store`), looked up and added to."""
+    kept = store_for(*store) if store else None
+    memo = PARAGRAPHS if kept is None else Stored(PARAGRAPHS, kept)
+    engine = Engine(rules, decisions, grammar_for(grammar) if grammar else None, memo=memo)
+    engine.store = kept  # the embedded checker's findings are kept there too
     done: list[Article] = []
     failed: list[ReadError] = []
-    for article in articles:
-        try:
-            done.append(clean_article(article, engine, timings))
-        except Exception as exc:  # one bad article never sinks the batch
-            failed.append(
-                ReadError(article.source, f"cleaning failed: {type(exc).__name__}: {exc}")
-            )
+    try:
+        for article in articles:
+            try:
+                done.append(clean_article(article, engine, timings))
+            except Exception as exc:  # one bad article never sinks the batch
+                failed.append(
+                    ReadError(article.source, f"cleaning failed: {type(exc).__name__}: {exc}")
+                )
+    finally:
+        if kept is not None:
+            kept.close()  # its results are written with the others' when the cleaning ends
     return done, failed
+
+
+LIBRARIES = ("ftfy", "regex", "rapidfuzz", "harper-py", "numpy")  # what finds paragraph results
+
+
+@functools.lru_cache(maxsize=8)
+def store_scope(rules_version: str) -> str:
+    """What the paragraph results kept between runs depend on besides their keys: the code,
+    the libraries that find them, the packs (`postedit.memo.Store`)."""
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} -")
+    return content_key(code_fingerprint(), rules_version, *versions).hex()
 
 
 class Batch:
@@ -233,7 +260,7 @@ class Batch:
     task runners such as Dask look inside lists and dataclasses passed to a task, and must not
     take these apart."""
 
-    __slots__ = ("articles", "decisions", "grammar", "rules")
+    __slots__ = ("articles", "decisions", "grammar", "rules", "store")
 
     def __init__(
         self,
@@ -241,18 +268,21 @@ class Batch:
         rules: Rules,
         decisions: Decisions | None,
         grammar: GrammarSettings | None = None,
+        store: tuple[str, str] | None = None,
     ) -> None:
         self.articles, self.rules, self.decisions = list(articles), rules, decisions
-        self.grammar = grammar
+        self.grammar, self.store = grammar, store
 
     def __getstate__(self) -> tuple:
-        return self.articles, self.rules, self.decisions, self.grammar
+        return self.articles, self.rules, self.decisions, self.grammar, self.store
 
     def __setstate__(self, state: tuple) -> None:
-        self.articles, self.rules, self.decisions, self.grammar = state
+        self.articles, self.rules, self.decisions, self.grammar, self.store = state
 
     def clean(self, timings: Counter[str] | None = None) -> tuple[list[Article], list[ReadError]]:
-        return clean_batch(self.articles, self.rules, self.decisions, timings, self.grammar)
+        return clean_batch(
+            self.articles, self.rules, self.decisions, timings, self.grammar, self.store
+        )
 
 
 def batches(
@@ -261,10 +291,11 @@ def batches(
     decisions: Decisions | None,
     size: int,
     grammar: GrammarSettings | None = None,
+    store: tuple[str, str] | None = None,
 ) -> list[Batch]:
     size = max(1, size)
     return [
-        Batch(articles[i : i + size], rules, decisions, grammar)
+        Batch(articles[i : i + size], rules, decisions, grammar, store)
         for i in range(0, len(articles), size)
     ]
 
@@ -300,6 +331,9 @@ class Run:
         self.extra = settings.grammar.describe() + "|" + self.trust.describe()
         # what the last completed run read and wrote (nothing with ``force``)
         self.manifest = Manifest() if force else Manifest.load(settings.output_dir)
+        # paragraph results kept between runs (none used with ``force``: everything made anew)
+        store = str(settings.output_dir / CACHE_DIR / STORE_FILE)
+        self.store = None if force else (store, store_scope(self.rules_version))
         self.manifest_gone = False  # removed before this run first changes the cache
         self.audit = Audit()
         self.sources: dict[str, str] = {}  # id -> source, in input order
@@ -348,6 +382,8 @@ class Run:
                 self.take(*pending.popleft().result())
         while pending:
             self.take(*pending.popleft().result())
+        if self.store is not None:
+            store_for(*self.store).release()  # the paragraph results this process made
         self.timings["clean"] += time.perf_counter() - started - (self.timings["read"] - read)
         self.log.info("Cleaned: %d articles read, %d errors", len(self.ids), len(self.errors))
 
@@ -570,7 +606,9 @@ class Run:
     def batches(self, size: int) -> Iterator[Batch]:
         """`chunks` as `Batch` objects of at most ``size`` articles, for a task runner."""
         for todo in self.chunks():
-            yield from batches(todo, self.rules, self.decisions, size, self.settings.grammar)
+            yield from batches(
+                todo, self.rules, self.decisions, size, self.settings.grammar, self.store
+            )
 
     def finish(self, timings: Mapping[str, float] = ()) -> dict[str, object]:
         """De-duplicate the whole corpus (unchanged and newly cleaned articles) and write it.
