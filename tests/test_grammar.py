@@ -117,7 +117,7 @@ def test_a_finding_in_text_a_rule_fix_wrote_turns_that_fix_into_a_flag(rules) ->
     finding, about text no longer there, is dropped."""
 
     class Stub:
-        def check(self, paragraphs, language, config):
+        def check(self, paragraphs, language, config, store=None):
             out: list[list[Finding]] = [[] for _ in paragraphs]
             k = next(i for i, text in enumerate(paragraphs) if "truce" in text)
             at = paragraphs[k].index("a truce")

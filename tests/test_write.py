@@ -242,7 +242,6 @@ def test_unchanged_files_keep_their_mtime(tmp_path: Path) -> None:
     ]
 
 
-
 @pytest.mark.parametrize(
     ("before", "after", "replaced"),
     [
@@ -264,6 +263,7 @@ def test_a_streamed_file_is_replaced_only_if_its_bytes_differ(
     assert path.read_text(encoding="utf-8") == after
     assert (path.stat().st_mtime_ns != OLD_NS) is replaced
     assert [p.name for p in tmp_path.iterdir()] == ["corpus.jsonl"]  # no temporary file left
+
 
 def test_corpus_after_the_article_files_and_report_last(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

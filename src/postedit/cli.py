@@ -37,7 +37,8 @@ outputs (in --output):
                       rule, warnings, errors, per-stage timings
   review/             the review site, and review/decisions.jsonl: the editors' decisions
                       (postedit review records them; every run honours them)
-  cache/              the cleaned articles the next run reuses
+  cache/              the cleaned articles the next run reuses, and what each paragraph
+                      cleaned gave (paragraphs.sqlite: a repost's paragraphs are looked up)
 
 Runs are incremental: an article whose bytes, packs, review decisions and postedit version are
 unchanged since the last run into OUTPUT is not cleaned again (--force cleans everything).
