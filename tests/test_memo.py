@@ -194,21 +194,27 @@ def test_a_damaged_or_unwritable_store_is_not_used(tmp_path: Path) -> None:
     nowhere.release()  # nothing written, nothing raised
 
 
-def test_a_later_run_takes_paragraph_results_from_the_store(rules, tmp_path: Path) -> None:
+def test_a_later_run_takes_paragraph_results_from_the_store(
+    rules, tmp_path: Path, monkeypatch
+) -> None:
     """A new process (an empty memo) cleaning the seeds again with the store the first one
-    filled finds nothing anew, and gets the edits it gets without memo or store."""
+    filled finds nothing anew, and gets the edits it gets without memo or store. The first,
+    which found the store empty, never looked in it."""
     from postedit.memo import Store, Stored
 
     articles = _seeds()
     plain = [clean_article(a, Engine(rules, memo=None)) for a in articles]
     path = tmp_path / "p.sqlite"
     first = Stored(Memo(), Store(path, "s"))
+    looked: list[bytes] = []
+    real = Store.get
+    monkeypatch.setattr(Store, "get", lambda store, key: looked.append(key) or real(store, key))
     assert [clean_article(a, Engine(rules, memo=first)) for a in articles] == plain
     first.store.release()
-    assert first.misses > 0
+    assert first.misses > 0 and len(looked) == 1  # the first result: the store found empty
     later = Stored(Memo(), Store(path, "s"))
     assert [clean_article(a, Engine(rules, memo=later)) for a in articles] == plain
-    assert later.misses == 0 and later.hits > 0
+    assert later.misses == 0 and later.hits > 0 and len(looked) > 1
 
 
 def test_findings_of_the_embedded_checker_are_kept_between_runs(tmp_path, monkeypatch) -> None:

@@ -190,7 +190,9 @@ class Store:
         self.lock = threading.Lock()
         self.pending: list[tuple[bytes, bytes]] = []
         self.off = False
-        self.empty = False  # held nothing when opened (a first run): not looked in
+        # held nothing when first opened in this run (a first run): not looked in until the
+        # run's cleaning ends (`release`); what the run adds, its memo holds (None: not known)
+        self.empty: bool | None = None
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,6 +200,7 @@ class Store:
         try:
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")  # a cache: a power cut may lose the last
+            con.execute("PRAGMA cache_size=-65536")  # up to 64 MiB of its pages held (writing)
             con.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
             con.execute(
                 "CREATE TABLE IF NOT EXISTS results (key BLOB PRIMARY KEY, value BLOB) "
@@ -209,8 +212,8 @@ class Store:
                 con.execute("DELETE FROM results")
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('scope', ?)", (self.scope,))
                 con.execute("COMMIT")
-            if con.execute("SELECT 1 FROM results LIMIT 1").fetchone() is None:
-                self.empty = True
+            if self.empty is None:
+                self.empty = con.execute("SELECT 1 FROM results LIMIT 1").fetchone() is None
         except BaseException:
             con.close()
             raise
@@ -275,7 +278,6 @@ class Store:
             con.execute("BEGIN IMMEDIATE")
             con.executemany("INSERT OR IGNORE INTO results VALUES (?, ?)", rows)
             con.execute("COMMIT")
-            self.empty = False
         except (sqlite3.Error, OSError):
             with contextlib.suppress(sqlite3.Error):
                 con.execute("ROLLBACK")
@@ -291,9 +293,11 @@ class Store:
                 con.close()
 
     def release(self) -> None:
-        """Write what is unwritten and close this thread's connection (the cleaning's end)."""
+        """Write what is unwritten and close this thread's connection (the cleaning's end: the
+        next run looks again whether the store holds anything)."""
         self.flush()
         self.close()
+        self.empty = None
 
 
 ABSENT = _ABSENT  # what `Store.get` gives for a key it does not hold
@@ -331,7 +335,7 @@ class Stored(Memo):
     def get_or_make(self, key: bytes, make: Callable[[], T]) -> T:
         value = self.entries.get(key, _ABSENT)
         if value is _ABSENT:
-            value = self.store.get(key)
+            value = _ABSENT if self.store.empty else self.store.get(key)
             if value is _ABSENT:
                 self.misses += 1
                 value = make()
