@@ -430,6 +430,33 @@ def test_a_repost_in_a_later_run_takes_its_paragraphs_results_from_the_store(
     assert any(text in body for text in read)
 
 
+def test_batches_cleaned_in_other_processes_keep_their_results_too(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """A pool's processes write the results of each batch they clean (they do not live to the
+    cleaning's end); the run's own writes its results when its cleaning ends."""
+    import sqlite3
+
+    from postedit import grammar
+    from postedit.memo import PARAGRAPHS
+
+    def kept(out: Path) -> int:
+        with sqlite3.connect(out / "cache" / STORE_FILE) as con:
+            return con.execute("SELECT count(*) FROM results").fetchone()[0]
+
+    def new_process() -> None:  # the memos of a new process (a pool's start with this one's)
+        PARAGRAPHS.clear()
+        grammar._GRAMMARS.clear()
+
+    new_process()
+    here = run(inbox, tmp_path / "here")
+    new_process()
+    pooled = run(inbox, tmp_path / "pooled", workers=2, batch_size=2)
+    assert here["processed"] == pooled["processed"] == 5
+    assert kept(tmp_path / "pooled") == kept(tmp_path / "here") > 0
+    assert snapshot(tmp_path / "pooled") == snapshot(tmp_path / "here")
+
+
 def test_one_article_that_cannot_be_cleaned_does_not_sink_the_run(
     inbox: Path, tmp_path: Path, monkeypatch
 ) -> None:

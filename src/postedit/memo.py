@@ -27,7 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
@@ -301,6 +301,18 @@ class Store:
 
 
 ABSENT = _ABSENT  # what `Store.get` gives for a key it does not hold
+
+
+class StoreAt(NamedTuple):
+    """Where a run keeps paragraph results (`Store`), as a value a batch carries to whatever
+    cleans it: the file, its scope, and the run's process. A batch cleaned in another process
+    (a pool's, a Dask worker's) writes its results when it ends; the run's own process writes
+    them all when its cleaning ends."""
+
+    path: str
+    scope: str
+    pid: int
+
 
 _STORES: dict[tuple[str, str], Store] = {}
 _STORES_LOCK = threading.Lock()

@@ -43,7 +43,7 @@ from .grammar import FAILED as GRAMMAR_FAILED
 from .grammar import GrammarSettings, grammar_for
 from .incremental import Cache, Manifest, code_fingerprint, fingerprint, fingerprint_of
 from .lock import output_lock
-from .memo import PARAGRAPHS, STORE_FILE, Stored, content_key, store_for
+from .memo import PARAGRAPHS, STORE_FILE, StoreAt, Stored, content_key, store_for
 from .memory import fewer_collections, release_clean_caches, return_large_blocks, trim
 from .model import Article
 from .pipeline import Engine, clean_article
@@ -214,12 +214,12 @@ def clean_batch(
     decisions: Decisions | None,
     timings: Counter[str] | None = None,
     grammar: GrammarSettings | None = None,
-    store: tuple[str, str] | None = None,
+    store: StoreAt | None = None,
 ) -> tuple[list[Article], list[ReadError]]:
     """Repair, correct and check ``articles``; an article whose cleaning fails becomes an error
-    naming it, and the others go on. ``store``: the path and scope of the paragraph results
-    kept between runs (`postedit.memo.Store`), looked up and added to."""
-    kept = store_for(*store) if store else None
+    naming it, and the others go on. ``store``: where the paragraph results kept between runs
+    are (`postedit.memo.Store`), looked up and added to."""
+    kept = store_for(store.path, store.scope) if store else None
     memo = PARAGRAPHS if kept is None else Stored(PARAGRAPHS, kept)
     engine = Engine(rules, decisions, grammar_for(grammar) if grammar else None, memo=memo)
     engine.store = kept  # the embedded checker's findings are kept there too
@@ -234,8 +234,10 @@ def clean_batch(
                     ReadError(article.source, f"cleaning failed: {type(exc).__name__}: {exc}")
                 )
     finally:
-        if kept is not None:
-            kept.close()  # its results are written with the others' when the cleaning ends
+        if kept is not None and store is not None and os.getpid() != store.pid:
+            kept.release()  # another process (a pool's, a worker's): its results written now
+        elif kept is not None:
+            kept.close()  # the run's process: its results are written when the cleaning ends
     return done, failed
 
 
@@ -268,7 +270,7 @@ class Batch:
         rules: Rules,
         decisions: Decisions | None,
         grammar: GrammarSettings | None = None,
-        store: tuple[str, str] | None = None,
+        store: StoreAt | None = None,
     ) -> None:
         self.articles, self.rules, self.decisions = list(articles), rules, decisions
         self.grammar, self.store = grammar, store
@@ -291,7 +293,7 @@ def batches(
     decisions: Decisions | None,
     size: int,
     grammar: GrammarSettings | None = None,
-    store: tuple[str, str] | None = None,
+    store: StoreAt | None = None,
 ) -> list[Batch]:
     size = max(1, size)
     return [
@@ -333,7 +335,8 @@ class Run:
         self.manifest = Manifest() if force else Manifest.load(settings.output_dir)
         # paragraph results kept between runs (none used with ``force``: everything made anew)
         store = str(settings.output_dir / CACHE_DIR / STORE_FILE)
-        self.store = None if force else (store, store_scope(self.rules_version))
+        scope = store_scope(self.rules_version)
+        self.store = None if force else StoreAt(store, scope, os.getpid())
         self.manifest_gone = False  # removed before this run first changes the cache
         self.audit = Audit()
         self.sources: dict[str, str] = {}  # id -> source, in input order
@@ -383,7 +386,7 @@ class Run:
         while pending:
             self.take(*pending.popleft().result())
         if self.store is not None:
-            store_for(*self.store).release()  # the paragraph results this process made
+            store_for(self.store.path, self.store.scope).release()  # what this process made
         self.timings["clean"] += time.perf_counter() - started - (self.timings["read"] - read)
         self.log.info("Cleaned: %d articles read, %d errors", len(self.ids), len(self.errors))
 
