@@ -165,11 +165,12 @@ def test_results_kept_in_the_store_read_back_as_they_were_made(tmp_path: Path) -
     for k, value in enumerate(values):
         store.add(content_key(k), value)
     store.add(content_key("dict"), ({"a": 1},))  # not a result the store writes: not kept
+    store.add(content_key("nan"), (replace(edit, confidence=float("nan")),))  # nor this
     assert store.get(content_key(0)) is ABSENT  # not written yet
     store.release()
     other = Store(tmp_path / "cache" / "p.sqlite", "scope-1")  # the next run
     assert [other.get(content_key(k)) for k in range(len(values))] == values
-    assert other.get(content_key("dict")) is ABSENT
+    assert other.get(content_key("dict")) is ABSENT and other.get(content_key("nan")) is ABSENT
     other.release()
     changed = Store(tmp_path / "cache" / "p.sqlite", "scope-2")  # other code, libraries, packs
     assert changed.get(content_key(0)) is ABSENT

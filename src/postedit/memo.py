@@ -22,6 +22,7 @@ import atexit
 import contextlib
 import dataclasses
 import hashlib
+import math
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -129,8 +130,12 @@ def _registry() -> None:
 
 def _plain(value: object) -> Any:
     """``value`` as JSON values, its tuples, lists and records tagged (raises TypeError for any
-    other kind of value: such a result is not kept)."""
-    if value is None or type(value) in (str, int, float, bool):
+    other kind of value, and for a number JSON cannot write: such a result is not kept)."""
+    if value is None or type(value) in (str, int, bool):
+        return value
+    if type(value) is float:
+        if not math.isfinite(value):  # type: ignore[arg-type]
+            raise TypeError("not kept: a number JSON cannot write")
         return value
     if type(value) is tuple:
         return {"t": [_plain(v) for v in value]}  # type: ignore[union-attr]
