@@ -221,8 +221,8 @@ def clean_batch(
     are (`postedit.memo.Store`), looked up and added to."""
     kept = store_for(store.path, store.scope) if store else None
     memo = PARAGRAPHS if kept is None else Stored(PARAGRAPHS, kept)
-    engine = Engine(rules, decisions, grammar_for(grammar) if grammar else None, memo=memo)
-    engine.store = kept  # the embedded checker's findings are kept there too
+    checker = grammar_for(grammar) if grammar else None
+    engine = Engine(rules, decisions, checker, memo=memo, store=kept)  # the checker's kept too
     done: list[Article] = []
     failed: list[ReadError] = []
     try:
@@ -234,10 +234,11 @@ def clean_batch(
                     ReadError(article.source, f"cleaning failed: {type(exc).__name__}: {exc}")
                 )
     finally:
-        if kept is not None and store is not None and os.getpid() != store.pid:
-            kept.release()  # another process (a pool's, a worker's): its results written now
-        elif kept is not None:
-            kept.close()  # the run's process: its results are written when the cleaning ends
+        if store is not None and kept is not None:
+            if os.getpid() != store.pid:  # a pool's process, a Dask worker: written now
+                kept.release()
+            else:  # the run's own: written with the others' when the cleaning ends
+                kept.close()
     return done, failed
 
 
