@@ -139,6 +139,81 @@ def test_matches_kept_across_matchers_and_batches_give_the_edits_found_anew(rule
     assert kept == fresh and any(a.edits for a in fresh)
 
 
+def _copy(article, name: str):
+    """``article`` as another file holds it, word for word."""
+    return replace(article, id=name, source=f"{name}.txt")
+
+
+def test_a_repost_word_for_word_is_given_what_the_first_was_without_cleaning_it(
+    rules, monkeypatch
+) -> None:
+    from postedit import pipeline
+
+    release_prepared()
+    first = next(a for a in _seeds() if a.edits == () and len(a.paragraphs) > 3)
+    cleaned = clean_article(first, Engine(rules))
+    assert cleaned.edits and cleaned.translation is not None
+    ran: list[str] = []
+    real = pipeline.run_stages
+    monkeypatch.setattr(
+        pipeline, "run_stages", lambda a, *rest, **kw: ran.append(a.id) or real(a, *rest, **kw)
+    )
+    copy = _copy(first, "copy")
+    again = clean_article(copy, Engine(rules))
+    assert ran == []  # taken from what the first was given
+    assert again == replace(cleaned, id="copy", source="copy.txt")
+    assert again == clean_article(copy, Engine(rules, memo=None))  # as cleaning it gives
+    ran.clear()
+    # what its cleaning reads differs: cleaned, and given what that gives
+    unsaid = replace(copy, source_language=None)
+    other = clean_article(unsaid, Engine(rules))
+    edited = replace(copy, raw=copy.raw.replace("the ", "teh ", 1))
+    clean_article(edited, Engine(rules))
+    assert ran == ["copy", "copy"]
+    assert other == clean_article(unsaid, Engine(rules, memo=None))
+    release_prepared()
+
+
+def test_a_repost_an_editor_decided_about_is_cleaned_with_the_decision(rules) -> None:
+    from postedit.decisions import Decisions
+
+    release_prepared()
+    first = next(a for a in _seeds() if len(a.paragraphs) > 3)
+    cleaned = clean_article(first, Engine(rules))
+    rule = next(e.rule for e in cleaned.edits if e.action == "fix")
+    copy = _copy(first, "copy")
+    off = Decisions.from_lines(
+        [{"decision": "off", "rule": rule, "scope": "article", "article": "copy"}]
+    )
+    decided = clean_article(copy, Engine(rules, decisions=off))
+    assert rule not in {e.rule for e in decided.edits}
+    assert decided == clean_article(copy, Engine(rules, decisions=off, memo=None))
+    # the decision concerns the copy only: the first is still given what it was
+    assert clean_article(first, Engine(rules, decisions=off)) == cleaned
+    release_prepared()
+
+
+def test_a_cleaning_that_warned_is_not_handed_to_a_repost(rules, monkeypatch) -> None:
+    """A checker that was down for one article is asked again for its repost."""
+    release_prepared()
+    asked: list[int] = []
+
+    def down_once(paragraphs, config):
+        asked.append(len(paragraphs))
+        if len(asked) == 1:
+            raise RuntimeError("connection refused")
+        return [[] for _ in paragraphs]
+
+    monkeypatch.setattr(grammar, "harper_check", down_once)
+    checker = grammar.Grammar(GrammarSettings("harper"))
+    first = next(a for a in _seeds() if len(a.paragraphs) > 3)
+    warned = clean_article(first, Engine(rules, grammar=checker))
+    assert any(grammar.FAILED in w for w in warned.warnings)
+    again = clean_article(_copy(first, "copy"), Engine(rules, grammar=checker))
+    assert len(asked) == 2 and not any(grammar.FAILED in w for w in again.warnings)
+    release_prepared()
+
+
 # --- kept between runs ---------------------------------------------------------------------------
 
 
@@ -213,6 +288,7 @@ def test_a_later_run_takes_paragraph_results_from_the_store(
     assert [clean_article(a, Engine(rules, memo=first)) for a in articles] == plain
     first.store.release()
     assert first.misses > 0 and len(looked) == 1  # the first result: the store found empty
+    release_prepared()  # a new process: nothing kept, in the memo or by the thread
     later = Stored(Memo(), Store(path, "s"))
     assert [clean_article(a, Engine(rules, memo=later)) for a in articles] == plain
     assert later.misses == 0 and later.hits > 0 and len(looked) > 1

@@ -560,7 +560,9 @@ class Prepared:
     a `Matcher` per (language, source language, translated), with what its patterns found in
     the last paragraphs they read (shared by the matchers, as a rule's matches do not depend
     on the others), and the gazetteers' indexes. Reposts cleaned in another batch then find
-    their paragraphs' matches made."""
+    their paragraphs' matches made. And what the last `ARTICLES_KEPT` articles cleaned with
+    these packs gave, by their content (`clean_article`): a repost word for word is not
+    cleaned again."""
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
@@ -568,6 +570,7 @@ class Prepared:
         self.matches = MatchStore(rules.rules)
         self.entities: dict[tuple[str | None, str | None], EntityIndex] = {}
         self.near: dict[tuple[str | None, str | None], NearNames] = {}
+        self.articles = Memo(ARTICLES_KEPT)
 
 
 _THREAD = threading.local()  # this thread's `Prepared`, for the last rules it cleaned with
@@ -795,8 +798,48 @@ def _without_repeats(article: Article, spans: set[tuple[int, int]]) -> Article:
 
 
 def clean_article(article: Article, engine: Engine, timings: Counter[str] | None = None) -> Article:
-    """Run every cleanup stage on one article."""
-    return run_stages(article, engine, STAGES, timings)
+    """Run every cleanup stage on one article. An article whose content an earlier one had
+    (a repost word for word: the same text, title, paragraphs, languages and declared status,
+    cleaned with the same packs and checker) gets what that one was given, where no editor's
+    decision concerns it and its cleaning warned of nothing."""
+    key = _article_key(article, engine)
+    if key is None:
+        return run_stages(article, engine, STAGES, timings)
+    kept = prepared(engine.rules).articles
+    found = kept.get(key)
+    if found is not None:
+        edits, translation, entities = found  # type: ignore[misc]
+        return replace(article, edits=edits, translation=translation, entities=entities)
+    done = run_stages(article, engine, STAGES, timings)
+    if done.warnings == article.warnings:  # a warning (a checker down, a timeout) may not recur
+        kept.put(key, (done.edits, done.translation, done.entities))
+    return done
+
+
+ARTICLES_KEPT = 4096  # cleaned articles kept by content, per thread (`Prepared.articles`)
+
+
+def _article_key(article: Article, engine: Engine) -> bytes | None:
+    """What an article's cleaning depends on besides the packs (`Prepared` is theirs): None if
+    it is not kept (no memo, edits already made, an editor's decision about it, a checker
+    without settings that say what it finds)."""
+    checker = None if engine.grammar is None else getattr(engine.grammar, "settings", None)
+    if engine.memo is None or article.edits or (engine.grammar is not None and checker is None):
+        return None
+    if engine.decisions is not None and engine.decisions.about(article.id, article.source):
+        return None
+    title = article.title_span
+    return content_key(
+        "article",
+        article.raw,
+        article.title,
+        None if title is None else f"{title.start}:{title.end}",
+        " ".join(f"{s.start}:{s.end}" for s in article.paragraphs),
+        article.language,
+        article.source_language,
+        declared(article),
+        None if checker is None else repr(checker),
+    )
 
 
 def clean_articles(
