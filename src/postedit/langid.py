@@ -7,6 +7,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import mmap
 import os
 import re
 from array import array
@@ -107,8 +108,9 @@ def _keep(
 
 
 def _unpacked(copy: Path) -> tuple[Any, ...]:
-    """The parts kept by `_keep`: the feature weights mapped (read where a text needs them),
-    the automaton's tables read whole into arrays. Raises if the copy is missing or damaged."""
+    """The parts kept by `_keep`: the feature weights and the automaton's moves mapped (read
+    where a text needs them: the moves are 39 MB, of which a text reads a few pages), its
+    rows read whole into an array. Raises if the copy is missing or damaged."""
     with open(copy, "rb") as handle:
         header = json.loads(handle.readline())
         base = handle.tell()
@@ -136,11 +138,23 @@ def _unpacked(copy: Path) -> tuple[Any, ...]:
             made.fromfile(handle, count)  # EOFError if cut short
             return made
 
+        def mapped(name: str) -> memoryview:
+            """The part as a view of the file's pages (indexed as its array would be)."""
+            typecode = header["types"][name]
+            dtype, count = at(name)
+            if array(typecode).itemsize != dtype.itemsize:
+                raise ValueError(f"{copy}: {name} is not of its type")
+            start = base + header["parts"][name]["offset"]
+            pages = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            if len(pages) < start + count * dtype.itemsize:
+                raise ValueError(f"{copy}: cut short")
+            return memoryview(pages)[start : start + count * dtype.itemsize].cast(typecode)
+
         spec = header["parts"]["ptc"]
         ptc = np.memmap(
             copy, np.dtype(spec["dtype"]), "r", base + spec["offset"], tuple(spec["shape"])
         )
-        nextmove, row = table("nextmove"), table("row")
+        nextmove, row = mapped("nextmove"), table("row")
         return ptc, part("pc"), header["classes"], nextmove, row, part("output").tolist()
 
 
