@@ -430,6 +430,49 @@ def test_a_repost_in_a_later_run_takes_its_paragraphs_results_from_the_store(
     assert any(text in body for text in read)
 
 
+def test_reposts_word_for_word_give_the_outputs_of_cleaning_each_anew(
+    inbox: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Reposts of one article word for word, under other names and dates, are cleaned once
+    (`postedit.pipeline.clean_article`) and their items made once (`Run._keep`): the run
+    writes what it writes when each is cleaned and made anew, each with its own id and date."""
+    from postedit import pipeline, runner
+    from postedit.memo import PARAGRAPHS
+
+    seed = seed_file(inbox, "003")
+    title, _, body = seed.read_text(encoding="utf-8").partition("\n")
+    for k, day in enumerate(("2024-02-01", "2024-02-03", "2024-02-03")):
+        front = f"---\ntitle: {json.dumps(title)}\ndate: {day}\n---\n"
+        (inbox / f"zz-copy-{k}.md").write_text(front + body, encoding="utf-8")
+    cleaned: list[str] = []
+    real = pipeline.run_stages
+    monkeypatch.setattr(
+        pipeline, "run_stages", lambda a, *r, **kw: cleaned.append(a.id) or real(a, *r, **kw)
+    )
+
+    def fresh_process() -> None:
+        PARAGRAPHS.clear()
+        pipeline.release_prepared()
+
+    fresh_process()
+    report = run(inbox, tmp_path / "once")
+    assert report["processed"] == 8
+    assert [i for i in cleaned if i.startswith("zz-copy")] == ["zz-copy-0"]
+    monkeypatch.setattr(pipeline, "ARTICLES_KEPT", 0)  # nothing kept: each made anew
+    monkeypatch.setattr(runner, "MADE_KEPT", 0)
+    fresh_process()
+    cleaned.clear()
+    run(inbox, tmp_path / "anew")
+    assert len(cleaned) == 8
+    assert snapshot(tmp_path / "once") == snapshot(tmp_path / "anew")
+    state = json.loads((tmp_path / "once" / "dedup-state.json").read_text(encoding="utf-8"))
+    items = {i: v for i, v in state["articles"].items() if i.startswith("zz-copy")}
+    assert [v["date"] for v in items.values()] == ["2024-02-01", "2024-02-03", "2024-02-03"]
+    assert len({v["digest"] for v in items.values()}) == 1
+    assert len({v["made_from"] for v in items.values()}) == 3
+    fresh_process()
+
+
 def test_batches_cleaned_in_other_processes_keep_their_results_too(
     inbox: Path, tmp_path: Path
 ) -> None:

@@ -256,6 +256,18 @@ class Item:
         object.__setattr__(made, "archived", False)
         return made
 
+    def renamed(self, article_id: str, date: str | None, made_from: str) -> Item:
+        """This item as another article's with the same content (a repost word for word):
+        its id, date and source hash (its digest is kept, not made again: it reads neither)."""
+        made = object.__new__(Item)
+        for name in Item.__slots__:
+            object.__setattr__(made, name, getattr(self, name))
+        object.__setattr__(made, "id", article_id)
+        object.__setattr__(made, "date", date)
+        object.__setattr__(made, "day", self.day if date == self.date else _day(date))
+        object.__setattr__(made, "made_from", made_from)
+        return made
+
     def rank(self) -> tuple[int, str, int, int, str]:
         """Canonical choice: the most complete (the most passages, boilerplate left out), then
         the earliest, then the longest text, the fewest flags, the id."""

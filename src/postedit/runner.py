@@ -258,6 +258,9 @@ def store_scope(rules_version: str) -> str:
     return content_key(code_fingerprint(), rules_version, *versions).hex()
 
 
+MADE_KEPT = 4096  # cleaned articles whose item, words and names `Run._keep` keeps
+
+
 class Batch:
     """Articles to clean with the rules and decisions to clean them with, as one opaque object:
     task runners such as Dask look inside lists and dataclasses passed to a task, and must not
@@ -349,6 +352,7 @@ class Run:
         self.copied: set[str] = set()  # files whose manifest entry is the last one's, copied
         self.errors: list[ReadError] = []
         self.items: dict[str, Item | None] = {}  # None: from the state (`finish`)
+        self._made: dict[tuple, tuple[Item, int, tuple[str, ...]]] = {}  # by content (`_keep`)
         self.summaries: dict[str, Summary] = {}
         self.held: dict[str, Article] = {}  # cleaned, not cached: its grammar check failed
         self.skipped = 0
@@ -569,10 +573,22 @@ class Run:
             self.manifest_gone = True
 
     def _keep(self, article: Article) -> None:
-        paragraphs = clean_paragraphs(article)
-        self.items[article.id] = self._make_item(article, paragraphs)
-        words = sum(len(p.split()) for p in paragraphs)
-        names = names_of("\n\n".join(paragraphs), self._function_words(article.language))
+        # what the clean text gives (its item, words and names), made once for the reposts
+        # word for word that were given the same edits and entities (`clean_article`)
+        key = (article.raw_sha256, article.title, article.language, article.edits)
+        key += (article.entities,)
+        made = self._made.get(key)
+        if made is None:
+            paragraphs = clean_paragraphs(article)
+            words = sum(len(p.split()) for p in paragraphs)
+            names = names_of("\n\n".join(paragraphs), self._function_words(article.language))
+            made = self._made[key] = (self._make_item(article, paragraphs), words, names)
+            if len(self._made) > MADE_KEPT:
+                del self._made[next(iter(self._made))]  # the oldest
+        item, words, names = made
+        if item.id != article.id:
+            item = item.renamed(article.id, article.date, self._item_key(article.id))
+        self.items[article.id] = item
         summary = Summary.of(article, words, self.fingerprints[article.id], names)
         self.summaries[article.id] = summary
         self.audit.add(article.id, summary.fixes, words)
@@ -581,7 +597,7 @@ class Run:
         stopwords = self.rules.stopwords_for(article.language)
         numbers = self.rules.number_words_for(article.language)
         item = item_of(article, stopwords, self.settings.dedup, paragraphs, numbers)
-        return replace(item, made_from=self._item_key(article.id))
+        return item.renamed(article.id, article.date, self._item_key(article.id))
 
     def _keep_summary(self, summary: Summary) -> None:
         """An article unchanged since the last run: its item comes from the state."""
