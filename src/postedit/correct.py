@@ -652,10 +652,10 @@ def _open_marks(
     before it; closing marks with nothing open go to ``unopened``. A ``neutral`` mark (or a pair
     whose two marks are the same) closes what is open, else opens. With ``count_closes``, the
     positions of the marks that closed a carried one instead."""
-    chars = "".join(sorted({opening, closing, *neutral}))
-    marks = [(m.start(), m.group()) for m in re.finditer(f"[{re.escape(chars)}]", text)]
-    lead = len(text) - len(text.lstrip())
-    if carried and marks and marks[0][0] == lead and marks[0][1] in (opening, neutral):
+    marks = [(m.start(), m.group()) for m in _marks(opening, closing, neutral).finditer(text)]
+    if not marks:
+        return []
+    if carried and marks[0][1] in (opening, neutral) and not text[: marks[0][0]].strip():
         marks = marks[1:]  # a paragraph that goes on with the quotation opens it again
     stack: list[int] = []
     closed: list[int] = []
@@ -677,6 +677,12 @@ def _open_marks(
         elif unopened is not None:
             unopened.append(pos)
     return closed if count_closes else stack
+
+
+@functools.lru_cache(maxsize=64)
+def _marks(opening: str, closing: str, neutral: str) -> re.Pattern[str]:
+    """A pattern that finds any of the marks."""
+    return re.compile(f"[{re.escape(''.join(sorted({opening, closing, *neutral})))}]")
 
 
 def resolve(hits: Sequence[Hit]) -> list[Hit]:
