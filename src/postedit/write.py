@@ -264,10 +264,16 @@ class _Texts:
             text = clean_text(self.source.get(article_id))
         except (KeyError, OSError, ValueError):
             return default
+        self.put(article_id, text)
+        return text
+
+    def put(self, article_id: str, text: str) -> None:
+        """Keep the clean text of an article just loaded for its own outputs: the pages of its
+        story written after it quote it (its members come mostly after the first report)."""
         self.recent[article_id] = text
+        self.recent.move_to_end(article_id)
         if len(self.recent) > TEXTS_KEPT:
             self.recent.popitem(last=False)
-        return text
 
 
 class _Streamed:
@@ -537,6 +543,7 @@ def write_corpus(
             try:
                 article = source.get(article_id)
                 record = corpus_record(article, (clusters or {}).get(article_id))
+                texts.put(article_id, record["text"])
                 page = article_page(article, record, stories.get(record["cluster"]["id"]), texts)
                 line = to_json_line(record)
                 texts_of = (article_file_text(article), article_diff(article), page)
