@@ -574,9 +574,10 @@ class Run:
 
     def _keep(self, article: Article) -> None:
         # what the clean text gives (its item, words and names), made once for the reposts
-        # word for word that were given the same edits and entities (`clean_article`)
-        key = (article.raw_sha256, article.title, article.language, article.edits)
-        key += (article.entities,)
+        # word for word that were given the same edits and entities (`clean_article`): the
+        # same text laid out the same (a .md body and a .txt file may hold the same text)
+        key = (article.raw_sha256, article.title, article.title_span, article.paragraphs)
+        key += (article.language, article.edits, article.entities)
         made = self._made.get(key)
         if made is None:
             paragraphs = clean_paragraphs(article)
