@@ -186,7 +186,12 @@ class Summary:
 
     @classmethod
     def of(
-        cls, article: Article, words: int = 0, fingerprint: str = "", names: tuple[str, ...] = ()
+        cls,
+        article: Article,
+        words: int = 0,
+        fingerprint: str = "",
+        names: tuple[str, ...] = (),
+        input_fp: str | None = None,  # its `input_fingerprint`, if already made
     ) -> Summary:
         return cls(
             article.id,
@@ -197,7 +202,7 @@ class Summary:
             tuple(EditKey(e.rule, e.action) for e in article.edits),
             fixes_of(article),
             words,
-            input_fingerprint(article),
+            input_fingerprint(article) if input_fp is None else input_fp,
             fingerprint,
             names,
         )

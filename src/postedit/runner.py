@@ -41,7 +41,14 @@ from .dedup import (
 )
 from .grammar import FAILED as GRAMMAR_FAILED
 from .grammar import GrammarSettings, grammar_for
-from .incremental import Cache, Manifest, code_fingerprint, fingerprint, fingerprint_of
+from .incremental import (
+    Cache,
+    Known,
+    Manifest,
+    code_fingerprint,
+    fingerprint_of,
+    input_fingerprint,
+)
 from .lock import output_lock
 from .memo import PARAGRAPHS, STORE_FILE, StoreAt, Stored, content_key, store_for
 from .memory import fewer_collections, release_clean_caches, return_large_blocks, trim
@@ -346,6 +353,8 @@ class Run:
         self.sources: dict[str, str] = {}  # id -> source, in input order
         self.names: dict[str, str] = {}  # output file name (`safe_name`) -> id
         self.fingerprints: dict[str, str] = {}
+        # id -> input fingerprint and warnings as read (`_keep` makes the summary's from them)
+        self.inputs: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.stamps: dict[str, int] = {}  # `_stamp` of the cache entries of unchanged articles
         # source -> (file key, its ids, `stat_key`)
         self.files: dict[str, tuple[str, list[str], str | None]] = {}
@@ -475,7 +484,10 @@ class Run:
                     want, hit = found.fingerprint, found
                 else:
                     try:
-                        want = fingerprint(found, self.rules, self.decisions, self.extra)
+                        given = input_fingerprint(found)
+                        known = Known(found.id, found.source, found.language, found.source_language)
+                        want = fingerprint_of(given, known, self.rules, self.decisions, self.extra)
+                        self.inputs[found.id] = (given, found.warnings)
                         hit = None if self.force else self.cache.get(found.id, want)
                     except Exception as exc:  # one article never stops the run
                         errors.append(ReadError(found.source, f"cannot read: {exc!r}"[:500]))
@@ -590,7 +602,10 @@ class Run:
         if item.id != article.id:
             item = item.renamed(article.id, article.date, self._item_key(article.id))
         self.items[article.id] = item
-        summary = Summary.of(article, words, self.fingerprints[article.id], names)
+        # what reading gave, as read: cleaning adds edits, entities, an estimate and warnings
+        given, warnings = self.inputs.pop(article.id, (None, None))
+        given = given if warnings == article.warnings else None
+        summary = Summary.of(article, words, self.fingerprints[article.id], names, given)
         self.summaries[article.id] = summary
         self.audit.add(article.id, summary.fixes, words)
 
