@@ -70,16 +70,13 @@ def input_fingerprint(article: Article) -> str:
 
 def fingerprint(
     article: Article, rules: Rules, decisions: Decisions | None, extra: str = ""
-) -> str:
-    """What `clean_article` depends on, as one hash (see the module docstring); ``extra`` is
-    the run configuration that matters too (the grammar checker)."""
-    return fingerprint_of(
-        input_fingerprint(article),
-        Known(article.id, article.source, article.language, article.source_language),
-        rules,
-        decisions,
-        extra,
-    )
+) -> tuple[str, str]:
+    """What `clean_article` depends on, as one hash (see the module docstring), with the
+    article's `input_fingerprint` it is made from (its summary keeps it); ``extra`` is the run
+    configuration that matters too (the grammar checker)."""
+    given = input_fingerprint(article)
+    known = Known(article.id, article.source, article.language, article.source_language)
+    return fingerprint_of(given, known, rules, decisions, extra), given
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,7 @@ from .dedup import (
 )
 from .grammar import FAILED as GRAMMAR_FAILED
 from .grammar import GrammarSettings, grammar_for
-from .incremental import (
-    Cache,
-    Known,
-    Manifest,
-    code_fingerprint,
-    fingerprint_of,
-    input_fingerprint,
-)
+from .incremental import Cache, Manifest, code_fingerprint, fingerprint, fingerprint_of
 from .lock import output_lock
 from .memo import PARAGRAPHS, STORE_FILE, StoreAt, Stored, content_key, store_for
 from .memory import fewer_collections, release_clean_caches, return_large_blocks, trim
@@ -484,9 +477,7 @@ class Run:
                     want, hit = found.fingerprint, found
                 else:
                     try:
-                        given = input_fingerprint(found)
-                        known = Known(found.id, found.source, found.language, found.source_language)
-                        want = fingerprint_of(given, known, self.rules, self.decisions, self.extra)
+                        want, given = fingerprint(found, self.rules, self.decisions, self.extra)
                         self.inputs[found.id] = (given, found.warnings)
                         hit = None if self.force else self.cache.get(found.id, want)
                     except Exception as exc:  # one article never stops the run
