@@ -295,6 +295,45 @@ def test_an_unchanged_run_reads_renders_and_compares_nothing_again(
     assert snapshot(out) == snapshot(fresh)
 
 
+def test_a_new_member_of_a_story_renders_again_only_the_pages_it_is_linked_to(
+    inbox: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A page shows its article's links and their passages, not every member of its story: a
+    repost that joins a story changes the page of the article it duplicates, and no other."""
+    from postedit import write
+
+    out = tmp_path / "out"
+    run(inbox, out)
+    records = {r["id"]: r for r in map(json.loads, (out / "corpus.jsonl").read_text().splitlines())}
+    stories = Counter(r["cluster"]["id"] for r in records.values())
+    story = next(s for s, n in stories.items() if n >= 2)
+    members = sorted(i for i, r in records.items() if r["cluster"]["id"] == story)
+    (article,) = [a for a in read_folder(SEEDS, ReadDefaults("en", "ar")) if a.id == story]
+    text = repost(clean_title(article), clean_paragraphs(article), random.Random(4))
+    (inbox / "zz-repost.txt").write_text(text, encoding="utf-8")
+    pages = out / "review" / "articles"
+    times = {i: (pages / f"{i}.html").stat().st_mtime_ns for i in members}
+    rendered: list[str] = []
+    real = write.article_page
+
+    def spy(article, *args, **kwargs):
+        rendered.append(article.id)
+        return real(article, *args, **kwargs)
+
+    monkeypatch.setattr(write, "article_page", spy)
+    run(inbox, out)
+    records = {r["id"]: r for r in map(json.loads, (out / "corpus.jsonl").read_text().splitlines())}
+    assert records["zz-repost"]["cluster"]["id"] == records["zz-repost"]["cluster"]["of"] == story
+    others = [i for i in members if i != story]
+    assert sorted(rendered) == sorted([story, "zz-repost"])  # not the other members' pages
+    assert all((pages / f"{i}.html").stat().st_mtime_ns == times[i] for i in others)
+    page = (pages / f"{story}.html").read_text()
+    assert "zz-repost (duplicate)" in page and 'href="zz-repost.html"' in page
+    fresh = tmp_path / "fresh"
+    run(inbox, fresh)  # the same corpus as a run from nothing
+    assert snapshot(out) == snapshot(fresh)
+
+
 def test_a_damaged_corpus_line_is_written_again_not_copied(
     inbox: Path, tmp_path: Path, monkeypatch
 ) -> None:

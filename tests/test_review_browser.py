@@ -210,6 +210,35 @@ def test_arabic_text_is_laid_out_right_to_left(browser, tmp_path: Path) -> None:
         page.close()
 
 
+def test_from_a_page_to_its_story_and_to_the_article_it_shares_passages_with(
+    browser, tmp_path: Path
+) -> None:
+    """A page names the articles its article is linked to; its link to the index by story
+    lands on the story's heading, and a shared passage's link opens the other article."""
+    from postedit.runner import Settings, cleanup
+
+    cleanup(Settings(SEEDS, RULES, tmp_path, "en", "ar", decisions=None))
+    pages = tmp_path / "review" / "articles"
+    page = browser.new_page()
+    try:
+        page.goto((pages / "001_4fb25f17430b9f0d.html").as_uri())
+        heading = page.locator("h2", has_text="Same story")
+        assert heading.inner_text() == "Same story: linked to 003_9f568ec73e71a5e3 (related)"
+        page.locator("a", has_text="the index by story").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("index-story.html#story-001_4fb25f17430b9f0d")
+        story = page.locator("#story-001_4fb25f17430b9f0d")
+        assert story.inner_text() == "Story 001_4fb25f17430b9f0d: 2 articles"
+        page.go_back()
+        page.locator(".pair a", has_text="003_9f568ec73e71a5e3").first.click()
+        page.wait_for_load_state()
+        assert page.url.endswith("003_9f568ec73e71a5e3.html")
+        heading = page.locator("h2", has_text="Same story")
+        assert heading.inner_text() == "Same story: linked to 001_4fb25f17430b9f0d (canonical)"
+    finally:
+        page.close()
+
+
 @pytest.mark.browser
 def test_never_in_this_context_and_the_precision_page_in_the_browser(
     browser, tmp_path: Path

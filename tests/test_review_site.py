@@ -21,9 +21,12 @@ def test_pages_show_changes_with_rule_ids(tmp_path: Path) -> None:
     assert by_fixes.index("002_886702d4e5dac6fe") < by_fixes.index("000_115896091037aa73")
     assert 'href="index-flags.html"' in index
     story = (tmp_path / "review" / "articles" / "001_4fb25f17430b9f0d.html").read_text()
-    assert "Same story: 003_9f568ec73e71a5e3 (related)" in story
+    assert "Same story: linked to 003_9f568ec73e71a5e3 (related)" in story
     grouped = (tmp_path / "review" / "index-story.html").read_text()
     assert "Story 001_4fb25f17430b9f0d: 2 articles</th>" in grouped
+    # the page links to its story's heading in the index by story
+    assert 'href="../index-story.html#story-001_4fb25f17430b9f0d"' in story
+    assert 'id="story-001_4fb25f17430b9f0d"' in grouped
     assert 'name="spread" value="story"' in story and 'name="spread"' not in page
     assert "<script" not in page + index + story
 

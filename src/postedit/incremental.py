@@ -106,7 +106,7 @@ def fingerprint_of(
 
 
 MANIFEST_FILE = "run-manifest.json"  # in OUTPUT: what the last completed run read and wrote
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 @dataclass
@@ -114,7 +114,8 @@ class Manifest:
     """What the last completed run read and wrote, so that the next one does no work for what
     is unchanged: for each input file, a hash of its bytes (and of the reading defaults) and
     the summaries of the articles it gave (`postedit.report.Summary`, with their input
-    fingerprints); for each article, a hash of everything its outputs were rendered from; and
+    fingerprints); for each article, a hash of everything its outputs were rendered from, and
+    for each story, a hash of its evidence and its members (`postedit.write.render_keys`); and
     the de-duplication summary of the report.
 
     It is written after the corpus, and removed before a run first changes the cache: a run
@@ -125,6 +126,7 @@ class Manifest:
     # room. An entry given as text is its line as the last manifest wrote it (`lines`), kept.
     files: Mapping[str, dict[str, Any] | str] = field(default_factory=dict)
     rendered: dict[str, str] = field(default_factory=dict)  # id -> render key
+    stories: dict[str, str] = field(default_factory=dict)  # story id -> its key (`render_keys`)
     dedup: dict[str, Any] = field(default_factory=dict)  # the report's "dedup" section
     settings: str = ""  # a hash of the de-duplication settings the corpus was written with
     lines: Lines | None = None  # each file's entry as written, in the manifest read (`load`)
@@ -144,7 +146,13 @@ class Manifest:
                 handle.close()
                 return cls()
             files, rendered, dedup = data["files"], data["rendered"], data["dedup"]
-            made = cls(dict(files), dict(rendered), dict(dedup), str(data["settings"]))
+            made = cls(
+                files=dict(files),
+                rendered=dict(rendered),
+                stories=dict(data["stories"]),
+                dedup=dict(dedup),
+                settings=str(data["settings"]),
+            )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             handle.close()
             return cls()  # none, or damaged: everything is read and written
@@ -181,6 +189,7 @@ class Manifest:
             line = entry if isinstance(entry, str) else f"{dump(source)}:{dump(entry)}"
             yield f",\n{line}" if n else line
         yield f'\n}},"rendered":{dump(self.rendered)},"settings":{dump(self.settings)}'
+        yield f',"stories":{dump(self.stories)}'
         yield f',"version":{dump(MANIFEST_VERSION)}}}\n'
 
     @staticmethod

@@ -43,7 +43,7 @@ text-align:left;vertical-align:top}th{background:#f4f4f6}
 
 
 TOKEN_PLACEHOLDER = "__POSTEDIT_TOKEN__"  # replaced by ``postedit review`` when it serves a page
-MEMBERS_SHOWN = 50  # other members of its story an article's page names
+MEMBERS_SHOWN = 50  # articles an article's page names as linked to it (its passages: all)
 
 
 @functools.lru_cache(maxsize=1)
@@ -227,7 +227,7 @@ def article_page(
         rows=rows,
         bulk=bulk_forms(article, several),
         spaces=sum(1 for r in rows if r["cell"]["spaces"]),
-        story=_story(article.id, story, texts),
+        story=_story(article.id, story, texts, str(cluster["id"])),
     )
 
 
@@ -278,17 +278,25 @@ def bulk_page(rule: str, scope: str, decision: str, article: str, count: int, he
     )
 
 
+def story_anchor(story_id: str) -> str:
+    """The id of a story's heading in the index by story (``index-story.html#...``)."""
+    return f"story-{safe_name(story_id)}"
+
+
 def _story(
-    article_id: str, story: dict[str, Any] | None, texts: dict[str, str]
+    article_id: str, story: dict[str, Any] | None, texts: dict[str, str], story_id: str
 ) -> dict[str, Any] | None:
+    """The story section of an article's page: the articles it is linked to (a link that
+    placed one of them, or it, in the story) and the passages it shares with them. Only what
+    concerns this article (`page_story`): a new member changes the pages it is linked to, not
+    every member's; the whole story is in the index by story and in ``clusters.json``."""
     if not story:
         return None
+    mine = page_story(article_id, story)
     pairs = []
     split: dict[str, list[str]] = {}  # each article's paragraphs, split once
-    for p in story["passages"]:
-        if article_id not in (p["a"], p["b"]):
-            continue
-        mine, other = ("a", "b") if p["a"] == article_id else ("b", "a")
+    for p in mine["passages"]:
+        here, other = ("a", "b") if p["a"] == article_id else ("b", "a")
 
         def quote(side: str, p: dict[str, Any] = p) -> str:
             if p[side] not in split:
@@ -304,18 +312,33 @@ def _story(
 
         pairs.append(
             {
-                "mine": quote(mine),
+                "mine": quote(here),
                 "other": quote(other),
                 "link": f"{safe_name(p[other])}.html",
                 "other_id": p[other],
                 "score": p["score"],
             }
         )
-    others = [m for m in story["members"] if m["id"] != article_id]
-    members = ", ".join(f"{m['id']} ({m['role']})" for m in others[:MEMBERS_SHOWN])
-    if len(others) > MEMBERS_SHOWN:  # a page per member: listing all would grow as n squared
-        members += f" and {len(others) - MEMBERS_SHOWN} more (see clusters.json)"
-    return {"members": members, "pairs": pairs}
+    linked = mine["linked"]
+    names = ", ".join(f"{i} ({role})" for i, role in linked[:MEMBERS_SHOWN])
+    if len(linked) > MEMBERS_SHOWN:  # a canonical linked to hundreds of reposts
+        names += f" and {len(linked) - MEMBERS_SHOWN} more"
+    return {"linked": names, "pairs": pairs, "anchor": story_anchor(story_id)}
+
+
+def page_story(article_id: str, story: dict[str, Any]) -> dict[str, Any]:
+    """What an article's page shows of its story: the links it is in, their passages, and the
+    articles at their other end with their roles (sorted). Its render key reads this, not the
+    whole story (`postedit.write.render_keys`)."""
+    links = [x for x in story["links"] if article_id in (x["a"], x["b"])]
+    passages = [p for p in story["passages"] if article_id in (p["a"], p["b"])]
+    roles = {m["id"]: m["role"] for m in story["members"]}
+    others = sorted({x["b"] if x["a"] == article_id else x["a"] for x in links})
+    return {
+        "links": links,
+        "passages": passages,
+        "linked": [(i, roles.get(i, "")) for i in others],
+    }
 
 
 def stats_page(stats: dict[str, Any]) -> str:
@@ -552,8 +575,8 @@ def index_page_parts(
             n = sizes[story]
             body.append(
                 Markup(
-                    '<tr class="story"><th colspan="10">Story {}: {} article{}</th></tr>'
-                ).format(story, n, "s" if n > 1 else "")
+                    '<tr class="story" id="{}"><th colspan="10">Story {}: {} article{}</th></tr>'
+                ).format(story_anchor(story), story, n, "s" if n > 1 else "")
             )
         body.append(rows[r["id"]])
     orders = [

@@ -688,7 +688,10 @@ class Run:
             stories = result.report  # each story's evidence, held as its text
             texts = story_texts(stories)
             fingerprints = {i: self.fingerprints[i] for i in ids}
-            rendered = render_keys(fingerprints, result.clusters, stories, texts)
+            earlier = (self.manifest.rendered, self.manifest.stories)
+            rendered, story_keys = render_keys(
+                fingerprints, result.clusters, stories, texts, earlier
+            )
             self._forget_manifest()
             write_corpus(
                 self.settings.output_dir,
@@ -705,7 +708,7 @@ class Run:
                 previous=self.manifest.rendered,
             )
             write_if_changed(self.settings.output_dir / "review" / "stats.html", stats, False)
-            self._save_manifest(rendered, report, settings_key)
+            self._save_manifest(rendered, story_keys, report, settings_key)
             for gone in report["removals"]:  # type: ignore[attr-defined]
                 self.log.info("Removed %s (%s): no longer in the input", gone["id"], gone["source"])
             self.log.info(
@@ -830,7 +833,11 @@ class Run:
         return report
 
     def _save_manifest(
-        self, rendered: dict[str, str], report: dict[str, object], settings_key: str
+        self,
+        rendered: dict[str, str],
+        stories: dict[str, str],
+        report: dict[str, object],
+        settings_key: str,
     ) -> None:
         """The manifest of what this run read and wrote, for the next run: each input file
         whose articles were all written (none held back for another grammar check)."""
@@ -839,7 +846,9 @@ class Run:
         # a held article is cleaned again next run, into other outputs under the same key
         written = {i: k for i, k in rendered.items() if i not in self.held}
         summary = {k: v for k, v in dedup.items() if k != "compared"} if dedup else {}
-        Manifest(files, written, summary, settings_key).save(self.settings.output_dir)
+        Manifest(
+            files=files, rendered=written, stories=stories, dedup=summary, settings=settings_key
+        ).save(self.settings.output_dir)
 
     def check_removals(self) -> list[str]:
         """The file names of the published articles this run would remove (no longer in the

@@ -33,7 +33,7 @@ from .render import (
     safe_name,
     to_json_line,
 )
-from .review import article_page, boilerplate_page, index_pages, index_row
+from .review import article_page, boilerplate_page, index_pages, index_row, page_story
 
 __all__ = [
     "STATE_FILE",
@@ -386,30 +386,49 @@ def render_keys(
     clusters: Mapping[str, Mapping[str, Any]],
     stories: Mapping[str, Any],
     texts: Mapping[str, str] | None = None,
-) -> dict[str, str]:
+    earlier: tuple[Mapping[str, str], Mapping[str, str]] | None = None,
+) -> tuple[dict[str, str], dict[str, str]]:
     """For each article, a hash of everything its outputs are rendered from: the article (its
-    fingerprint), its cluster record, and its story (the evidence, and the fingerprints of the
-    members whose passages its review page quotes). An article whose key has not changed since
-    the last run has the same outputs. ``texts``: `story_texts` of ``stories``, if made."""
+    fingerprint), its cluster record, and what its review page shows of its story (`page_story`:
+    its links, their passages, and the articles at their other end, with their roles and
+    fingerprints, whose passages it quotes). An article whose key has not changed since the last
+    run has the same outputs. Also each story's key: its evidence and its members' fingerprints.
+
+    ``texts``: `story_texts` of ``stories``, if made. ``earlier``: the last run's keys (of
+    articles, of stories): the members of a story whose key is unchanged keep theirs, and its
+    evidence is not read (a new member changes its story's key, and the pages of the articles
+    it is linked to, not every member's page)."""
     texts = story_texts(stories) if texts is None else texts
     members: dict[str, list[str]] = {}  # a story's members: the articles clustered under it
     for article_id, cluster in records_of(clusters):
         members.setdefault(str(cluster.get("id")), []).append(article_id)
-    story_keys = {
-        story_id: content_key(
-            text, *(fingerprints.get(m, "archived") for m in members.get(story_id, ()))
+    last_keys, last_stories = earlier or ({}, {})
+    keys: dict[str, str] = {}
+    story_keys: dict[str, str] = {}
+    for story_id, text in texts.items():
+        group = members.get(story_id, ())
+        story_keys[story_id] = key = content_key(
+            text, *(fingerprints.get(m, "archived") for m in group)
         ).hex()
-        for story_id, text in texts.items()
-    }
-    keys = {}
+        written = [m for m in group if m in fingerprints]  # not the archived: no outputs
+        if last_stories.get(story_id) == key and all(m in last_keys for m in written):
+            keys.update((m, last_keys[m]) for m in written)
+            continue
+        story = parse(text)
+        for m in written:
+            fp = fingerprints[m]
+            shown = page_story(m, story)
+            quoted = [fingerprints.get(i, "archived") for i, _ in shown["linked"]]
+            part = compact([shown, quoted], sort_keys=True)
+            keys[m] = content_key(fp, compact(clusters[m], sort_keys=True), part).hex()
     for article_id, cluster in records_of(clusters):
         fp = fingerprints.get(article_id)
-        if fp is not None:
-            story = story_keys.get(str(cluster.get("id")), "")
-            keys[article_id] = content_key(fp, compact(cluster, sort_keys=True), story).hex()
-    # an article without a record: an empty one, and the story its missing id names ("None")
-    alone = (compact({}), story_keys.get("None", ""))
-    return {i: keys.get(i) or content_key(fp, *alone).hex() for i, fp in fingerprints.items()}
+        if fp is not None and article_id not in keys:  # in no story of several articles
+            keys[article_id] = content_key(fp, compact(cluster, sort_keys=True), "").hex()
+    alone = compact({})  # an article without a record: an empty one
+    return {
+        i: keys.get(i) or content_key(fp, alone, "").hex() for i, fp in fingerprints.items()
+    }, story_keys
 
 
 def records_of(
