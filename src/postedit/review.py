@@ -10,6 +10,7 @@ offline and print cleanly; ``postedit review`` serves them with a small script f
 from __future__ import annotations
 
 import functools
+from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
@@ -329,10 +330,33 @@ def _story(
 def page_story(article_id: str, story: dict[str, Any]) -> dict[str, Any]:
     """What an article's page shows of its story: the links it is in, their passages, and the
     articles at their other end with their roles (sorted). Its render key reads this, not the
-    whole story (`postedit.write.render_keys`)."""
+    whole story (`postedit.write.render_keys`, through `page_stories`)."""
     links = [x for x in story["links"] if article_id in (x["a"], x["b"])]
     passages = [p for p in story["passages"] if article_id in (p["a"], p["b"])]
-    roles = {m["id"]: m["role"] for m in story["members"]}
+    return _shown(article_id, links, passages, _roles(story))
+
+
+def page_stories(story: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`page_story` of every member, the story's links and passages read once (not once a
+    member: a story of n articles costs n, not n squared)."""
+    links: dict[str, list[Any]] = defaultdict(list)
+    passages: dict[str, list[Any]] = defaultdict(list)
+    for held, entries in ((links, story["links"]), (passages, story["passages"])):
+        for x in entries:
+            held[x["a"]].append(x)
+            if x["b"] != x["a"]:
+                held[x["b"]].append(x)
+    roles = _roles(story)
+    return {m: _shown(m, links[m], passages[m], roles) for m in roles}
+
+
+def _roles(story: dict[str, Any]) -> dict[str, str]:
+    return {m["id"]: m["role"] for m in story["members"]}
+
+
+def _shown(
+    article_id: str, links: list[Any], passages: list[Any], roles: dict[str, str]
+) -> dict[str, Any]:
     others = sorted({x["b"] if x["a"] == article_id else x["a"] for x in links})
     return {
         "links": links,

@@ -33,7 +33,7 @@ from .render import (
     safe_name,
     to_json_line,
 )
-from .review import article_page, boilerplate_page, index_pages, index_row, page_story
+from .review import article_page, boilerplate_page, index_pages, index_row, page_stories, page_story
 
 __all__ = [
     "STATE_FILE",
@@ -415,9 +415,10 @@ def render_keys(
             keys.update((m, last_keys[m]) for m in written)
             continue
         story = parse(text)
+        parts = page_stories(story)
         for m in written:
             fp = fingerprints[m]
-            shown = page_story(m, story)
+            shown = parts.get(m) or page_story(m, story)
             quoted = [fingerprints.get(i, "archived") for i, _ in shown["linked"]]
             part = compact([shown, quoted], sort_keys=True)
             keys[m] = content_key(fp, compact(clusters[m], sort_keys=True), part).hex()
