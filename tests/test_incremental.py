@@ -62,6 +62,12 @@ def run(inbox: Path, out: Path, rules: Path = RULES, **kwargs) -> dict:
     return cleanup(Settings(inbox, rules, out, "en", "ar", decisions=decisions), **kwargs)
 
 
+def run_fresh(inbox: Path, out: Path) -> Path:
+    """``out`` after a run from nothing on ``inbox``."""
+    run(inbox, out)
+    return out
+
+
 def seed_file(inbox: Path, prefix: str) -> Path:
     (path,) = inbox.glob(f"{prefix}*")
     return path
@@ -332,6 +338,80 @@ def test_a_new_member_of_a_story_renders_again_only_the_pages_it_is_linked_to(
     fresh = tmp_path / "fresh"
     run(inbox, fresh)  # the same corpus as a run from nothing
     assert snapshot(out) == snapshot(fresh)
+
+
+def test_a_story_no_new_article_changes_keeps_its_evidence_as_written(
+    inbox: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A story's evidence (its links and their passages, in ``clusters.json``) is made again
+    only where the run changes what it is made from: a story whose members, links and passages
+    are as they were is taken from the last ``clusters.json``, if its line there is the one the
+    manifest names (an altered line is made again); the corpus is the one a run from nothing
+    writes."""
+    from postedit import dedup
+
+    seeds = {a.id: a for a in read_folder(SEEDS, ReadDefaults("en", "ar"))}
+    first, second = sorted(seeds)[0], sorted(seeds)[1]  # 001 is a story already (with 003)
+
+    def add_repost(of: str, name: str, seed: int) -> None:
+        article = seeds[of]
+        text = repost(clean_title(article), clean_paragraphs(article), random.Random(seed))
+        (inbox / f"{name}.txt").write_text(text, encoding="utf-8")
+
+    add_repost(first, "zz-a", 4)
+    out = tmp_path / "out"
+    run(inbox, out)
+    stories = json.loads((out / "clusters.json").read_text())
+    assert sorted(stories) == [first, second]
+    made: list[list[str]] = []
+    real = dedup._evidence
+
+    def spy(items, members, *rest):
+        made.append(sorted(items[i].id for i in members))
+        return real(items, members, *rest)
+
+    monkeypatch.setattr(dedup, "_evidence", spy)
+    add_repost(second, "zz-b", 5)  # joins the second story: the first is as it was
+    run(inbox, out)
+    assert made == [sorted([*(m["id"] for m in stories[second]["members"]), "zz-b"])]
+    assert json.loads((out / "clusters.json").read_text())[first] == stories[first]
+    assert snapshot(out) == snapshot(run_fresh(inbox, tmp_path / "fresh"))
+
+    written = (out / "clusters.json").read_text()
+    altered = written.replace('"why":"the most complete', '"why":"The most complete', 1)
+    assert altered != written and json.loads(altered)  # the first story's line, still JSON
+    (out / "clusters.json").write_text(altered)
+    (inbox / "zz-new.txt").write_text("Talks resume\n\nThe delegations met on Sunday.\n")
+    made.clear()
+    run(inbox, out)
+    assert [m[0] for m in made] == [first]  # made again: its line is not the one written
+    assert snapshot(out) == snapshot(run_fresh(inbox, tmp_path / "fresh-2"))
+
+
+def test_the_last_stories_are_found_by_their_line_whatever_their_ids(tmp_path: Path) -> None:
+    """`EarlierStories` reads each story of ``clusters.json`` where `stories_chunks` wrote it
+    (ids with quotes, colons and braces, text beyond ASCII), and gives it only for its key and
+    only if its text is the one whose hash it was given."""
+    from postedit.dedup import text_key
+    from postedit.write import EarlierStories, stories_chunks
+
+    texts = {"a": '{"x":1}', 'we: {"ird"': '{"y":"é: {"}', "z": '{"k":[1,2]}'}
+    path = tmp_path / "clusters.json"
+    path.write_text("".join(stories_chunks(texts, texts)), encoding="utf-8")
+    assert json.loads(path.read_text(encoding="utf-8")) == {
+        k: json.loads(v) for k, v in texts.items()
+    }
+    entries = {k: ["key", text_key(v)] for k, v in texts.items()} | {"z": ["key", "other"]}
+    taken = EarlierStories(path, entries)
+    try:
+        assert taken("a", "key") == (texts["a"], text_key(texts["a"]))
+        assert taken('we: {"ird"', "key") == (texts['we: {"ird"'], text_key(texts['we: {"ird"']))
+        assert taken("a", "another key") is None
+        assert taken("z", "key") is None  # its text is not the one named
+        assert taken("missing", "key") is None
+    finally:
+        taken.close()
+    assert EarlierStories(tmp_path / "none.json", entries)("a", "key") is None
 
 
 def test_a_damaged_corpus_line_is_written_again_not_copied(

@@ -45,6 +45,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from .jsonio import Lines, compact, entry_lines, parse
+from .memo import content_key
 from .model import Article
 from .render import clean_paragraphs, clean_title
 from .rules import TOKEN_RE, Rules
@@ -1209,6 +1210,16 @@ def story_text(evidence: Mapping[str, object]) -> str:
     return compact(evidence, sort_keys=True)
 
 
+def text_key(text: str) -> str:
+    """A hash of a story's text: a text read back from ``clusters.json`` is the one written."""
+    return content_key(text).hex()
+
+
+# a story's evidence as the last run wrote it, by its id and `evidence_key`: its text and its
+# `text_key`, or None
+EarlierEvidence = Callable[[str, str], tuple[str, str] | None]
+
+
 class _Packed(Mapping[str, str]):
     """Texts held as they are up to `HELD_PLAIN` bytes in all, and beyond that deflated
     (zlib, its fastest level) and inflated when read: JSON evidence takes about a fifth of its
@@ -1252,11 +1263,19 @@ class Stories(Mapping[str, Any]):
 
     def __init__(self) -> None:
         self.texts = _Packed()
+        # story id -> [what its evidence was made from (`evidence_key`), a hash of its text]
+        self.keys: dict[str, list[str]] = {}
         # a few decoded at a time: articles are written in id order, a story's members close
         self._decoded = functools.lru_cache(maxsize=64)(self._decode)
 
-    def add(self, story_id: str, evidence: Mapping[str, object]) -> None:
-        self.texts[story_id] = story_text(evidence)
+    def add(self, story_id: str, evidence: Mapping[str, object], key: str = "") -> None:
+        self.add_text(story_id, story_text(evidence), key)
+
+    def add_text(self, story_id: str, text: str, key: str = "", hashed: str = "") -> None:
+        """A story's evidence given as its text (`story_text`), made from ``key``; ``hashed``:
+        its `text_key`, if known."""
+        self.texts[story_id] = text
+        self.keys[story_id] = [key, hashed or text_key(text)]
 
     def _decode(self, story_id: str) -> Any:
         return parse(self.texts[story_id])
@@ -1565,11 +1584,14 @@ def cluster(
     items: Sequence[Item],
     config: DedupConfig = DedupConfig(),
     memo: dict[str, object] | None = None,
+    written: EarlierEvidence | None = None,
 ) -> Result:
     """Duplicate groups and story clusters over ``items`` (current and archived articles).
 
     ``memo`` holds the comparisons of an earlier run, keyed by the two items' digests: a pair of
     unchanged articles is not scored again. The result's ``memo`` holds this run's candidates.
+    ``written``: the stories an earlier run wrote, by their `evidence_key`: a story made from
+    the same members, links and passages is taken as it was, its passages not quoted again.
     """
     items = sorted(items, key=lambda i: i.id)
     learned = boilerplate(items, config)
@@ -1699,10 +1721,54 @@ def cluster(
                 clusters.set(x, centre, "related", centre, o.score if o else None)
         if len(members) > 1:
             evidence = story_links[centre]
+            canonical = {"id": canon.id, "why": _why_canonical(canon)}
+            key = evidence_key(items, members, evidence, clusters._record, canonical)
+            taken = written(canon.id, key) if written is not None else None
+            if taken is not None:
+                result.report.add_text(canon.id, taken[0], key, taken[1])
+                continue
             found = _evidence(items, members, evidence, result.clusters)
-            found["canonical"] = {"id": canon.id, "why": _why_canonical(canon)}
-            result.report.add(canon.id, found)  # held as its text from here on
+            found["canonical"] = canonical
+            result.report.add(canon.id, found, key)  # held as its text from here on
     return result
+
+
+def evidence_key(
+    items: Sequence[Item],
+    members: list[int],
+    overlaps: Sequence[Overlap],
+    record: Callable[[int], Mapping[str, object]],  # an item's cluster record, by its index
+    canonical: Mapping[str, str],
+) -> str:
+    """A hash of everything a story's evidence (`_evidence`) is made from: its members (ids,
+    records, archived or not), its canonical, its links (the two articles, duplicate or not,
+    score, why) and, for their passages, the digests of the two articles (which decide the
+    passage pairs a comparison gives, as for remembered comparisons) and the places of their
+    passages. A story whose key has not changed has the evidence the last run wrote."""
+    listed = [
+        [
+            items[i].id,
+            *(record(i)[k] for k in ("role", "of", "score")),
+            items[i].archived,
+        ]
+        for i in sorted(members, key=lambda i: items[i].id)
+    ]
+    links = sorted(
+        (
+            items[o.a].id,
+            items[o.b].id,
+            o.duplicate,
+            o.score,
+            o.why,
+            items[o.a].digest,
+            items[o.b].digest,
+        )
+        for o in overlaps
+    )
+    linked = sorted({k for o in overlaps for k in (o.a, o.b)}, key=lambda k: items[k].id)
+    places = b"".join(items[k].passages.places().tobytes() for k in linked)
+    counts = [len(items[k].passages) for k in linked]
+    return content_key(compact([listed, links, canonical, counts]), places.hex()).hex()
 
 
 def _evidence(
@@ -1923,11 +1989,13 @@ def deduplicate_items(
     earlier: dict[str, Item] | None = None,
     config: DedupConfig = DedupConfig(),
     memo: dict[str, object] | None = None,
+    stories: EarlierEvidence | None = None,
 ) -> tuple[Result, State]:
-    """`deduplicate` from the articles' items (`item_of`): what a run keeps of each article."""
+    """`deduplicate` from the articles' items (`item_of`): what a run keeps of each article.
+    ``stories``: the stories the last run wrote (`cluster`)."""
     merged = {**(earlier or {}), **current}
     try:
-        result = cluster(list(merged.values()), config, memo)
+        result = cluster(list(merged.values()), config, memo, stories)
     finally:
         _kept_pairs.clear()  # what `kept_scores` kept serves one de-duplication
         _kept_looks[:] = [0, 0]

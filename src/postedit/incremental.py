@@ -106,7 +106,7 @@ def fingerprint_of(
 
 
 MANIFEST_FILE = "run-manifest.json"  # in OUTPUT: what the last completed run read and wrote
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 
 
 @dataclass
@@ -115,7 +115,9 @@ class Manifest:
     is unchanged: for each input file, a hash of its bytes (and of the reading defaults) and
     the summaries of the articles it gave (`postedit.report.Summary`, with their input
     fingerprints); for each article, a hash of everything its outputs were rendered from, and
-    for each story, a hash of its evidence and its members (`postedit.write.render_keys`); and
+    for each story, a hash of its evidence and its members (`postedit.write.render_keys`) and
+    a hash of what its evidence was made from, with one of its text (so that the next run takes
+    an unchanged story's evidence from ``clusters.json``: `postedit.write.EarlierStories`); and
     the de-duplication summary of the report.
 
     It is written after the corpus, and removed before a run first changes the cache: a run
@@ -127,6 +129,8 @@ class Manifest:
     files: Mapping[str, dict[str, Any] | str] = field(default_factory=dict)
     rendered: dict[str, str] = field(default_factory=dict)  # id -> render key
     stories: dict[str, str] = field(default_factory=dict)  # story id -> its key (`render_keys`)
+    # story id -> [what its evidence was made from, a hash of its text] (`Stories.keys`)
+    story_evidence: dict[str, list[str]] = field(default_factory=dict)
     dedup: dict[str, Any] = field(default_factory=dict)  # the report's "dedup" section
     settings: str = ""  # a hash of the de-duplication settings the corpus was written with
     lines: Lines | None = None  # each file's entry as written, in the manifest read (`load`)
@@ -150,6 +154,7 @@ class Manifest:
                 files=dict(files),
                 rendered=dict(rendered),
                 stories=dict(data["stories"]),
+                story_evidence=dict(data["story_evidence"]),
                 dedup=dict(dedup),
                 settings=str(data["settings"]),
             )
@@ -190,6 +195,7 @@ class Manifest:
             yield f",\n{line}" if n else line
         yield f'\n}},"rendered":{dump(self.rendered)},"settings":{dump(self.settings)}'
         yield f',"stories":{dump(self.stories)}'
+        yield f',"story_evidence":{dump(self.story_evidence)}'
         yield f',"version":{dump(MANIFEST_VERSION)}}}\n'
 
     @staticmethod

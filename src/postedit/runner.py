@@ -63,6 +63,7 @@ from .rules import Rule, Rules, load_rules
 from .write import (
     CACHE_DIR,
     STATE_FILE,
+    EarlierStories,
     Source,
     files_in,
     files_in_place,
@@ -678,7 +679,15 @@ class Run:
             remembered = memo_from_state(earlier, self.settings.dedup)
             del earlier  # the rest of the parsed state: not held while clustering
             current = {i: self._item(i, archived) for i in ids}
-            result, state = deduplicate_items(current, archived, self.settings.dedup, remembered)
+            taken = EarlierStories(
+                self.settings.output_dir / "clusters.json", self.manifest.story_evidence
+            )
+            try:
+                result, state = deduplicate_items(
+                    current, archived, self.settings.dedup, remembered, taken
+                )
+            finally:
+                taken.close()
             state = replace(state, written=written)
             del archived, remembered
             trim()
@@ -708,7 +717,7 @@ class Run:
                 previous=self.manifest.rendered,
             )
             write_if_changed(self.settings.output_dir / "review" / "stats.html", stats, False)
-            self._save_manifest(rendered, story_keys, report, settings_key)
+            self._save_manifest(rendered, story_keys, stories.keys, report, settings_key)
             for gone in report["removals"]:  # type: ignore[attr-defined]
                 self.log.info("Removed %s (%s): no longer in the input", gone["id"], gone["source"])
             self.log.info(
@@ -836,6 +845,7 @@ class Run:
         self,
         rendered: dict[str, str],
         stories: dict[str, str],
+        evidence: dict[str, list[str]],
         report: dict[str, object],
         settings_key: str,
     ) -> None:
@@ -847,7 +857,12 @@ class Run:
         written = {i: k for i, k in rendered.items() if i not in self.held}
         summary = {k: v for k, v in dedup.items() if k != "compared"} if dedup else {}
         Manifest(
-            files=files, rendered=written, stories=stories, dedup=summary, settings=settings_key
+            files=files,
+            rendered=written,
+            stories=stories,
+            story_evidence=evidence,
+            dedup=summary,
+            settings=settings_key,
         ).save(self.settings.output_dir)
 
     def check_removals(self) -> list[str]:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from .dedup import Clusters, State, Stories, story_text
+from .dedup import Clusters, State, Stories, story_text, text_key
 from .jsonio import compact, indented, parse
 from .memo import content_key
 from .model import Article
@@ -169,6 +169,73 @@ def stories_chunks(
         separator = ",\n" if n else ""
         yield f"{separator}{json.dumps(k, ensure_ascii=False)}: {texts[k]}"
     yield "\n}\n"
+
+
+class EarlierStories:
+    """The stories of the ``clusters.json`` the last run wrote (`stories_chunks`), to be taken
+    again by the de-duplication of this run (`postedit.dedup.cluster`) where made from the same
+    things: ``entries`` (the manifest's ``story_evidence``) gives each story's `evidence_key`
+    and a hash of its text. Where each line is is read once; a story's text is read when asked
+    for, and given only if its key matches and its text is the one the manifest names."""
+
+    def __init__(self, path: Path, entries: Mapping[str, Any]) -> None:
+        self.entries = entries
+        self.where: dict[str, tuple[int, int]] = {}  # story id -> (offset, length) of its text
+        self.handle: IO[bytes] | None = None
+        if not entries:
+            return
+        try:
+            self.handle = open(path, "rb")  # noqa: SIM115 (closed by `close`)
+        except OSError:
+            return
+        decoder = json.JSONDecoder()
+        at = 0
+        for line in iter(self.handle.readline, b""):
+            start, at = at, at + len(line)
+            if not line.startswith(b'"'):
+                continue  # the braces around the stories
+            found = _story_id(decoder, line[: line.find(b": {") + 3]) or _story_id(decoder, line)
+            if found is None:
+                continue
+            story_id, offset = found
+            offset += start
+            self.where[story_id] = (offset, len(line.rstrip(b"\n").rstrip(b",")) - (offset - start))
+
+    def __call__(self, story_id: str, key: str) -> tuple[str, str] | None:
+        entry = self.entries.get(story_id)
+        where = self.where.get(story_id)
+        if (
+            self.handle is None
+            or where is None
+            or not isinstance(entry, list)
+            or entry[:1] != [key]
+        ):
+            return None
+        try:
+            self.handle.seek(where[0])
+            text = self.handle.read(where[1]).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        hashed = text_key(text)
+        return (text, hashed) if entry[1:2] == [hashed] else None
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+def _story_id(decoder: json.JSONDecoder, line: bytes) -> tuple[str, int] | None:
+    """The id a line of ``clusters.json`` starts with, and where its story's text starts
+    (bytes); None if ``line`` (or the start of one) is not so."""
+    try:
+        text = line.decode("utf-8")
+        story_id, end = decoder.raw_decode(text)
+    except ValueError:
+        return None
+    if not isinstance(story_id, str) or not text.startswith(": {", end):
+        return None
+    return story_id, len(text[: end + 2].encode("utf-8"))
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
