@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 from conftest import RULES
 
-from postedit.dedup import DedupConfig, Item, Passage, boilerplate, cluster, compare
+from postedit.dedup import (
+    REPORTS,
+    DedupConfig,
+    Item,
+    Passage,
+    boilerplate,
+    cluster,
+    compare,
+    deduplicate_items,
+    memo_from_state,
+)
 from postedit.grammar import GrammarSettings
 from postedit.runner import Settings, cleanup
 
@@ -138,6 +148,30 @@ def test_boilerplate_is_a_passage_of_unrelated_articles_not_of_reposts() -> None
     reposts = [item(f"r{k}", [(WORDS[5], ""), (footer + " x", "")]) for k in range(4)]
     learned = boilerplate([*unrelated, *reposts], DedupConfig())
     assert footer in learned and WORDS[5] not in learned
+
+
+def test_boilerplate_answers_are_remembered_by_the_holders_digests() -> None:
+    """Whether a passage's holders are of enough reports is answered once: a later run given
+    the answers (keyed by the holders' digests) takes them and judges nothing again; a holder
+    whose words changed (another digest) is judged anew."""
+    footer = "gulfm indep news servi cover polit busin regio"
+    unrelated = [
+        item(f"u{k}", [(WORDS[k], ""), (f"{WORDS[k]} more", ""), (footer, "")]) for k in range(4)
+    ]
+    judged: dict[str, object] = {}
+    assert footer in boilerplate(unrelated, DedupConfig(), {}, judged)
+    assert judged and all(k.startswith(REPORTS) and v is True for k, v in judged.items())
+    denied = {k: False for k in judged}  # answers the words do not give: taken as they are
+    again: dict[str, object] = {}
+    assert footer not in boilerplate(unrelated, DedupConfig(), denied, again)
+    assert again == denied
+    changed = [*unrelated[:3], item("u3", [(WORDS[3], ""), (footer, "")])]
+    again.clear()
+    assert footer in boilerplate(changed, DedupConfig(), denied, again)
+    assert again and set(again).isdisjoint(denied)
+    state = deduplicate_items({i.id: i for i in unrelated})[1]  # kept with the comparisons
+    remembered = memo_from_state(json.loads(state.text()), DedupConfig())
+    assert {k: v for k, v in remembered.items() if k.startswith(REPORTS)} == judged
 
 
 def test_a_group_is_a_star_never_a_chain() -> None:

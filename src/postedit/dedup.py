@@ -476,12 +476,21 @@ def exact_key(title: str, text: str) -> str:
     return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
+def boilerplate(
+    items: Sequence[Item],
+    config: DedupConfig,
+    memo: Mapping[str, object] | None = None,
+    judged: dict[str, object] | None = None,
+) -> dict[str, int]:
     """Passages learned to be boilerplate, with the number of articles each is in: a passage
     found word for word in articles of ``boilerplate_articles`` or more different reports (an
     article and its reposts, which share at least half their words, are one report). A
     site footer, a stock background paragraph, a wire's recap sentence; not a quote that two
-    reports of one story share, however often each is reposted."""
+    reports of one story share, however often each is reposted.
+
+    Whether a sample of a passage's holders is of enough reports depends only on their words:
+    ``memo`` holds an earlier run's answers (keyed by `REPORTS` and a hash of the holders'
+    digests, in order), and ``judged`` receives this run's."""
     # the passages in enough articles first (a count a passage), then their holders: most
     # passages are in one article, and a list of holders for each would be most of the memory
     spread: Counter[str] = Counter()
@@ -523,16 +532,23 @@ def boilerplate(items: Sequence[Item], config: DedupConfig) -> dict[str, int]:
                     return True
         return False
 
-    judged: dict[tuple[int, ...], bool] = {}  # a story's passages mostly have one set of holders
+    answers: dict[tuple[int, ...], bool] = {}  # a story's passages mostly have one set of holders
     for words, who in holders.items():
         if len(who) < config.boilerplate_articles:
             continue
         sample = tuple(who[:: max(1, len(who) // 12)][:12])
-        if sample not in judged:
-            judged[sample] = widespread(sample)
-        if judged[sample]:
+        if sample not in answers:
+            key = REPORTS + content_key(*(items[i].digest for i in sample)).hex()
+            answer = (memo or {}).get(key)
+            answers[sample] = answer if isinstance(answer, bool) else widespread(sample)
+            if judged is not None:
+                judged[key] = answers[sample]
+        if answers[sample]:
             found[words] = len(who)
     return found
+
+
+REPORTS = "reports:"  # a remembered answer of `boilerplate`, beside the remembered comparisons
 
 
 def _examples(items: Sequence[Item], learned: dict[str, int]) -> list[dict[str, object]]:
@@ -1589,18 +1605,20 @@ def cluster(
     """Duplicate groups and story clusters over ``items`` (current and archived articles).
 
     ``memo`` holds the comparisons of an earlier run, keyed by the two items' digests: a pair of
-    unchanged articles is not scored again. The result's ``memo`` holds this run's candidates.
+    unchanged articles is not scored again (and its answers of `boilerplate`). The result's
+    ``memo`` holds this run's candidates (and answers).
     ``written``: the stories an earlier run wrote, by their `evidence_key`: a story made from
     the same members, links and passages is taken as it was, its passages not quoted again.
     """
     items = sorted(items, key=lambda i: i.id)
-    learned = boilerplate(items, config)
+    judged: dict[str, object] = {}
+    learned = boilerplate(items, config, memo, judged)
     found = _examples(items, learned)
     items = [without(i, learned) for i in items]
     ids = word_ids(items)
     candidates = candidate_array(items, config, ids)
     memo = memo or {}
-    result = Result(candidates=len(candidates), boilerplate=found)
+    result = Result(candidates=len(candidates), boilerplate=found, memo=judged)
     m = len(items)
 
     def code(x: int, y: int) -> int:
