@@ -174,6 +174,20 @@ def test_boilerplate_answers_are_remembered_by_the_holders_digests() -> None:
     assert {k: v for k, v in remembered.items() if k.startswith(REPORTS)} == judged
 
 
+def test_the_remembered_comparisons_read_back_as_written_in_runs(monkeypatch) -> None:
+    """The state writes its remembered comparisons a run of entries at a time: read back, they
+    are the comparisons made, whatever the length of the runs."""
+    from postedit import dedup
+
+    reposts = [item(f"r{k}", [(w, "") for w in WORDS[: 3 + k % 2]]) for k in range(5)]
+    result, state = deduplicate_items({i.id: i for i in reposts})
+    assert result.compared >= 2
+    made = memo_from_state(json.loads(state.text()), DedupConfig())
+    assert made == json.loads(json.dumps({k: dedup._memo_json(v) for k, v in result.memo.items()}))
+    monkeypatch.setattr(dedup, "MEMO_CHUNK", 2)
+    assert memo_from_state(json.loads(state.text()), DedupConfig()) == made
+
+
 def test_a_group_is_a_star_never_a_chain() -> None:
     """b is the top of a and of c (a cut repost of both), c holds more than a: single linkage
     would put a, b and c in one group; a star around c takes b and leaves a related."""

@@ -1876,6 +1876,7 @@ def config_digest(config: DedupConfig) -> str:
 
 
 STATE_VERSION = 4
+MEMO_CHUNK = 4096  # remembered comparisons written at once (`State.chunks`)
 STATE_HEAD = f'{{"version": {STATE_VERSION}, "articles": {{\n'  # then one article a line
 
 
@@ -1958,8 +1959,10 @@ class State:
         yield f'\n}}, "boilerplate": {compact(learned)}'
         if self.memo is not None and self.config is not None:
             yield f', "comparisons": {{"config": {compact(config_digest(self.config))}, "pairs": {{'
-            for n, (key, value) in enumerate(sorted(self.memo.items())):
-                yield f"{', ' if n else ''}{compact(key)}: {compact(_memo_json(value))}"
+            keys = sorted(self.memo)
+            for at in range(0, len(keys), MEMO_CHUNK):  # a run of entries a call to the encoder
+                part = {k: _memo_json(self.memo[k]) for k in keys[at : at + MEMO_CHUNK]}
+                yield ("," if at else "") + compact(part)[1:-1]
             yield "}}"
         yield "}\n"
 
