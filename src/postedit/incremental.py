@@ -93,16 +93,24 @@ def fingerprint_of(
     input_fp: str, known: Known, rules: Rules, decisions: Decisions | None, extra: str = ""
 ) -> str:
     """`fingerprint` from an article's input fingerprint (kept by the last run, `Manifest`)."""
-    digest = hashlib.sha256()
+    digest = _hashed(extra, code_fingerprint()).copy()  # what every article's starts with
+    about = decisions.about(known.id, known.source) if decisions else []
     for part in (
-        extra,
-        code_fingerprint(),
         input_fp,
         rules.digest_for(known.language, known.source_language),
-        json.dumps(decisions.about(known.id, known.source) if decisions else []),
+        json.dumps(about) if about else "[]",
     ):
         digest.update(part.encode("utf-8") + b"\0")
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _hashed(*parts: str) -> Any:
+    """A SHA-256 fed with ``parts`` as `fingerprint_of` feeds them (to be copied, not fed)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest
 
 
 MANIFEST_FILE = "run-manifest.json"  # in OUTPUT: what the last completed run read and wrote
