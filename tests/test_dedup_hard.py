@@ -188,6 +188,40 @@ def test_the_remembered_comparisons_read_back_as_written_in_runs(monkeypatch) ->
     assert memo_from_state(json.loads(state.text()), DedupConfig()) == made
 
 
+@pytest.mark.parametrize("most", [1, 3, 12])
+def test_each_articles_top_words_are_those_of_sorting_all_its_words(most: int) -> None:
+    """The topic links' top words of each article, read off a partial order, are the ``most``
+    first of its words fully sorted (heaviest first, equal weights in order of word), on words
+    drawn so that weights tie often (a few counts, a small vocabulary)."""
+    import numpy as np
+
+    from postedit.dedup import _Terms, word_ids
+
+    rng = np.random.default_rng(7)
+    vocabulary = [f"w{k:03d}" for k in range(60)]
+    items = [
+        item(
+            f"a{n:03d}",
+            [
+                (" ".join(rng.choice(vocabulary, size=int(rng.integers(3, 9)))), "")
+                for _ in range(int(rng.integers(1, 6)))
+            ],
+        )
+        for n in range(300)
+    ]
+    flat, starts, owners, vocab, _ = word_ids(items)
+    terms = _Terms(flat, starts, owners, len(items), len(vocab))
+    top_items, top_words = terms.top(most)
+    expected_items, expected_words = [], []
+    for counted in _Terms(flat, starts, owners, len(items), len(vocab)).counted():
+        it, wd, w = terms.weighed(*counted)  # every word, fully sorted
+        assert len(set(w.tolist())) < len(w)  # weights tie
+        for k in np.unique(it):
+            expected_items += [k] * min(most, int((it == k).sum()))
+            expected_words += wd[it == k][:most].tolist()
+    assert top_items.tolist() == expected_items and top_words.tolist() == expected_words
+
+
 def test_a_group_is_a_star_never_a_chain() -> None:
     """b is the top of a and of c (a cut repost of both), c holds more than a: single linkage
     would put a, b and c in one group; a star around c takes b and leaves a related."""
