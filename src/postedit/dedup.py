@@ -1284,14 +1284,17 @@ class Stories(Mapping[str, Any]):
         # a few decoded at a time: articles are written in id order, a story's members close
         self._decoded = functools.lru_cache(maxsize=64)(self._decode)
 
-    def add(self, story_id: str, evidence: Mapping[str, object], key: str = "") -> None:
+    def add(self, story_id: str, evidence: Mapping[str, object], key: str | None = None) -> None:
         self.add_text(story_id, story_text(evidence), key)
 
-    def add_text(self, story_id: str, text: str, key: str = "", hashed: str = "") -> None:
-        """A story's evidence given as its text (`story_text`), made from ``key``; ``hashed``:
-        its `text_key`, if known."""
+    def add_text(
+        self, story_id: str, text: str, key: str | None = None, hashed: str | None = None
+    ) -> None:
+        """A story's evidence given as its text (`story_text`), made from ``key`` (its
+        `evidence_key`, kept with the text's `text_key`, ``hashed`` if known, if given)."""
         self.texts[story_id] = text
-        self.keys[story_id] = [key, hashed or text_key(text)]
+        if key is not None:
+            self.keys[story_id] = [key, hashed or text_key(text)]
 
     def _decode(self, story_id: str) -> Any:
         return parse(self.texts[story_id])
@@ -1630,6 +1633,7 @@ def cluster(
     ``memo`` holds this run's candidates (and answers).
     ``written``: the stories an earlier run wrote, by their `evidence_key`: a story made from
     the same members, links and passages is taken as it was, its passages not quoted again.
+    Only if it is given are the stories' keys made, and kept (`Stories.keys`).
     """
     items = sorted(items, key=lambda i: i.id)
     judged: dict[str, object] = {}
@@ -1761,8 +1765,10 @@ def cluster(
         if len(members) > 1:
             evidence = story_links[centre]
             canonical = {"id": canon.id, "why": _why_canonical(canon)}
-            key = evidence_key(items, members, evidence, clusters._record, canonical)
-            taken = written(canon.id, key) if written is not None else None
+            key = None  # made only for a run that keeps its stories' keys for the next
+            if written is not None:
+                key = evidence_key(items, members, evidence, clusters._record, canonical)
+            taken = written(canon.id, key) if key is not None else None
             if taken is not None:
                 result.report.add_text(canon.id, taken[0], key, taken[1])
                 continue
