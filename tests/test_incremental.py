@@ -62,6 +62,14 @@ def run(inbox: Path, out: Path, rules: Path = RULES, **kwargs) -> dict:
     return cleanup(Settings(inbox, rules, out, "en", "ar", decisions=decisions), **kwargs)
 
 
+def add_repost(inbox: Path, of: str, name: str, seed: int) -> None:
+    """A repost of the seed ``of`` (cut, padded with a site's furniture, a word changed), put in
+    ``inbox`` as ``name``.txt."""
+    (article,) = [a for a in read_folder(SEEDS, ReadDefaults("en", "ar")) if a.id == of]
+    text = repost(clean_title(article), clean_paragraphs(article), random.Random(seed))
+    (inbox / f"{name}.txt").write_text(text, encoding="utf-8")
+
+
 def run_fresh(inbox: Path, out: Path) -> Path:
     """``out`` after a run from nothing on ``inbox``."""
     run(inbox, out)
@@ -228,8 +236,7 @@ def test_a_new_article_is_deduplicated_against_the_earlier_ones(
     out = tmp_path / "out"
     run(inbox, out)
     (article,) = [a for a in read_folder(SEEDS, ReadDefaults("en", "ar")) if a.id[:3] == "004"]
-    text = repost(clean_title(article), clean_paragraphs(article), random.Random(4))
-    (inbox / "repost.txt").write_text(text, encoding="utf-8")
+    add_repost(inbox, article.id, "repost", 4)
     report = run(inbox, out)
     assert (report["processed"], report["skipped"]) == (1, 5)
     records = {r["id"]: r for r in map(json.loads, (out / "corpus.jsonl").read_text().splitlines())}
@@ -314,9 +321,7 @@ def test_a_new_member_of_a_story_renders_again_only_the_pages_it_is_linked_to(
     stories = Counter(r["cluster"]["id"] for r in records.values())
     story = next(s for s, n in stories.items() if n >= 2)
     members = sorted(i for i, r in records.items() if r["cluster"]["id"] == story)
-    (article,) = [a for a in read_folder(SEEDS, ReadDefaults("en", "ar")) if a.id == story]
-    text = repost(clean_title(article), clean_paragraphs(article), random.Random(4))
-    (inbox / "zz-repost.txt").write_text(text, encoding="utf-8")
+    add_repost(inbox, story, "zz-repost", 4)
     pages = out / "review" / "articles"
     times = {i: (pages / f"{i}.html").stat().st_mtime_ns for i in members}
     rendered: list[str] = []
@@ -350,15 +355,9 @@ def test_a_story_no_new_article_changes_keeps_its_evidence_as_written(
     writes."""
     from postedit import dedup
 
-    seeds = {a.id: a for a in read_folder(SEEDS, ReadDefaults("en", "ar"))}
-    first, second = sorted(seeds)[0], sorted(seeds)[1]  # 001 is a story already (with 003)
-
-    def add_repost(of: str, name: str, seed: int) -> None:
-        article = seeds[of]
-        text = repost(clean_title(article), clean_paragraphs(article), random.Random(seed))
-        (inbox / f"{name}.txt").write_text(text, encoding="utf-8")
-
-    add_repost(first, "zz-a", 4)
+    seeds = sorted(a.id for a in read_folder(SEEDS, ReadDefaults("en", "ar")))
+    first, second = seeds[0], seeds[1]  # 001 is a story already (with 003)
+    add_repost(inbox, first, "zz-a", 4)
     out = tmp_path / "out"
     run(inbox, out)
     stories = json.loads((out / "clusters.json").read_text())
@@ -371,7 +370,7 @@ def test_a_story_no_new_article_changes_keeps_its_evidence_as_written(
         return real(items, members, *rest)
 
     monkeypatch.setattr(dedup, "_evidence", spy)
-    add_repost(second, "zz-b", 5)  # joins the second story: the first is as it was
+    add_repost(inbox, second, "zz-b", 5)  # joins the second story: the first is as it was
     run(inbox, out)
     assert made == [sorted([*(m["id"] for m in stories[second]["members"]), "zz-b"])]
     assert json.loads((out / "clusters.json").read_text())[first] == stories[first]
