@@ -303,9 +303,7 @@ def test_an_unchanged_run_reads_renders_and_compares_nothing_again(
     assert calls["read_file"] == 1 and calls["deduplicate_items"] == 1
     assert report["processed"] == 1 and calls["article_page"] < report["articles"]
     assert json.loads((out / "report.json").read_text())["articles"] == report["articles"]
-    fresh = tmp_path / "fresh"
-    run(inbox, fresh)  # the same corpus as a run from nothing
-    assert snapshot(out) == snapshot(fresh)
+    assert snapshot(out) == snapshot(run_fresh(inbox, tmp_path / "fresh"))  # as from nothing
 
 
 def test_a_new_member_of_a_story_renders_again_only_the_pages_it_is_linked_to(
@@ -340,9 +338,7 @@ def test_a_new_member_of_a_story_renders_again_only_the_pages_it_is_linked_to(
     assert all((pages / f"{i}.html").stat().st_mtime_ns == times[i] for i in others)
     page = (pages / f"{story}.html").read_text()
     assert "zz-repost (duplicate)" in page and 'href="zz-repost.html"' in page
-    fresh = tmp_path / "fresh"
-    run(inbox, fresh)  # the same corpus as a run from nothing
-    assert snapshot(out) == snapshot(fresh)
+    assert snapshot(out) == snapshot(run_fresh(inbox, tmp_path / "fresh"))  # as from nothing
 
 
 def test_a_story_no_new_article_changes_keeps_its_evidence_as_written(
@@ -437,9 +433,7 @@ def test_a_damaged_corpus_line_is_written_again_not_copied(
     run(inbox, out)
     damaged = [json.loads(x.decode("utf-8", "replace"))["id"] for x in (lines[1], lines[-1])]
     assert set(damaged) <= set(pages) and "zz-new" in pages and len(pages) < 6
-    fresh = tmp_path / "fresh"
-    run(inbox, fresh)
-    assert snapshot(out) == snapshot(fresh)
+    assert snapshot(out) == snapshot(run_fresh(inbox, tmp_path / "fresh"))  # as from nothing
 
 
 def test_the_state_copies_the_lines_of_unchanged_articles(
@@ -539,9 +533,7 @@ def test_a_repost_in_a_later_run_takes_its_paragraphs_results_from_the_store(
     assert run(inbox, out)["processed"] == 1
     assert read and all(text not in body for text in read)  # its title only: read anew
     PARAGRAPHS.clear()
-    fresh = tmp_path / "fresh"
-    run(inbox, fresh)
-    assert snapshot(out) == snapshot(fresh)
+    assert snapshot(out) == snapshot(run_fresh(inbox, tmp_path / "fresh"))  # as from nothing
     read.clear()
     PARAGRAPHS.clear()
     run(inbox, out, force=True)  # the same output: its store is there, and not read
