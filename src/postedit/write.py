@@ -459,13 +459,15 @@ def render_keys(
     fingerprint), its cluster record, and what its review page shows of its story (`page_story`:
     its links, their passages, and the articles at their other end, with their roles and
     fingerprints, whose passages it quotes). An article whose key has not changed since the last
-    run has the same outputs. Also each story's key: its evidence and its members' fingerprints.
+    run has the same outputs. Also each story's key: its evidence (its `text_key`, which
+    `Stories` keeps) and its members' fingerprints.
 
     ``texts``: `story_texts` of ``stories``, if made. ``earlier``: the last run's keys (of
     articles, of stories): the members of a story whose key is unchanged keep theirs, and its
     evidence is not read (a new member changes its story's key, and the pages of the articles
     it is linked to, not every member's page)."""
     texts = story_texts(stories) if texts is None else texts
+    hashed = stories.keys if isinstance(stories, Stories) else {}  # texts hashed when made
     members: dict[str, list[str]] = {}  # a story's members: the articles clustered under it
     for article_id, cluster in records_of(clusters):
         members.setdefault(str(cluster.get("id")), []).append(article_id)
@@ -474,8 +476,9 @@ def render_keys(
     story_keys: dict[str, str] = {}
     for story_id, text in texts.items():
         group = members.get(story_id, ())
+        text_hash = hashed[story_id][1] if story_id in hashed else text_key(text)
         story_keys[story_id] = key = content_key(
-            text, *(fingerprints.get(m, "archived") for m in group)
+            text_hash, *(fingerprints.get(m, "archived") for m in group)
         ).hex()
         written = [m for m in group if m in fingerprints]  # not the archived: no outputs
         if last_stories.get(story_id) == key and all(m in last_keys for m in written):
