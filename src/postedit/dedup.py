@@ -1790,14 +1790,7 @@ def evidence_key(
     score, why) and, for their passages, the digests of the two articles (which decide the
     passage pairs a comparison gives, as for remembered comparisons) and the places of their
     passages. A story whose key has not changed has the evidence the last run wrote."""
-    listed = [
-        [
-            items[i].id,
-            *(record(i)[k] for k in ("role", "of", "score")),
-            items[i].archived,
-        ]
-        for i in sorted(members, key=lambda i: items[i].id)
-    ]
+    listed = _listed(items, members, record)
     links = sorted(
         (
             items[o.a].id,
@@ -1839,21 +1832,30 @@ def _evidence(
             with contextlib.suppress(TypeError):  # (unless not whole numbers: made so below)
                 quoted = _quoted(a, b, pa, pb, o.pairs)
         passages += _quoted(a, b, pa, pb, _triples(o.pairs)) if quoted is None else quoted
-    listed = []
-    for i in sorted(members, key=lambda i: items[i].id):
-        record = clusters[items[i].id]  # made when read: once a member
-        listed.append(
-            {
-                "id": items[i].id,
-                **{k: record[k] for k in ("role", "of", "score")},
-                "archived": items[i].archived,
-            }
-        )
     return {
-        "members": listed,
+        "members": _listed(items, members, lambda i: clusters[items[i].id]),
         "links": links,
         "passages": passages,
     }
+
+
+def _listed(
+    items: Sequence[Item], members: list[int], record: Callable[[int], Mapping[str, object]]
+) -> list[dict[str, object]]:
+    """A story's members as its evidence lists them, in order of id: each one's id, role, the
+    article it is a duplicate of (or related to) and score (its cluster ``record``, made when
+    asked for: once a member), archived or not."""
+    listed = []
+    for i in sorted(members, key=lambda i: items[i].id):
+        made = record(i)
+        listed.append(
+            {
+                "id": items[i].id,
+                **{k: made[k] for k in ("role", "of", "score")},
+                "archived": items[i].archived,
+            }
+        )
+    return listed
 
 
 def _quoted(
