@@ -24,7 +24,6 @@ typographic forms (`postedit.rules.name_form`); a possessive "’s" after a name
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,6 +255,10 @@ def _fold(text: str) -> str:
     return folded[:-2] if folded.endswith("'s") else folded
 
 
+FIRSTS_KEPT = 65_536  # first words whose answer `NearNames` keeps
+NO_FORMS: tuple[list[str], list[Entity]] = ([], [])
+
+
 class NearNames:
     """Phrases that are almost a name a gazetteer knows: the name in other case ("Higher
     military committee"), or a near miss of one of its forms ("Elina Romanowsky" for Alina
@@ -278,29 +281,76 @@ class NearNames:
             n: ([f for f, _ in pairs], [e for _, e in pairs]) for n, pairs in by_length.items()
         }
         self.longest = max(self.by_length, default=0)
+        # every form's first word, folded: a phrase whose first word is none of them, and too
+        # short to be near one (`SHORT_WORD`), is neither a form nor a near miss of one
+        self.firsts = {f.casefold().split()[0] for f in self.exact if f.strip()}
+        near = {f.split()[0] for forms, _ in self.by_length.values() for f in forms}
+        self.firsts |= near
+        self.long_firsts = sorted(f for f in near if len(f) >= SHORT_WORD)
+        self._first_kept: dict[str, bool] = {}  # first word -> may it start a phrase
         self.key = content_key("near", repr(entities))
 
     def __bool__(self) -> bool:
         return bool(self.by_length)
+
+    def _may_start(self, text: str, start: int, end: int, following: int) -> bool:
+        """Could a phrase of two words or more from the word at ``start:end`` (the next at
+        ``following``) be a form or a near miss of one? Not where its first word, as the
+        phrases compare (`name_form`, casefolded), is no form's first word, nor long enough
+        and close enough (`WORD_NEAR`) to be a near miss of one. Where no space parts it from
+        the next word, the phrases do not share a first word: they are read."""
+        from rapidfuzz import fuzz, process
+
+        from .rules import plain_apostrophes
+
+        space = next((k for k in range(end, following) if text[k].isspace()), None)
+        if space is None:
+            return True
+        first = plain_apostrophes(text[start:space]).casefold()
+        kept = self._first_kept.get(first)
+        if kept is None:
+            kept = first in self.firsts or (
+                len(first) >= SHORT_WORD
+                and process.extractOne(  # a little below: never less than the word check
+                    first, self.long_firsts, scorer=fuzz.ratio, score_cutoff=WORD_NEAR - 0.01
+                )
+                is not None
+            )
+            if len(self._first_kept) >= FIRSTS_KEPT:
+                self._first_kept.clear()
+            self._first_kept[first] = kept
+        return kept
 
     def find(self, text: str) -> list[tuple[int, int, Entity]]:
         from rapidfuzz import fuzz, process
 
         from .rules import name_form
 
-        tokens = list(NAME_TOKEN.finditer(text))
+        tokens = [m.span() for m in NAME_TOKEN.finditer(text)]
         out: list[tuple[int, int, Entity]] = []
         i = 0
         while i < len(tokens):
-            if not tokens[i].group()[0].isupper():
+            start = tokens[i][0]
+            if (  # a capital, then a word close enough to take, and the first might start one
+                not text[start].isupper()
+                or i + 1 == len(tokens)
+                or tokens[i + 1][0] - tokens[i][1] > MAX_GAP
+                or self.longest < 2
+                or not self._may_start(text, start, tokens[i][1], tokens[i + 1][0])
+            ):
                 i += 1
                 continue
+            # the most words a phrase from here may take: no gap over MAX_GAP between them
+            last = i + 1
+            while (
+                last + 1 < len(tokens)
+                and last + 1 - i < self.longest
+                and tokens[last + 1][0] - tokens[last][1] <= MAX_GAP
+            ):
+                last += 1
             found = None
-            for n in range(min(self.longest, len(tokens) - i), 1, -1):
-                span = tokens[i : i + n]
-                if any(b.start() - a.end() > MAX_GAP for a, b in itertools.pairwise(span)):
-                    continue
-                start, end = span[0].start(), span[-1].end()
+            for n in range(last - i + 1, 1, -1):
+                end = tokens[i + n - 1][1]
                 phrase = text[start:end]
                 if phrase.endswith(("'s", "’s")):
                     end -= 2
@@ -309,16 +359,19 @@ class NearNames:
                 if form_of in self.exact:
                     break  # a known form as written: a mention, not a near miss
                 folded = form_of.casefold()
+                forms, entities = self.by_length.get(n, NO_FORMS)
+                if not forms:
+                    continue
                 words = folded.split()
-                forms, entities = self.by_length.get(n, ((), ()))
                 # the closest forms first, found in one pass in C (most candidates have none)
                 for form, _, k in process.extract(
                     folded, forms, scorer=fuzz.ratio, score_cutoff=NEAR, limit=CLOSEST
                 ):
-                    if all(
+                    other = form.split()
+                    if len(other) == len(words) and all(
                         a == b
                         or (min(len(a), len(b)) >= SHORT_WORD and fuzz.ratio(a, b) >= WORD_NEAR)
-                        for a, b in zip(words, form.split(), strict=True)
+                        for a, b in zip(words, other, strict=True)
                     ):
                         found = (start, end, entities[k])
                         break
@@ -328,6 +381,6 @@ class NearNames:
                 i += 1
                 continue
             out.append(found)
-            while i < len(tokens) and tokens[i].start() < found[1]:
+            while i < len(tokens) and tokens[i][0] < found[1]:
                 i += 1
         return out
