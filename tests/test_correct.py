@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postedit.correct import LiteralIndex, Matcher, Paragraph, Tokens, preserve_case, resolve
-from postedit.rules import load_rules
+from postedit.rules import TOKEN_RE, load_rules, tokens
 
 
 def pack(tmp_path: Path, body: str) -> Matcher:
@@ -351,3 +351,24 @@ def test_boilerplate_is_looked_for_once_a_text_and_placed_at_each_paragraph(
     assert by_place[1] == by_place[5] == [[], [], share, []]  # 6 and 4 from the end
     assert by_place[2] == [[], ["en.labels"], share, []]  # 3 from the end: in the last 3
     assert by_place[3] == by_place[4] == by_place[6] == both  # 2 and 1 from the end
+
+
+def test_tokens_compare_as_words_do_whatever_the_script() -> None:
+    """Words are read from the text's lower case where it is ASCII, else one by one
+    (`word_key`): the same words either way, and the sentence of each."""
+    import random
+
+    rng = random.Random(5)
+    pieces = ["Kata’ib", "AL-Sudani's", "STRASSE", "Straße", "the", "U.S.", "  ", ". ", "? ", "İz"]
+    pieces += ["don't", "x-y-z", "`quoted`", "ﬁnal", "Ωmega", "—", "3.5", "said.\n\n", "ΣΑΣ"]
+    for _ in range(300):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        toks = Tokens(text)
+        assert toks.words == tokens(text), text
+        assert [text[s:e] for s, e in zip(toks.starts, toks.ends, strict=True)] == [
+            m.group() for m in TOKEN_RE.finditer(text)
+        ]
+        assert len(toks.sentence) == len(toks.words)
+    ascii_text = "The U.S. said. Then it-was don't"
+    assert Tokens(ascii_text).words == ["the", "u", "s", "said", "then", "it-was", "don't"]
+    assert Tokens(ascii_text).sentence == [0, 0, 0, 1, 2, 2, 2]

@@ -89,15 +89,22 @@ class Tokens:
     """Word tokens of a text with their offsets, and the sentence each falls in."""
 
     def __init__(self, text: str, before: str = "") -> None:
-        found = list(TOKEN_RE.finditer(text))
+        spans = [m.span() for m in TOKEN_RE.finditer(text)]
         self._before_text = before
         self.text = text
-        self.starts = [m.start() for m in found]
-        self.ends = [m.end() for m in found]
-        self.words = [word_key(m.group()) for m in found]
-        ends = [m.end() for m in SENTENCE_END.finditer(text)]
-        # sentence number of each token
-        self.sentence = [bisect.bisect_right(ends, s) for s in self.starts]
+        self.starts = [start for start, _ in spans]
+        self.ends = [end for _, end in spans]
+        if text.isascii():  # `word_key` of each token: its lower case (no typographic marks)
+            lowered = text.lower()
+            self.words = [lowered[start:end] for start, end in spans]
+        else:
+            self.words = [word_key(text[start:end]) for start, end in spans]
+
+    @functools.cached_property
+    def sentence(self) -> list[int]:
+        """The sentence number of each token (read only by contexts ``within: sentence``)."""
+        ends = [m.end() for m in SENTENCE_END.finditer(self.text)]
+        return [bisect.bisect_right(ends, s) for s in self.starts]
 
     @functools.cached_property
     def before(self) -> list[str]:
