@@ -561,9 +561,11 @@ def fused_words(text: str, rule: Rule) -> list[tuple[int, int, str]]:
     clearly than any other: (start, end, the two words with a space)."""
     out = []
     common = common_words(rule.wordlist, rule.common)
+    # a word the list holds as common is known too (`KNOWN` lies far below any `common`)
+    known = common if rule.common >= KNOWN + 1 else frozenset()
     for m in FUSED.finditer(text):
         word = m.group()
-        if zipf(word, rule.wordlist) >= KNOWN:
+        if word in known or zipf(word, rule.wordlist) >= KNOWN:
             continue
         splits = sorted(
             (
