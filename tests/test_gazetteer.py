@@ -261,3 +261,62 @@ def test_near_names_found_by_reading_ahead_are_those_of_every_phrase(rules) -> N
         assert near.find(text) == want, text
         found += len(want)
     assert found > 50  # the texts do hold near misses
+
+
+def _mentions_read_word_by_word(index, text: str) -> list:
+    """`EntityIndex.find` as it tried a mention from every word of the text."""
+    from postedit.gazetteer import _WORD, MAX_GAP
+    from postedit.model import Mention
+    from postedit.rules import name_form, word_key
+
+    found = list(_WORD.finditer(text))
+    words = [word_key(m.group()) for m in found]
+    out, i = [], 0
+    while i < len(found):
+        best, key = None, ()
+        for j in range(i, min(i + index.longest, len(found))):
+            if j > i and found[j].start() - found[j - 1].end() > MAX_GAP:
+                break
+            key += (words[j],)
+            for entity, form in index.entries.get(key, ()):
+                if name_form(text[found[i].start() : found[j].end()]) == form:
+                    best = (j, entity)
+                    break
+            if key not in index.prefixes:
+                break
+        if best is None:
+            i += 1
+            continue
+        j, entity = best
+        out.append(Mention(found[i].start(), found[j].end(), entity.id, entity.name))
+        i = j + 1
+    return out
+
+
+def test_mentions_found_from_the_words_that_begin_a_form_are_those_of_every_word(rules) -> None:
+    """Mentions are looked for only from a word that begins some form: on text made of the
+    gazetteer's forms (recased, cut, with typographic apostrophes, non-ASCII letters and odd
+    gaps) among other words, they are those of trying every word."""
+    import random
+
+    index = Engine(rules).entity_index("en", "ar")
+    forms = sorted({form for entries in index.entries.values() for _, form in entries})
+    rng = random.Random(11)
+
+    def altered(form: str) -> str:
+        form = rng.choice((form, form, form.upper(), form.lower(), form.replace("'", "’")))
+        words = form.split()
+        if len(words) > 1 and rng.random() < 0.25:
+            words = words[: rng.randrange(1, len(words))]
+        return rng.choice((" ", " ", " - ", ",  ", "\n")).join(words)
+
+    filler = ("The", "Straße", "of", "Iraq", "al", "Al", "Prime", "Minister", "é", "said", "U.S.")
+    found = 0
+    for _ in range(400):
+        parts = [altered(rng.choice(forms)) if rng.random() < 0.4 else rng.choice(filler)
+                 for _ in range(rng.randint(2, 14))]  # fmt: skip
+        text = rng.choice((" ", ", ")).join(parts)
+        want = _mentions_read_word_by_word(index, text)
+        assert index.find(text) == want, text
+        found += len(want)
+    assert found > 100  # the texts do hold mentions

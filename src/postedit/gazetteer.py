@@ -206,6 +206,7 @@ class EntityIndex:
                 self.entries.setdefault(key, []).append((entity, name_form(form)))
                 self.longest = max(self.longest, len(key))
                 self.prefixes.update(key[:n] for n in range(1, len(key)))
+        self.firsts = {key[0] for key in self.entries if key}  # where a mention may begin
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -215,29 +216,33 @@ class EntityIndex:
 
         if not self.entries:
             return []
-        found = list(_WORD.finditer(text))
-        words = [word_key(m.group()) for m in found]
+        found = [m.span() for m in _WORD.finditer(text)]
+        if text.isascii():  # `word_key` of each word: its lower case (no typographic marks)
+            lowered = text.lower()
+            words = [lowered[start:end] for start, end in found]
+        else:
+            words = [word_key(text[start:end]) for start, end in found]
         out: list[Mention] = []
-        i = 0
-        while i < len(found):
+        after = 0  # the first word not in a mention found
+        for i in [k for k, word in enumerate(words) if word in self.firsts]:
+            if i < after:
+                continue
             best: tuple[int, Entity] | None = None
             key: tuple[str, ...] = ()
             for j in range(i, min(i + self.longest, len(found))):
-                if j > i and found[j].start() - found[j - 1].end() > MAX_GAP:
+                if j > i and found[j][0] - found[j - 1][1] > MAX_GAP:
                     break
                 key += (words[j],)
                 for entity, form in self.entries.get(key, ()):
-                    if name_form(text[found[i].start() : found[j].end()]) == form:
+                    if name_form(text[found[i][0] : found[j][1]]) == form:
                         best = (j, entity)
                         break
                 if key not in self.prefixes:
                     break
-            if best is None:
-                i += 1
-                continue
-            j, entity = best
-            out.append(Mention(found[i].start(), found[j].end(), entity.id, entity.name))
-            i = j + 1
+            if best is not None:
+                j, entity = best
+                out.append(Mention(found[i][0], found[j][1], entity.id, entity.name))
+                after = j + 1
         return out
 
 
