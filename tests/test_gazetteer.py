@@ -178,12 +178,10 @@ def test_five_thousand_entities_cost_less_than_twice_the_real_gazetteer(tmp_path
 
 def _near_names_read_phrase_by_phrase(near, text: str) -> list[tuple[int, int, object]]:
     """`NearNames.find` as it read every phrase of two words or more from each capital,
-    with nothing read ahead: what the found phrases must stay."""
+    each with `NearNames.near`, with nothing skipped: what the found phrases must stay."""
     import itertools
 
-    from rapidfuzz import fuzz, process
-
-    from postedit.gazetteer import CLOSEST, MAX_GAP, NAME_TOKEN, NEAR, SHORT_WORD, WORD_NEAR
+    from postedit.gazetteer import MAX_GAP, NAME_TOKEN
     from postedit.rules import name_form
 
     tokens = list(NAME_TOKEN.finditer(text))
@@ -204,20 +202,9 @@ def _near_names_read_phrase_by_phrase(near, text: str) -> list[tuple[int, int, o
                 end, phrase = end - 2, phrase[:-2]
             if name_form(phrase) in near.exact:
                 break
-            folded = name_form(phrase).casefold()
-            words = folded.split()
-            forms, entities = near.by_length.get(n, ((), ()))
-            for form, _, k in process.extract(
-                folded, forms, scorer=fuzz.ratio, score_cutoff=NEAR, limit=CLOSEST
-            ):
-                other = form.split()
-                if len(other) == len(words) and all(
-                    a == b or (min(len(a), len(b)) >= SHORT_WORD and fuzz.ratio(a, b) >= WORD_NEAR)
-                    for a, b in zip(words, other, strict=True)
-                ):
-                    found = (start, end, entities[k])
-                    break
-            if found:
+            entity = near.near(name_form(phrase).casefold(), n)  # the phrase's own check
+            if entity is not None:
+                found = (start, end, entity)
                 break
         if found is None:
             i += 1

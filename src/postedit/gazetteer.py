@@ -326,9 +326,29 @@ class NearNames:
             self._first_kept[first] = kept
         return kept
 
-    def find(self, text: str) -> list[tuple[int, int, Entity]]:
+    def near(self, folded: str, n: int) -> Entity | None:
+        """The entity of which a phrase of ``n`` words (`name_form`, casefolded) is a near
+        miss: a form of as many words close to it (`NEAR`), each word the form's or, both long
+        enough, close to it (`WORD_NEAR`); the closest such form's. None if there is none."""
         from rapidfuzz import fuzz, process
 
+        forms, entities = self.by_length.get(n, NO_FORMS)
+        if not forms:
+            return None
+        words = folded.split()
+        # the closest forms first, found in one pass in C (most candidates have none)
+        for form, _, k in process.extract(
+            folded, forms, scorer=fuzz.ratio, score_cutoff=NEAR, limit=CLOSEST
+        ):
+            other = form.split()
+            if len(other) == len(words) and all(
+                a == b or (min(len(a), len(b)) >= SHORT_WORD and fuzz.ratio(a, b) >= WORD_NEAR)
+                for a, b in zip(words, other, strict=True)
+            ):
+                return entities[k]
+        return None
+
+    def find(self, text: str) -> list[tuple[int, int, Entity]]:
         from .rules import name_form
 
         tokens = [m.span() for m in NAME_TOKEN.finditer(text)]
@@ -363,24 +383,9 @@ class NearNames:
                 form_of = name_form(phrase)
                 if form_of in self.exact:
                     break  # a known form as written: a mention, not a near miss
-                folded = form_of.casefold()
-                forms, entities = self.by_length.get(n, NO_FORMS)
-                if not forms:
-                    continue
-                words = folded.split()
-                # the closest forms first, found in one pass in C (most candidates have none)
-                for form, _, k in process.extract(
-                    folded, forms, scorer=fuzz.ratio, score_cutoff=NEAR, limit=CLOSEST
-                ):
-                    other = form.split()
-                    if len(other) == len(words) and all(
-                        a == b
-                        or (min(len(a), len(b)) >= SHORT_WORD and fuzz.ratio(a, b) >= WORD_NEAR)
-                        for a, b in zip(words, other, strict=True)
-                    ):
-                        found = (start, end, entities[k])
-                        break
-                if found:
+                entity = self.near(form_of.casefold(), n)
+                if entity is not None:
+                    found = (start, end, entity)
                     break
             if found is None:
                 i += 1
