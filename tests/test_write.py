@@ -320,3 +320,28 @@ def test_an_article_that_cannot_be_written_is_an_error_and_the_others_are_writte
     (error,) = report["errors"]
     assert error["source"] == "b2" and "cannot write the cleaned article" in error["message"]
     assert json.loads((tmp_path / "report.json").read_text())["errors"] == [error]
+
+
+def test_page_parts_made_once_a_story_are_each_members_own() -> None:
+    """`write._Pages` makes every member's part of a story at once and keeps it: each is what
+    `page_story` gives the member alone, an article outside the members included."""
+    from postedit.review import page_story
+
+    def passage(a: str, b: str, k: int) -> dict:
+        return {"a": a, "b": b, "a_paragraph": k, "b_paragraph": k, "a_span": [0, 3],
+                "b_span": [0, 3], "score": 99.0}  # fmt: skip
+
+    story = {
+        "members": [{"id": i, "role": r} for i, r in (("c", "canonical"), ("d", "duplicate"),
+                                                      ("e", "related"), ("f", "duplicate"))],
+        "links": [{"a": "c", "b": "d"}, {"a": "c", "b": "e"}, {"a": "e", "b": "f"}],
+        "passages": [passage("c", "d", 0), passage("c", "e", 1), passage("e", "f", 2),
+                     passage("e", "f", 3)],
+    }  # fmt: skip
+    pages = write._Pages({"s": story, "t": {**story, "members": story["members"][:2]}})
+    for story_id in ("s", "t", "s"):
+        for member in ("c", "d", "e", "f", "x"):
+            held, shown = pages.of(story_id, member)
+            assert shown == page_story(member, held)
+    assert pages.of("s", "e")[1]["linked"] == [("c", "canonical"), ("f", "duplicate")]
+    assert pages.of("none", "c") == (None, None)

@@ -192,8 +192,14 @@ def _change_cell(edit: Edit) -> dict[str, Any]:
 
 
 def article_page(
-    article: Article, record: dict[str, Any], story: dict[str, Any] | None, texts: dict[str, str]
+    article: Article,
+    record: dict[str, Any],
+    story: dict[str, Any] | None,
+    texts: dict[str, str],
+    shown: dict[str, Any] | None = None,
 ) -> str:
+    """An article's review page. ``shown``: what it shows of ``story`` (`page_story`), if
+    already made (`page_stories` makes every member's at once)."""
     edits = list(enumerate(sorted(article.edits, key=lambda e: (e.start, e.end, e.rule))))
     several = bool(story) and len(story["members"]) > 1  # type: ignore[index]
     cluster = record["cluster"]
@@ -228,7 +234,7 @@ def article_page(
         rows=rows,
         bulk=bulk_forms(article, several),
         spaces=sum(1 for r in rows if r["cell"]["spaces"]),
-        story=_story(article.id, story, texts, str(cluster["id"])),
+        story=_story(article.id, story, texts, str(cluster["id"]), shown),
     )
 
 
@@ -285,7 +291,11 @@ def story_anchor(story_id: str) -> str:
 
 
 def _story(
-    article_id: str, story: dict[str, Any] | None, texts: dict[str, str], story_id: str
+    article_id: str,
+    story: dict[str, Any] | None,
+    texts: dict[str, str],
+    story_id: str,
+    shown: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """The story section of an article's page: the articles it is linked to (a link that
     placed one of them, or it, in the story) and the passages it shares with them. Only what
@@ -293,7 +303,7 @@ def _story(
     every member's; the whole story is in the index by story and in ``clusters.json``."""
     if not story:
         return None
-    mine = page_story(article_id, story)
+    mine = shown or page_story(article_id, story)
     pairs = []
     split: dict[str, list[str]] = {}  # each article's paragraphs, split once
     for p in mine["passages"]:

@@ -343,6 +343,35 @@ class _Texts:
             self.recent.popitem(last=False)
 
 
+STORIES_SHOWN = 64  # stories whose members' page parts `_Pages` keeps
+
+
+class _Pages:
+    """What each article's page shows of its story (`page_story`), made for all the story's
+    members at once (`page_stories`) and kept for the last `STORIES_SHOWN` stories: articles
+    are written in id order, a story's members mostly close together, and `page_story` of one
+    member reads the whole story (a story of n members would cost n squared)."""
+
+    def __init__(self, stories: Mapping[str, Any]) -> None:
+        self.stories = stories
+        self.recent: OrderedDict[str, tuple[Any, dict[str, Any]]] = OrderedDict()
+
+    def of(self, story_id: str, article_id: str) -> tuple[Any, dict[str, Any] | None]:
+        """(the story, what ``article_id``'s page shows of it), (None, None) if no story."""
+        if story_id in self.recent:
+            self.recent.move_to_end(story_id)
+            story, parts = self.recent[story_id]
+        else:
+            story = self.stories.get(story_id)
+            if not story:
+                return story, None
+            parts = page_stories(story)
+            self.recent[story_id] = (story, parts)
+            if len(self.recent) > STORIES_SHOWN:
+                self.recent.popitem(last=False)
+        return story, parts.get(article_id) or page_story(article_id, story)
+
+
 class _Streamed:
     """A file written line by line into a temporary file, put in place by `commit` only if its
     bytes differ from the file there (so an unchanged corpus keeps its mtime)."""
@@ -602,6 +631,7 @@ def write_corpus(
     _remove_temporary(output_dir)
     stories = cluster_report or {}
     texts = _Texts(source)
+    pages = _Pages(stories)
     rows: list[dict[str, Any]] = []  # what the index pages show of each article
     failed: list[dict[str, str]] = []
     sources: dict[str, str] = getattr(source, "sources", {})  # id -> input file, for errors
@@ -634,7 +664,8 @@ def write_corpus(
                 article = source.get(article_id)
                 record = corpus_record(article, (clusters or {}).get(article_id))
                 texts.put(article_id, record["text"])
-                page = article_page(article, record, stories.get(record["cluster"]["id"]), texts)
+                story, shown = pages.of(record["cluster"]["id"], article_id)
+                page = article_page(article, record, story, texts, shown)
                 line = to_json_line(record)
                 texts_of = (article_file_text(article), article_diff(article), page)
                 for (folder, suffix), text in zip(ARTICLE_FOLDERS, texts_of, strict=True):
