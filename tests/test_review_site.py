@@ -45,3 +45,39 @@ def test_article_html_is_shown_as_text(tmp_path: Path) -> None:
     assert "Content-Security-Policy" in page
     record = json.loads((tmp_path / "out" / "corpus.jsonl").read_text())
     assert "<script>" in record["text"]  # the corpus keeps the text as it is
+
+
+def test_a_passage_shared_word_for_word_is_shown_once_and_one_changed_side_by_side(
+    tmp_path: Path,
+) -> None:
+    """A repost of a seed with one sentence changed: its page quotes each paragraph the two
+    share word for word once, naming the other article, and the changed one in both forms."""
+    import re
+    import shutil
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (seed,) = SEEDS.glob("002_*.txt")
+    shutil.copy(seed, inbox / "a.txt")
+    text = seed.read_text(encoding="utf-8")
+    changed = "the Iraqi arena is witnessing a calm state of security"
+    assert text.count(changed) == 1
+    (inbox / "b.txt").write_text(
+        text.replace(changed, "the Iraqi arena has seen calm and security"), encoding="utf-8"
+    )
+    cleanup(Settings(inbox, RULES, tmp_path / "out", "en", "ar"))
+    page = (tmp_path / "out" / "review" / "articles" / "b.html").read_text()
+    same = re.findall(
+        r'<div class="pair same"><div dir="auto">(.*?)<br><span class="meta">'
+        r'word for word in <a href="a\.html">a</a>',
+        page,
+    )
+    apart = re.findall(
+        r'<div class="pair"><div dir="auto">(.*?)</div><div dir="auto">(.*?)<br>', page
+    )
+    assert len(same) >= 3
+    for passage in same:  # quoted once on the page's story section
+        assert page.split("<h2>Same story")[1].count(passage) == 1
+    assert len(apart) == 1
+    mine, other = apart[0]
+    assert "has seen calm and security" in mine and changed in other

@@ -39,6 +39,7 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;pad
 text-align:left;vertical-align:top}th{background:#f4f4f6}
 .rule,.bulk-rule{font-family:ui-monospace,monospace;font-size:.85em}.meta{color:#555}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:1rem;border-top:1px solid #ddd;padding:.5rem 0}
+.pair.same{grid-template-columns:1fr}
 @media print{a{color:inherit;text-decoration:none}.noprint{display:none}}
 """
 
@@ -321,10 +322,12 @@ def _story(
             start, end = p[f"{side}_span"]
             return para[start:end]
 
+        mine_text, other_text = quote(here), quote(other)
         pairs.append(
             {
-                "mine": quote(here),
-                "other": quote(other),
+                "mine": mine_text,
+                "other": other_text,
+                "same": mine_text == other_text,  # shown once: word for word in both
                 "link": f"{safe_name(p[other])}.html",
                 "other_id": p[other],
                 "score": p["score"],
