@@ -11,6 +11,7 @@ dies half-way leaves the previous corpus in place.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -354,21 +355,17 @@ class _Pages:
 
     def __init__(self, stories: Mapping[str, Any]) -> None:
         self.stories = stories
-        self.recent: OrderedDict[str, tuple[Any, dict[str, Any]]] = OrderedDict()
+        self._parts = functools.lru_cache(maxsize=STORIES_SHOWN)(self._made)
+
+    def _made(self, story_id: str) -> tuple[Any, dict[str, Any]]:
+        story = self.stories.get(story_id)
+        return story, page_stories(story) if story else {}
 
     def of(self, story_id: str, article_id: str) -> tuple[Any, dict[str, Any] | None]:
         """(the story, what ``article_id``'s page shows of it), (None, None) if no story."""
-        if story_id in self.recent:
-            self.recent.move_to_end(story_id)
-            story, parts = self.recent[story_id]
-        else:
-            story = self.stories.get(story_id)
-            if not story:
-                return story, None
-            parts = page_stories(story)
-            self.recent[story_id] = (story, parts)
-            if len(self.recent) > STORIES_SHOWN:
-                self.recent.popitem(last=False)
+        story, parts = self._parts(story_id)
+        if not story:
+            return story, None
         return story, parts.get(article_id) or page_story(article_id, story)
 
 
