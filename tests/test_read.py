@@ -139,6 +139,43 @@ def test_hard_wrapped_text_is_read_as_its_paragraphs() -> None:
     assert [p.split()[0] for p in paragraph_texts_of(cut)] == ["Sugar", "Reuter"]
 
 
+def test_wrapped_paragraphs_marked_by_indents_are_read_so_before_a_blank_line_too() -> None:
+    # a wire story often ends in a blank line and its signature: its indented paragraphs are
+    # still paragraphs (they were one block, and their indents were "fixed" to a space)
+    story = WIRE.replace("    Reuter", "\n Reuter")
+    paragraphs = paragraph_texts_of(story)
+    assert paragraphs == paragraph_texts_of(WIRE)
+    assert [p.split()[0] for p in paragraphs] == ["The", "The", "Money", "Reuter"]
+    # a short first line (its dateline cut off) still runs on: only an indent begins a paragraph
+    cut = story.replace(
+        "The central bank said it would keep its main lending rate\n",
+        "The central bank\nsaid it would keep its main lending rate\n",
+    )
+    assert [p.split()[0] for p in paragraph_texts_of(cut)] == ["The", "The", "Money", "Reuter"]
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        # a table set with spaces: its headings and rows are seen as a table only together
+        "The department gave the imports of sugar in the quota year to\n"
+        "date, in short tons, and the quota of each country as follows:\n"
+        "            CUMULATIVE     QUOTA 1987\n"
+        "              IMPORTS     ALLOCATIONS\n"
+        " ARGENTINA        nil          39,130\n"
+        " AUSTRALIA        nil          75,530\n",
+        # not wrapped prose: an address, a list whose items go on on indented lines
+        "Ministry of Water Resources\n    Palestine Street\n    Baghdad\n",
+        "- close the crossings at night and check every lorry that\n"
+        "  comes from the west before it reaches the city\n"
+        "- open two new posts in the desert west of the city of Rutba\n",
+    ],
+)
+def test_other_blocks_with_indented_lines_stay_whole(block: str) -> None:
+    text = f"{block}\nThe ministry gave no date.\n"
+    assert paragraph_texts_of(text) == [block.strip(ENDS), "The ministry gave no date."]
+
+
 @pytest.mark.parametrize(
     "text",
     [

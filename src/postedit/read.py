@@ -35,6 +35,7 @@ from .yamlload import MetaLoader
 SUFFIXES = (".txt", ".md", ".jsonl")
 META_KEYS = ("id", "title", "date", "url", "language", "source_language")
 _ENDS = "\n \t\u00a0"  # what paragraph and title spans never start or end with
+_INDENTS = " \t\u00a0"  # what an indented line begins with
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,8 +365,10 @@ def _trim(text: str, start: int, end: int) -> Span | None:
 def split_paragraphs(text: str, start: int = 0, end: int | None = None) -> tuple[Span, ...]:
     """Paragraphs of ``text[start:end]``: blocks between blank lines, or, where there is no blank
     line between the first and last non-blank ones, one per line, unless the text is hard-wrapped
-    (see `hard_wrapped`): then the lines of a paragraph are one paragraph. Spans exclude
-    newlines, spaces, tabs and no-break spaces at their ends."""
+    (see `hard_wrapped`): then the lines of a paragraph are one paragraph. A block between blank
+    lines that is hard-wrapped prose is split where an indented line begins a paragraph
+    (`_indented_paragraphs`). Spans exclude newlines, spaces, tabs and no-break spaces at their
+    ends."""
     end = len(text) if end is None else end
     lines = [(a, b, not text[a:b].strip(_ENDS)) for a, b in _lines(text, start, end)]
     filled = [i for i, (_, _, blank) in enumerate(lines) if not blank]
@@ -387,7 +390,30 @@ def split_paragraphs(text: str, start: int = 0, end: int | None = None) -> tuple
                 first = None
         if first is not None:
             blocks.append((first, end))
+        blocks = [part for block in blocks for part in _indented_paragraphs(text, *block)]
     return tuple(span for a, b in blocks if (span := _trim(text, a, b)))
+
+
+def _indented_paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The block ``text[start:end]`` (between blank lines), split before each indented line
+    that begins a paragraph if the block is hard-wrapped prose (`hard_wrapped`): newswire marks
+    its paragraphs by indenting their first line, and a story may still end in a blank line and
+    a signature. Its other lines stay as they are. A block that is not wrapped prose (an
+    address, a list with its items' lines indented) stays whole, and so does one with a table
+    set with spaces: its rows and headings are seen as a table only together (alone, a row's
+    columns would be run together)."""
+    lines = list(_lines(text, start, end))
+    joins = hard_wrapped(text, lines)
+    if not any(joins) or any(_ROW.search(text, a, b) for a, b in lines):
+        return [(start, end)]
+    parts, first = [], start
+    for k, runs_on in enumerate(joins):
+        begins = lines[k + 1][0]
+        if not runs_on and text[begins : begins + 1] in _INDENTS:
+            parts.append((first, lines[k][1]))
+            first = begins
+    parts.append((first, end))
+    return parts
 
 
 WRAP_WIDTH = (40, 100)  # the widths (characters) at which text is hard-wrapped
@@ -419,7 +445,7 @@ def hard_wrapped(text: str, lines: list[tuple[int, int]]) -> list[bool]:
         line, after = text[slice(*lines[k])], text[slice(*lines[k + 1])]
         runs_on = (
             (reach[k] or after[:1].islower())
-            and after[:1] not in " \t\u00a0"
+            and after[:1] not in _INDENTS
             and not _ROW.search(line)
             and not _ROW.search(after)
             and not _ITEM.match(after)
