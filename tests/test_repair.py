@@ -45,6 +45,25 @@ def test_ftfy_repairs_each_line_of_a_paragraph_on_its_own() -> None:
     assert ftfy_changes("CRA Ltd <CRAA.S> paid 13 cents for&#127;the year.") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("a 500 mln dlr&#127;untied loan", ("dlr", "untied")), ("has been p&#127;id.", ("p", "id"))],
+)
+def test_a_control_character_between_two_words_is_flagged_not_taken_out(text, words) -> None:
+    """Newswire archives lost a space or a letter where a control character stands: taking it
+    out would run the words together (dlruntied, pid), so the editor is shown it."""
+    (edit,) = ftfy_changes(text)
+    assert (edit.action, edit.held, edit.before, edit.after) == ("flag", True, "&#127;", "")
+    assert f"“{words[0]}” and “{words[1]}” together" in edit.message
+    # at a word's edge it is taken out: nothing runs together
+    for edge in (text.replace("&#127;", " &#127;"), "&#2; FEDERAL RESERVE REPORT"):
+        assert [(e.action, e.before) for e in ftfy_changes(edge)] == [
+            ("fix", "&#127;" if "127" in edge else "&#2;")
+        ]
+    # mojibake between letters is repaired as before
+    assert [e.action for e in ftfy_changes("MÃ¼ller and the fiancÃ©e")] == ["fix", "fix"]
+
+
 def test_whitespace_runs_and_stray_no_break_spaces() -> None:
     text = "a  b\u00a0c\t\td"
     assert apply(text, whitespace_changes(text)) == "a b c d"

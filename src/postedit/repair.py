@@ -12,6 +12,7 @@ import difflib
 import functools
 import re
 import unicodedata
+from dataclasses import replace
 
 import ftfy
 from rapidfuzz import fuzz
@@ -61,20 +62,45 @@ def _ftfy_line(text: str, at: int, line: str) -> list[Edit]:
         return []
     name = _step_name(explanation)
     steps = ", ".join(f"{a} {p}" for a, p in explanation or []) or "unicode repair"
+    message = f"Broken Unicode repaired by ftfy ({steps})."
     matcher = difflib.SequenceMatcher(None, line, fixed, autojunk=False)
-    return [
-        local_edit(
-            text,
-            f"ftfy.{name}",
-            at + i1,
-            at + i2,
-            fixed[j1:j2],
-            f"Broken Unicode repaired by ftfy ({steps}).",
-            CONFIDENCE_FTFY,
+    out = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        edit = local_edit(
+            text, f"ftfy.{name}", at + i1, at + i2, fixed[j1:j2], message, CONFIDENCE_FTFY
         )
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-        if tag != "equal"
-    ]
+        if tag == "delete" and _joins_words(line, i1, i2):
+            note = (
+                f" Not applied: taking it out would run “{_word_before(line, i1)}” and "
+                f"“{_word_after(line, i2)}” together, and it may stand for a space or a lost "
+                "letter."
+            )
+            edit = replace(edit, action="flag", held=True, message=message + note)
+        out.append(edit)
+    return out
+
+
+def _joins_words(line: str, start: int, end: int) -> bool:
+    """Does ``line[start:end]``, a run ftfy removes whole (a control character or its entity:
+    ``&#127;``), stand between two letters or digits? Newswire lost a space or a letter there
+    (``dlr&#127;untied``, ``p&#127;id``): removed, the words would run together."""
+    return (
+        start > 0
+        and end < len(line)
+        and line[start - 1].isalnum()
+        and line[end].isalnum()
+        and not ftfy.fix_text(line[start:end], FTFY_CONFIG)
+    )
+
+
+def _word_before(line: str, at: int) -> str:
+    return re.findall(r"\w+$", line[:at])[0]
+
+
+def _word_after(line: str, at: int) -> str:
+    return re.findall(r"^\w+", line[at:])[0]
 
 
 # Horizontal white space other than a plain space, and runs of it.
