@@ -64,6 +64,15 @@ def test_a_control_character_between_two_words_is_flagged_not_taken_out(text, wo
     assert [e.action for e in ftfy_changes("MÃ¼ller and the fiancÃ©e")] == ["fix", "fix"]
 
 
+def test_white_space_that_begins_or_ends_a_line_is_taken_out_not_made_a_space() -> None:
+    # a list of figures keeps its lines; their indents would have begun each with a space
+    text = "Shr 27 cts vs 29 cts  \n    Net 13,555,000 vs 14,635,000\n\tRevs 104.6 mln"
+    assert apply(text, whitespace_changes(text)) == (
+        "Shr 27 cts vs 29 cts\nNet 13,555,000 vs 14,635,000\nRevs 104.6 mln"
+    )
+    assert apply("a  b", whitespace_changes("a  b")) == "a b"  # inside a line: one space
+
+
 def test_whitespace_runs_and_stray_no_break_spaces() -> None:
     text = "a  b\u00a0c\t\td"
     assert apply(text, whitespace_changes(text)) == "a b c d"

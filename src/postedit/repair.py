@@ -140,8 +140,9 @@ def _inside(spans: tuple[tuple[int, int], ...], at: int) -> bool:
 
 
 def whitespace_changes(text: str) -> list[Edit]:
-    """Runs of spaces, tabs and stray no-break spaces in running text become one plain space;
-    the columns of a table set with spaces are left as they are."""
+    """Runs of spaces, tabs and stray no-break spaces in running text become one plain space,
+    and none where they begin or end a line of the paragraph (an indent, a hard-wrapped line's
+    trailing spaces); the columns of a table set with spaces are left as they are."""
     out = []
     tables = _table_lines(text) if "  " in text or "\t" in text else []
     for m in _SPACE_RUN.finditer(text):
@@ -150,15 +151,16 @@ def whitespace_changes(text: str) -> list[Edit]:
             continue
         if tables and set(run) <= {" ", "\t"} and _inside(tables, m.start()):
             continue
+        if text[m.start() - 1 : m.start()] == "\n":
+            after, what = "", "at the start of a line, an indent, taken out"
+        elif text[m.end() : m.end() + 1] == "\n":
+            after, what = "", "at the end of a line taken out"
+        else:
+            after, what = " ", "replaced by one space"
+        message = f"Stray white space ({_describe(run)}) {what}."
         out.append(
             local_edit(
-                text,
-                "whitespace",
-                m.start(),
-                m.end(),
-                " ",
-                f"Stray white space ({_describe(run)}) replaced by one space.",
-                CONFIDENCE_WHITESPACE,
+                text, "whitespace", m.start(), m.end(), after, message, CONFIDENCE_WHITESPACE
             )
         )
     return out
