@@ -14,6 +14,8 @@ segments, and:
   errors (`Locale_convention/Name`, `Terminology/*`), with a headline line at the top;
 - MLQE-PE (ro, ru, et into English): of the sentences a fix changes, how many move closer to the
   professional post-edit and how many farther (word edit distance, Moses tokens on both sides);
+  the share of flags on or next to a word the post-editor changed, per rule, against the share
+  a flag on a word of the same sentence drawn at random would have;
 - real MT reposts of Middle-East news: rates for machine-translated and human articles, every
   fix on the human ones, fixes and flags per article by class, and every fix and flag of every
   article in context (OUT/reposts-edits.txt);
@@ -32,6 +34,7 @@ import argparse
 import bisect
 import csv
 import dataclasses
+import difflib
 import json
 import sys
 import time
@@ -308,6 +311,10 @@ def mlqe(folder: Path, engine: Engine) -> dict:
         return tokenizer.tokenize(text, escape=False)
 
     result: dict = {"segments": [], "moves": Counter(), "examples": [], "tokeniser_agrees": 0}
+    # flags against what the post-editor changed: near (within 3 characters of) a word they
+    # replaced or deleted or a place where they inserted one, per rule; and the same for a flag
+    # on a word of the same sentence drawn at random (the chance level, high where HTER is)
+    result["flags_near"], result["flags_all"], result["chance"] = Counter(), Counter(), 0.0
     for path in sorted(folder.glob("*.jsonl")):
         rows = [json.loads(line) for line in path.open(encoding="utf-8")]
         source = path.stem.split("-")[0]
@@ -316,7 +323,15 @@ def mlqe(folder: Path, engine: Engine) -> dict:
             segs = clean_group(f"{path.stem}/{at}", [r["mt"] for r in chunk], engine, "en", source)
             for seg, row in zip(segs, chunk, strict=True):
                 result["segments"].append(seg)
-                result["tokeniser_agrees"] += tokens(row["mt"]) == row["mt_tok"].split()
+                mt_tokens = tokens(row["mt"])
+                result["tokeniser_agrees"] += mt_tokens == row["mt_tok"].split()
+                if seg.flags:
+                    places, edited = post_edited(seg.text, mt_tokens, row["pe_tok"].split())
+                    hit = [near(lo, hi, edited, 3) for lo, hi in places]
+                    for rule, lo, hi, _, _ in seg.flags:
+                        result["flags_all"][rule] += 1
+                        result["flags_near"][rule] += near(lo, hi, edited, 3)
+                        result["chance"] += sum(hit) / max(1, len(hit))
                 if not seg.fixes:
                     continue
                 post = row["pe_tok"].split()
@@ -329,6 +344,35 @@ def mlqe(folder: Path, engine: Engine) -> dict:
                     f"{seg.key}\t{move}\t{before}->{after}\t{rules}\t{row['mt']}\t=> {seg.fixed}"
                 )
     return result
+
+
+def post_edited(
+    mt: str, mt_tokens: list[str], pe_tokens: list[str]
+) -> tuple[list[tuple[int, int]], list[tuple[str, int, int]]]:
+    """(the character span of each MT token found in ``mt``, the spans of ``mt`` the
+    post-editor changed): the MT tokens a word alignment (difflib over Moses tokens) does not
+    keep, and the place of each insertion."""
+    places: list[tuple[int, int] | None] = []
+    at = 0
+    for token in mt_tokens:
+        found = mt.find(token, at)
+        places.append((found, found + len(token)) if found >= 0 else None)
+        at = found + len(token) if found >= 0 else at
+    edited: list[tuple[str, int, int]] = []
+    matcher = difflib.SequenceMatcher(None, mt_tokens, pe_tokens, autojunk=False)
+    for tag, i1, i2, _, _ in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        got = [p for p in places[i1:i2] if p]
+        if got:  # replaced or deleted
+            edited.append((tag, got[0][0], got[-1][1]))
+        elif tag == "insert":  # between tokens i1 - 1 and i1
+            after = places[i1] if i1 < len(places) else None
+            before = places[i1 - 1] if i1 > 0 else None
+            if after or before:
+                x = after[0] if after else before[1]  # type: ignore[index]
+                edited.append((tag, x, x))
+    return [p for p in places if p], edited
 
 
 # --- real articles -----------------------------------------------------------------------------
@@ -648,6 +692,11 @@ def main() -> int:
             "tokeniser_agrees_with_mt_tok": round(
                 found["tokeniser_agrees"] / max(1, len(found["segments"])), 3
             ),
+            "flags_near_post_edit": sum(found["flags_near"].values()),
+            "flags_near_post_edit_by_chance": round(found["chance"]),
+            "flags_near_post_edit_by_rule": {
+                rule: [found["flags_near"][rule], n] for rule, n in found["flags_all"].items()
+            },
         }
         lines += table("MLQE-PE ro/ru/et-en MT", summary["mlqe_pe"])
         m = summary["mlqe_pe"]
@@ -656,6 +705,14 @@ def main() -> int:
             f"{m['closer']}, farther {m['farther']}, same distance {m['same']} (Moses tokens "
             f"match mt_tok on {m['tokeniser_agrees_with_mt_tok']:.1%} of sentences)"
         )
+        n_flags, near_pe = m["flags"], m["flags_near_post_edit"]
+        lines.append(
+            f"flags near a word the post-editor changed (within 3 characters): {near_pe} of "
+            f"{n_flags} ({near_pe / max(1, n_flags):.0%}); a flag on a word of the same sentence "
+            f"at random would be: {m['flags_near_post_edit_by_chance'] / max(1, n_flags):.0%}"
+        )
+        by_rule = sorted(m["flags_near_post_edit_by_rule"].items(), key=lambda kv: -kv[1][1])
+        lines += [f"  {rule:<46} {k:>4} of {n:>4} ({k / n:.0%})" for rule, (k, n) in by_rule[:12]]
         (args.out / "mlqe-fixes.txt").write_text("\n".join(found["examples"]) + "\n")
     else:
         not_run(folder, "mlqe")
