@@ -107,6 +107,29 @@ def test_the_columns_of_a_table_set_with_spaces_are_left_alone() -> None:
     assert table[change.start : change.end] == "  " and change.start > table.index("said") - 3
 
 
+def test_a_wire_table_of_two_columns_keeps_its_spacing() -> None:
+    """Rows of one gap each, line after line (one gap wide), and a table that came a row a
+    paragraph (a short line whose gap comes before a figure): their spacing is the layout."""
+    from postedit.repair import whitespace_changes
+
+    rows = "             2/26  2/27\nDue: 27    35\n Scheduled to Transit: 35    41"
+    assert whitespace_changes(rows) == []
+    for row in ("Sum of adjustments              12.75", "2/26  2/27", "60-90 days    unquoted"):
+        assert whitespace_changes(row) == [], row
+
+
+def test_typed_spaces_in_running_text_are_still_made_one() -> None:
+    """Two spaces after a full stop on line after line (a typewriter's habit), a double space in
+    a short line without a figure, and one before a figure in a long line are not tables."""
+    from postedit.repair import whitespace_changes
+
+    typed = "It gave no details.  Interest is due today.\nIt resigned.  It gave no reason."
+    assert [typed[c.start : c.end] for c in whitespace_changes(typed)] == ["  ", "  "]
+    assert len(whitespace_changes("The minister   said on Monday.")) == 1
+    long = "The company said its net profit for the year rose to  12.5 mln dlrs from 9.4 mln."
+    assert len(whitespace_changes(long)) == 1
+
+
 def _repaired(rules_dir: Path) -> list[tuple[str, str, bool]]:
     article = clean_article(article_of(BROKEN, "en", None), Engine(load_rules(rules_dir)))
     return sorted((e.rule, e.action, e.held) for e in article.edits)

@@ -111,22 +111,49 @@ _KEEP_NBSP = re.compile(r"(?<=[«\d])[\u00a0\u202f](?=\S)|[\u00a0\u202f](?=[;:!?
 
 
 _COLUMN_GAP = re.compile(r"[ \t]{2,}")
+_WIDE_GAP = re.compile(r"(?<=\S)[ \t]{3,}(?=\S)")
+# a gap before a figure, or a wide one: a label and its value, or two columns
+_VALUE_GAP = re.compile(r"(?<=\S)(?:[ \t]{2,}(?=\d)|[ \t]{3,}(?=\S))")
+SHORT_ROW = 80  # characters of a one-line paragraph that may be a row of a table
 
 
 @functools.lru_cache(maxsize=16)  # asked once per white-space finding of one paragraph
 def _table_lines(text: str) -> tuple[tuple[int, int], ...]:
-    """(start, end) of the lines that look like rows of a table set with spaces: two or more
-    lines in a row, each with two or more gaps of several spaces (``Natl   Loan   Release``).
-    Their spacing is the layout."""
-    rows, at = [], 0
-    for line in text.split("\n"):
-        rows.append((at, at + len(line), len(_COLUMN_GAP.findall(line.strip())) >= 2))
+    """(start, end) of the lines that look like rows of a table set with spaces; their spacing
+    is the layout. Rows are lines in a row, two or more, each with two or more gaps of several
+    spaces (``Natl   Loan   Release``), or each with a gap before a figure or of three spaces or
+    more, one of them that wide (``Due: 27    35`` above ``Transit: 35    41``): a typed text's
+    two spaces after a full stop, line after line, is not a table. A paragraph of one short line
+    that holds a figure is a row if it has such a gap (``Sum of adjustments      12.75``: wire
+    tables often come a row a paragraph)."""
+    lines = text.split("\n")
+    if len(lines) == 1:
+        row = len(text.strip()) <= SHORT_ROW and _has_digit(text) and _VALUE_GAP.search(text)
+        return ((0, len(text)),) if row else ()
+    spans, at = [], 0
+    for line in lines:
+        spans.append((at, at + len(line)))
         at += len(line) + 1
-    return tuple(
-        (a, b)
-        for k, (a, b, row) in enumerate(rows)
-        if row and ((k > 0 and rows[k - 1][2]) or (k + 1 < len(rows) and rows[k + 1][2]))
-    )
+    columns = [len(_COLUMN_GAP.findall(line.strip())) >= 2 for line in lines]
+    gapped = [bool(_VALUE_GAP.search(line)) for line in lines]
+    rows = {k for k in range(len(lines)) if columns[k] and _next_to(columns, k)}
+    k = 0
+    while k < len(lines):  # runs of lines with a gap of a table, one of them wide
+        end = k
+        while end < len(lines) and gapped[end]:
+            end += 1
+        if end - k >= 2 and any(_WIDE_GAP.search(line) for line in lines[k:end]):
+            rows.update(range(k, end))
+        k = max(end, k + 1)
+    return tuple(spans[k] for k in sorted(rows))
+
+
+def _next_to(marks: list[bool], k: int) -> bool:
+    return (k > 0 and marks[k - 1]) or (k + 1 < len(marks) and marks[k + 1])
+
+
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in text)
 
 
 def in_table(text: str, at: int) -> bool:
