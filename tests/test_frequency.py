@@ -3,6 +3,10 @@ failure."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +20,7 @@ def test_the_copy_answers_as_wordfreq_for_every_kind_of_word(empty_cache: Path) 
     listed = wordfreq.get_frequency_dict("en", "best")
     plain = [w for w in listed if frequency.PLAIN.fullmatch(w)]
     others = ["don't", "café", "3rd", "New", "e-mail", "qzxqzxqzx", "naïve", "", "ＡＢＣ"]
+    others += ["declaración", "zzqéa", "straße", "ωμέγα", "i'm", "cafe\u0301", "Café", "l'homme"]
     for word in [*plain[::7], *others]:  # a seventh of the table's words, and the rest
         assert frequency.zipf(word, "en") == wordfreq.zipf_frequency(word, "en"), word
     assert list(empty_cache.glob("wordfreq-en-*.txt"))  # answered from the copy
@@ -23,6 +28,56 @@ def test_the_copy_answers_as_wordfreq_for_every_kind_of_word(empty_cache: Path) 
         least = 10 ** (common - 9)
         expected = frozenset(w for w, f in listed.items() if f >= least)
         assert frequency.common_words("en", common) == expected
+
+
+def test_a_word_with_accents_is_answered_by_the_copy_as_by_wordfreq(empty_cache: Path) -> None:
+    """Every word of letters with accents the English copy holds, and such words it does not
+    hold (wordfreq's 0: one token it has not), give wordfreq's value."""
+    frequency.zipf("minister", "en")  # the copy made
+    table = frequency._table("en")
+    assert table is not None and table.as_written
+    accented = [
+        w.decode()
+        for w in table.words
+        if not frequency.PLAIN.fullmatch(w.decode()) and frequency._as_written(w.decode())
+    ]
+    assert len(accented) > 1000
+    latin = "".join(chr(c) for c in range(0xE0, 0x250) if chr(c).isalpha())
+    absent = [w + "zq" for w in accented[::20]] + [latin[k : k + 6] for k in range(0, 360, 3)]
+    for word in [*accented, *absent]:
+        assert frequency.zipf(word, "en") == wordfreq.zipf_frequency(word, "en"), word
+
+
+def test_a_run_that_asks_words_with_accents_does_not_load_wordfreq(empty_cache: Path) -> None:
+    """wordfreq's own table (about 50 MB and 0.3 s) is not loaded for the words a run asks of
+    the copy: lower-case words, with accents or not, that the copy holds."""
+    frequency.zipf("minister", "en")  # the copy made, in this process
+    script = (
+        "import sys\n"
+        "from postedit import frequency\n"
+        "for w in ('declaración', 'comunicación', 'naïve', 'minister', 'qzxqzxqzx'):\n"
+        "    frequency.zipf(w, 'en')\n"
+        "frequency.common_words('en', 3.5)\n"
+        "print('wordfreq' in sys.modules)\n"
+    )
+    env = {**os.environ, "POSTEDIT_CACHE": str(empty_cache)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
+
+
+def test_the_copy_is_held_as_one_block_of_text(empty_cache: Path) -> None:
+    """Reading the English copy holds a few MB, not a string for each of its 321,000 words."""
+    frequency.zipf("minister", "en")
+    frequency.release()
+    tracemalloc.start()
+    try:
+        assert frequency._table("en") is not None
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 8 << 20, held
 
 
 def test_the_copy_is_made_once_and_read_without_wordfreq(

@@ -2,15 +2,20 @@
 
 wordfreq keeps a language's table gzipped in msgpack. Importing it and making the table took
 about 0.3 s of CPU in every run that cleans an article (the search for fused words and the
-spelling check ask it). A copy of the table is kept in the cache folder (`langid.cache_folder`):
-the language's words, sorted, each with its frequency band, and each band's Zipf value as
-wordfreq gives it. It is read in about 0.1 s, and a word is looked up by bisection.
+spelling check ask it), and holds about 50 MB. A copy of the table is kept in the cache folder
+(`langid.cache_folder`): the language's words, sorted, each with its frequency band, and each
+band's Zipf value as wordfreq gives it. It is read in a few milliseconds and held as it is read
+(one block of text, 3 MB for English, not a string for each of its 321,000 words), and a word is
+looked up by bisection.
 
 The copy answers for a word of lower-case ASCII letters in a language that wordfreq splits with
 its regular expressions (English, French, Arabic...): such a word is one token as it stands, so
-its value is its band's, and 0 if it is in no band. Any other word (an apostrophe, a digit, an
-accent, a language with a word segmenter) is asked of wordfreq itself. Without a cache folder,
-or where the copy cannot be made, wordfreq answers everything.
+its value is its band's, and 0 if it is in no band. Where wordfreq reads a word as it is written
+(no marks taken out, no letters changed: English, French, German...), so is a word of lower-case
+Latin letters with accents (``declaración``), folded and composed as wordfreq would have it. Any
+other word (an apostrophe, a digit, a capital, another script, a language with a word segmenter)
+is asked of wordfreq itself. Without a cache folder, or where the copy cannot be made, wordfreq
+answers everything.
 """
 
 from __future__ import annotations
@@ -22,27 +27,61 @@ import importlib.util
 import json
 import os
 import re
+import unicodedata
 from array import array
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 import numpy as np
 
-COPY_VERSION = 1
+COPY_VERSION = 2
 PLAIN = re.compile(r"[a-z]+")  # a word every regex tokenizer of wordfreq leaves as it is
+LETTERS = re.compile(r"[^\W\d_]+")  # a word of letters only (accented or not)
+
+
+class Words(Sequence[bytes]):
+    """The table's words, sorted, read in place from one block of UTF-8 with a space between
+    two (UTF-8 sorts as the text does): the k-th word is a slice of it."""
+
+    __slots__ = ("blob", "starts")
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+        spaces = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 32) + 1
+        bounds = np.concatenate(([0], spaces, [len(blob) + 1])) if blob else np.zeros(1)
+        self.starts = array("q", bounds.astype(np.int64).tobytes())  # each word's, then the end
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    @overload
+    def __getitem__(self, k: int) -> bytes: ...
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[bytes]: ...
+    def __getitem__(self, k: int | slice) -> bytes | Sequence[bytes]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(len(self))[k]]
+        if not -len(self) <= k < len(self):
+            raise IndexError(k)
+        k %= len(self)
+        return self.blob[self.starts[k] : self.starts[k + 1] - 1]
 
 
 class Table(NamedTuple):
-    words: list[str]  # every word of the table, sorted (looked up by bisection)
+    words: Words  # every word of the table, sorted (looked up by bisection)
     bands: array  # each word's band (its last, as wordfreq reads the table); band i is -i cB
     values: list[float | None]  # each band's Zipf value (None: no word of it is one token)
     plain: bool  # wordfreq splits this language with its regular expressions
+    as_written: bool  # ... and reads a word as it is written (no marks out, no letters changed)
 
     def band(self, word: str) -> int | None:
-        at = bisect.bisect_left(self.words, word)
-        return self.bands[at] if at < len(self.words) and self.words[at] == word else None
+        key = word.encode("utf-8", "surrogatepass")
+        at = bisect.bisect_left(self.words, key)
+        return self.bands[at] if at < len(self.words) and self.words[at] == key else None
 
 
+@functools.lru_cache(maxsize=65536)  # a text asks of the same words again and again
 def zipf(word: str, language: str) -> float:
     """How common ``word`` is in ``language`` (a code; "en-GB" reads as "en"), as wordfreq's
     ``zipf_frequency`` gives it; 0.0 for a language wordfreq does not have."""
@@ -50,6 +89,11 @@ def zipf(word: str, language: str) -> float:
     table = _table(code)
     if table is not None and table.plain and PLAIN.fullmatch(word):
         band = table.band(word)
+        value = 0.0 if band is None else table.values[band]
+        if value is not None:
+            return value
+    elif table is not None and table.as_written and _as_written(word):
+        band = table.band(word)  # one token as it stands: its band's value, or 0 in none
         value = 0.0 if band is None else table.values[band]
         if value is not None:
             return value
@@ -76,7 +120,19 @@ def common_words(language: str, common: float) -> frozenset[str]:
             return frozenset()
         return frozenset(w for w, f in frequencies.items() if f >= least)
     cut = sum(1 for i in range(len(table.values)) if 10 ** (-i / 100) >= least)  # cB_to_freq
-    return frozenset(w for w, band in zip(table.words, table.bands, strict=True) if band < cut)
+    bands = np.frombuffer(table.bands, dtype=np.uint16)
+    words = table.words
+    return frozenset(words[k].decode("utf-8") for k in np.flatnonzero(bands < cut).tolist())
+
+
+def _as_written(word: str) -> bool:
+    """Does wordfreq read ``word`` as it stands, one token of letters, where the language is
+    read as written? (Lower case as wordfreq folds it, in its normal form: Latin letters.)"""
+    return (
+        LETTERS.fullmatch(word) is not None
+        and all(ord(c) < 0x250 for c in word)  # Latin (with its accents), no other script
+        and unicodedata.normalize("NFC", word).casefold() == word
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -126,9 +182,17 @@ def _make(code: str) -> Table | None:
         from wordfreq.tokens import lossy_tokenize
 
         listed = get_frequency_list(code, "best")
-        plain = get_language_info(code)["tokenizer"] == "regex"
+        info = get_language_info(code)
     except (LookupError, ValueError):
         return None
+    plain = info["tokenizer"] == "regex"
+    as_written = (
+        plain
+        and info["normal_form"] == "NFC"
+        and not any(
+            info[k] for k in ("remove_marks", "dotless_i", "diacritics_under", "transliteration")
+        )
+    )
     values: list[float | None] = []
     last: dict[str, int] = {}  # a word in two bands is read in its last (a dictionary's way)
     for band, words in enumerate(listed):
@@ -137,30 +201,38 @@ def _make(code: str) -> Table | None:
         word = next(one, None)
         values.append(None if word is None else zipf_frequency(word, code))
     words = sorted(last)
-    return Table(words, array("H", [last[w] for w in words]), values, plain)
+    blob = " ".join(words).encode("utf-8", "surrogatepass")
+    return Table(Words(blob), array("H", [last[w] for w in words]), values, plain, as_written)
 
 
 def _keep(copy: Path, table: Table, code: str) -> bool:
     """Write ``table`` to ``copy``: a line of JSON (the bands' Zipf values), the words (sorted,
     a space between two), and their bands (16-bit, in hex). Written whole or not at all; False
     (nothing written) if a word is one the line cannot hold."""
-    from .write import atomic_write_text
+    from .write import atomic_write_bytes
 
-    if any(not w or any(c.isspace() for c in w) for w in table.words):
+    blob = table.words.blob
+    if len(table.words) != len(table.bands) or any(c in blob for c in (b"\n", b"\t", b"  ")):
+        return False  # a word that is empty or holds white space: the line cannot hold it
+    if blob.startswith(b" ") or blob.endswith(b" "):
         return False
     header = {"version": COPY_VERSION, "language": code, "plain": table.plain}
-    header["zipf"] = table.values
-    lines = [json.dumps(header), " ".join(table.words), table.bands.tobytes().hex()]
-    atomic_write_text(copy, "\n".join(lines) + "\n", durable=False)
+    header.update(as_written=table.as_written, zipf=table.values)
+    lines = [json.dumps(header).encode(), blob, table.bands.tobytes().hex().encode()]
+    atomic_write_bytes(copy, b"\n".join(lines) + b"\n", durable=False)
     return True
 
 
 def _read(copy: Path) -> Table:
     """The table kept by `_keep`; raises if the copy is missing or damaged."""
-    head, words, bands, end = copy.read_bytes().decode("utf-8").split("\n")
+    head, words, bands, end = copy.read_bytes().split(b"\n")
     header = json.loads(head)
+    words.decode("utf-8", "surrogatepass")  # raises if damaged
     values = [None if v is None else float(v) for v in header["zipf"]]
-    table = Table(words.split(" "), array("H", bytes.fromhex(bands)), values, bool(header["plain"]))
+    plain, as_written = bool(header["plain"]), bool(header["as_written"])
+    table = Table(
+        Words(words), array("H", bytes.fromhex(bands.decode())), values, plain, as_written
+    )
     if header["version"] != COPY_VERSION or end or len(table.words) != len(table.bands):
         raise ValueError(f"{copy}: not a copy of this version, or damaged")
     if len(table.bands) and int(np.frombuffer(table.bands, dtype=np.uint16).max()) >= len(values):
@@ -169,5 +241,6 @@ def _read(copy: Path) -> Table:
 
 
 def release() -> None:
-    """Let go of the tables (a few MB); the next question reads them again."""
+    """Let go of the tables (a few MB) and the answers kept; the next question reads them again."""
     _table.cache_clear()
+    zipf.cache_clear()
