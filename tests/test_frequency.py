@@ -30,32 +30,35 @@ def test_the_copy_answers_as_wordfreq_for_every_kind_of_word(empty_cache: Path) 
         assert frequency.common_words("en", common) == expected
 
 
-def test_a_word_with_accents_is_answered_by_the_copy_as_by_wordfreq(empty_cache: Path) -> None:
-    """Every word of letters with accents the English copy holds, and such words it does not
-    hold (wordfreq's 0: one token it has not), give wordfreq's value."""
+def test_the_words_the_copy_reads_as_written_get_wordfreqs_values(empty_cache: Path) -> None:
+    """Every word of the English copy it answers itself (with accents, apostrophes), words made
+    of its words with hyphens and spaces (wordfreq combines their frequencies), and such words
+    it does not hold (wordfreq's 0) give wordfreq's value."""
     frequency.zipf("minister", "en")  # the copy made
     table = frequency._table("en")
     assert table is not None and table.as_written
-    accented = [
-        w.decode()
-        for w in table.words
-        if not frequency.PLAIN.fullmatch(w.decode()) and frequency._as_written(w.decode())
-    ]
-    assert len(accented) > 1000
+    held = [w.decode() for w in table.words]
+    own = [w for w in held if not frequency.PLAIN.fullmatch(w) and frequency._as_written(w)]
+    assert sum("'" in w for w in own) > 10_000 and sum("'" not in w for w in own) > 1000
     latin = "".join(chr(c) for c in range(0xE0, 0x250) if chr(c).isalpha())
-    absent = [w + "zq" for w in accented[::20]] + [latin[k : k + 6] for k in range(0, 360, 3)]
-    for word in [*accented, *absent]:
+    pairs = zip(held[::97], held[50::89], strict=False)
+    made = [f"{a}{sep}{b}" for a, b in pairs for sep in "- "]
+    made += [f"{w}'s" for w in held[::211]] + [w + "zq" for w in own[::20]]
+    made += [f"{w}." for w in held[::307]] + ["u.s.-led", "vs.", "e.g.", ".net", "www.x"]
+    made += [latin[k : k + 6] for k in range(0, 360, 3)] + ["cross-zzq", "qu'il", "l'homme"]
+    for word in [*own, *made]:
         assert frequency.zipf(word, "en") == wordfreq.zipf_frequency(word, "en"), word
 
 
-def test_a_run_that_asks_words_with_accents_does_not_load_wordfreq(empty_cache: Path) -> None:
-    """wordfreq's own table (about 50 MB and 0.3 s) is not loaded for the words a run asks of
-    the copy: lower-case words, with accents or not, that the copy holds."""
+def test_a_run_that_asks_the_words_of_text_does_not_load_wordfreq(empty_cache: Path) -> None:
+    """wordfreq's own table (about 50 MB and 0.3 s) is not loaded for the words a run asks: the
+    search for fused words and the spelling check's suggestions (accents, possessives, hyphens)."""
     frequency.zipf("minister", "en")  # the copy made, in this process
     script = (
         "import sys\n"
         "from postedit import frequency\n"
-        "for w in ('declaración', 'comunicación', 'naïve', 'minister', 'qzxqzxqzx'):\n"
+        "for w in ('declaración', 'naïve', 'minister', 'qzxqzxqzx', \"brazil's\", \"i'm\",\n"
+        "          'cross-border', 'write off', \"sign-up's\"):\n"
         "    frequency.zipf(w, 'en')\n"
         "frequency.common_words('en', 3.5)\n"
         "print('wordfreq' in sys.modules)\n"

@@ -10,12 +10,14 @@ looked up by bisection.
 
 The copy answers for a word of lower-case ASCII letters in a language that wordfreq splits with
 its regular expressions (English, French, Arabic...): such a word is one token as it stands, so
-its value is its band's, and 0 if it is in no band. Where wordfreq reads a word as it is written
-(no marks taken out, no letters changed: English, French, German...), so is a word of lower-case
-Latin letters with accents (``declaración``), folded and composed as wordfreq would have it. Any
-other word (an apostrophe, a digit, a capital, another script, a language with a word segmenter)
-is asked of wordfreq itself. Without a cache folder, or where the copy cannot be made, wordfreq
-answers everything.
+its value is its band's, and 0 if it is in no band. Where wordfreq also reads a word as it is
+written (no marks taken out, no letters changed: English, French, German...), the copy answers
+for the words a run asks of it (the search for fused words, the spelling check's suggestions):
+lower-case Latin letters with accents, apostrophes or full stops inside (``declaración``,
+``brazil's``, ``u.s``), and such words joined by hyphens or spaces (``cross-border``), whose
+frequencies it combines as wordfreq does. Any other word (a digit, a capital, another script,
+a French elision, a language with a word segmenter) is asked of wordfreq itself. Without a
+cache folder, or where the copy cannot be made, wordfreq answers everything.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import re
 import unicodedata
@@ -37,7 +40,12 @@ import numpy as np
 
 COPY_VERSION = 2
 PLAIN = re.compile(r"[a-z]+")  # a word every regex tokenizer of wordfreq leaves as it is
-LETTERS = re.compile(r"[^\W\d_]+")  # a word of letters only (accented or not)
+# a word wordfreq splits only at its hyphens and spaces: tokens of letters (accented or not),
+# an apostrophe or a full stop inside one ("venezuela's", "can't", "u.s"), a full stop after
+# one, which it drops ("vs."); no apostrophe after one or two letters and before a vowel or an
+# h, where wordfreq splits French elisions ("l'homme")
+_TOKEN = r"(?![^\W\d_]{1,2}'[aehiouyáéíóúàèìòùâêîôûåïöœ])[^\W\d_]+(?:['.][^\W\d_]+)*\.?"
+JOINED = re.compile(rf"{_TOKEN}(?:[- ]{_TOKEN})*")
 
 
 class Words(Sequence[bytes]):
@@ -93,10 +101,7 @@ def zipf(word: str, language: str) -> float:
         if value is not None:
             return value
     elif table is not None and table.as_written and _as_written(word):
-        band = table.band(word)  # one token as it stands: its band's value, or 0 in none
-        value = 0.0 if band is None else table.values[band]
-        if value is not None:
-            return value
+        return _joined(table, [token.rstrip(".") for token in re.split(r"[- ]", word)])
     try:
         from wordfreq import zipf_frequency
 
@@ -126,13 +131,31 @@ def common_words(language: str, common: float) -> frozenset[str]:
 
 
 def _as_written(word: str) -> bool:
-    """Does wordfreq read ``word`` as it stands, one token of letters, where the language is
-    read as written? (Lower case as wordfreq folds it, in its normal form: Latin letters.)"""
+    """Does wordfreq read ``word`` as its tokens between hyphens and spaces, where the language
+    is read as written? (`JOINED`, lower case as wordfreq folds it, in its normal form, Latin.)"""
     return (
-        LETTERS.fullmatch(word) is not None
+        JOINED.fullmatch(word) is not None
         and all(ord(c) < 0x250 for c in word)  # Latin (with its accents), no other script
         and unicodedata.normalize("NFC", word).casefold() == word
     )
+
+
+def _joined(table: Table, tokens: list[str]) -> float:
+    """wordfreq's ``zipf_frequency`` of a word of these tokens, done as it does it: a token's
+    frequency is its band's, ``1 / f = 1 / f1 + 1 / f2 ...``, rounded to three significant
+    digits, at least a billionth (Zipf 0, also for a token in no band), then on the Zipf scale
+    to two decimals."""
+    least = 10**0.0 / 1e9  # zipf_to_freq(0.0), as wordfreq makes it
+    one_over = 0.0
+    for token in tokens:
+        band = table.band(token)
+        if band is None:
+            one_over = 0.0
+            break
+        one_over += 1.0 / 10 ** (-band / 100)  # cB_to_freq(-band)
+    unrounded = max(1.0 / one_over, least) if one_over else least
+    freq = round(unrounded, math.floor(-math.log(unrounded, 10)) + 3)
+    return round(math.log(freq, 10) + 9, 2)
 
 
 @functools.lru_cache(maxsize=8)
