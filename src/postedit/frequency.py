@@ -96,11 +96,8 @@ def zipf(word: str, language: str) -> float:
     code = language.split("-")[0]
     table = _table(code)
     if table is not None and table.plain and PLAIN.fullmatch(word):
-        band = table.band(word)
-        value = 0.0 if band is None else table.values[band]
-        if value is not None:
-            return value
-    elif table is not None and table.as_written and _as_written(word):
+        return _joined(table, [word])  # one token as it stands
+    if table is not None and table.as_written and _as_written(word):
         return _joined(table, [token.rstrip(".") for token in re.split(r"[- ]", word)])
     try:
         from wordfreq import zipf_frequency
