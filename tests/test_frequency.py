@@ -46,6 +46,8 @@ def test_the_words_the_copy_reads_as_written_get_wordfreqs_values(empty_cache: P
     made += [f"{w}'s" for w in held[::211]] + [w + "zq" for w in own[::20]]
     made += [f"{w}." for w in held[::307]] + ["u.s.-led", "vs.", "e.g.", ".net", "www.x"]
     made += [latin[k : k + 6] for k in range(0, 360, 3)] + ["cross-zzq", "qu'il", "l'homme"]
+    made += [f"{w}'" for w in held[::101]] + [f"\u2019{w}\u2019" for w in own[::31]]
+    made += ["'", "''", "l'", "'s", "'l'homme", "cross-border'", "'vs.", "u.s.'", "'x'y'"]
     for word in [*own, *made]:
         assert frequency.zipf(word, "en") == wordfreq.zipf_frequency(word, "en"), word
 
@@ -58,7 +60,7 @@ def test_a_run_that_asks_the_words_of_text_does_not_load_wordfreq(empty_cache: P
         "import sys\n"
         "from postedit import frequency\n"
         "for w in ('declaración', 'naïve', 'minister', 'qzxqzxqzx', \"brazil's\", \"i'm\",\n"
-        "          'cross-border', 'write off', \"sign-up's\"):\n"
+        "          'cross-border', 'write off', \"sign-up's\", \"companies'\", \"'minister\"):\n"
         "    frequency.zipf(w, 'en')\n"
         "frequency.common_words('en', 3.5)\n"
         "print('wordfreq' in sys.modules)\n"

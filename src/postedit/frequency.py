@@ -15,7 +15,8 @@ written (no marks taken out, no letters changed: English, French, German...), th
 for the words a run asks of it (the search for fused words, the spelling check's suggestions):
 lower-case Latin letters with accents, apostrophes or full stops inside (``declaración``,
 ``brazil's``, ``u.s``), and such words joined by hyphens or spaces (``cross-border``), whose
-frequencies it combines as wordfreq does. Any other word (a digit, a capital, another script,
+frequencies it combines as wordfreq does, with or without apostrophes before and after
+(``companies'``), which wordfreq drops. Any other word (a digit, a capital, another script,
 a French elision, a language with a word segmenter) is asked of wordfreq itself. Without a
 cache folder, or where the copy cannot be made, wordfreq answers everything.
 """
@@ -46,6 +47,7 @@ PLAIN = re.compile(r"[a-z]+")  # a word every regex tokenizer of wordfreq leaves
 # h, where wordfreq splits French elisions ("l'homme")
 _TOKEN = r"(?![^\W\d_]{1,2}'[aehiouyáéíóúàèìòùâêîôûåïöœ])[^\W\d_]+(?:['.][^\W\d_]+)*\.?"
 JOINED = re.compile(rf"{_TOKEN}(?:[- ]{_TOKEN})*")
+APOSTROPHES = "'\u2019"
 
 
 class Words(Sequence[bytes]):
@@ -95,10 +97,12 @@ def zipf(word: str, language: str) -> float:
     ``zipf_frequency`` gives it; 0.0 for a language wordfreq does not have."""
     code = language.split("-")[0]
     table = _table(code)
-    if table is not None and table.plain and PLAIN.fullmatch(word):
-        return _joined(table, [word])  # one token as it stands
-    if table is not None and table.as_written and _as_written(word):
-        return _joined(table, [token.rstrip(".") for token in re.split(r"[- ]", word)])
+    # wordfreq drops the apostrophes before and after a word ("companies'", "'minister")
+    inner = word.strip(APOSTROPHES) if table is not None and table.as_written else word
+    if table is not None and table.plain and PLAIN.fullmatch(inner):
+        return _joined(table, [inner])  # one token as it stands
+    if table is not None and table.as_written and inner and _as_written(inner):
+        return _joined(table, [token.rstrip(".") for token in re.split(r"[- ]", inner)])
     try:
         from wordfreq import zipf_frequency
 
