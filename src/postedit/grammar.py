@@ -175,7 +175,15 @@ def harper_checks() -> frozenset[str]:
 
 
 def harper_check(paragraphs: Sequence[str], config: GrammarConfig) -> list[list[Finding]]:
-    """Harper's lints of each paragraph (plain text, American English)."""
+    """Harper's lints of each paragraph (plain text, American English), from the run's checker
+    process (`postedit.checker`: the linter's memory goes with it when cleaning is done)."""
+    from .checker import harper_check as in_checker_process
+
+    return in_checker_process(paragraphs, config)
+
+
+def harper_findings(paragraphs: Sequence[str], config: GrammarConfig) -> list[list[Finding]]:
+    """Harper's lints of each paragraph, by a linter of this process (the checker process's)."""
     with _HARPER_LOCK:
         linter = _harper(config)
         return [_harper_findings(linter, text, config) for text in paragraphs]

@@ -70,7 +70,7 @@ def trim() -> None:
 def release_clean_caches() -> None:
     """Let go of what only the clean stage reads: the language identifier's model and the word
     frequency tables (tens of MB each), the passages kept by sentence, the matchers and what
-    they kept."""
+    they kept, the grammar checker's process."""
     from . import correct, dedup, frequency, grammar, langid, pipeline, rules
 
     pipeline.release_prepared()
@@ -80,6 +80,9 @@ def release_clean_caches() -> None:
     correct.common_words.cache_clear()
     rules.cues_in.cache_clear()
     grammar.zipf.cache_clear()
+    checker = sys.modules.get(f"{__package__}.checker")
+    if checker is not None:
+        checker.release()  # Harper's process, and its linter's memory with it
     # wordfreq's own tables, if the run imported it (the frequency copy answers most words
     # without it: importing it here only to clear it cost more than it freed)
     wordfreq = sys.modules.get("wordfreq")
