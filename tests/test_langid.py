@@ -119,3 +119,35 @@ def test_too_little_text_is_fewer_than_min_letters_letters(text: str) -> None:
         assert langid.detect(text) == (None, 0.0)
     else:
         assert langid._ENOUGH_LETTERS.match(text)
+
+
+def _resident_kb_of(name: str) -> int:
+    """kB of this process's memory mapped from files whose path holds ``name`` (smaps)."""
+    total, inside = 0, False
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                inside = name in line
+            elif inside and line.startswith("Rss:"):
+                total += int(line.split()[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads /proc")
+def test_shed_gives_back_the_pages_read_and_the_guesses_stay(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("POSTEDIT_CACHE", str(tmp_path))
+    langid.release()
+    try:
+        langid.detect(TEXTS[0])  # the copy made (this first model is the shipped one, unpacked)
+        langid.release()
+        guesses = [langid.detect(text * 20) for text in TEXTS]
+        read = _resident_kb_of("langid-")
+        assert read > 1000  # a few MB of the model's pages read in place
+        langid.shed()
+        assert _resident_kb_of("langid-") < read / 4
+        langid._classify.cache_clear()
+        assert [langid.detect(text * 20) for text in TEXTS] == guesses
+    finally:
+        langid.release()
