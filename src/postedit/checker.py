@@ -58,7 +58,7 @@ class CheckerProcess:
                 self._configs[id(config)] = (config, number)  # kept: its id stays its own
             if status != "ok":
                 raise CheckerError(f"harper: {value}")
-            return value  # type: ignore[no-any-return]
+            return [[_shared(finding) for finding in found] for found in value]
 
     def close(self) -> None:
         """End the process (it finishes the request in hand) and wait for it, so that its time
@@ -108,6 +108,20 @@ class CheckerProcess:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _shared(finding: Finding) -> Finding:
+    """``finding`` with its words held once for the run: a check's id, category and message
+    recur in thousands of findings the run keeps (`postedit.grammar.Grammar.memo`)."""
+    return Finding(
+        finding.start,
+        finding.end,
+        sys.intern(finding.rule),
+        sys.intern(finding.category),
+        finding.spelling,
+        sys.intern(finding.message),
+        tuple(map(sys.intern, finding.replacements)),
+    )
 
 
 CHECKER = CheckerProcess()
