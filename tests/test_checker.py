@@ -95,28 +95,35 @@ def test_a_forked_worker_starts_its_own_and_ends_it() -> None:
     assert checker.CHECKER.pid == parent and parent is not None and alive(parent)
 
 
-def test_a_run_with_harper_ends_its_checker_before_deduplicating(
+def test_a_run_with_harper_ends_its_checker_when_cleaning_is_done(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from postedit import memory
+    """The checker process runs while the batches are cleaned and is gone, waited for, before
+    the run goes on to what it holds of the whole corpus (summaries, de-duplication)."""
+    from postedit import runner
 
-    seen = []
-    real = memory.release_clean_caches
+    during: list[int | None] = []
+    at_finish: list[int | None] = []
+    take, finish = runner.Run.take, runner.Run.finish
 
-    def watched() -> None:
-        pid = checker.CHECKER.pid
-        real()
-        seen.append((pid, checker.CHECKER.pid, pid is not None and alive(pid)))
+    def taking(self, *args):  # type: ignore[no-untyped-def]
+        during.append(checker.CHECKER.pid)
+        return take(self, *args)
 
-    monkeypatch.setattr(memory, "release_clean_caches", watched)
-    monkeypatch.setattr("postedit.runner.release_clean_caches", watched)
+    def finishing(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        at_finish.append(checker.CHECKER.pid)
+        return finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(runner.Run, "take", taking)
+    monkeypatch.setattr(runner.Run, "finish", finishing)
     checker.release()
     settings = Settings(
         SEEDS, RULES, tmp_path, "en", "ar", decisions=None, grammar=GrammarSettings("harper")
     )
     report = cleanup(settings)
     assert report["articles"] == 5
-    [(during, after, still_alive)] = seen
-    assert during is not None and after is None and not still_alive
+    pids = {pid for pid in during if pid is not None}
+    assert len(pids) == 1 and at_finish == [None]
+    assert not alive(pids.pop())
     lines = (tmp_path / "corpus.jsonl").read_text(encoding="utf-8")
     assert '"stage": "grammar"' in lines or '"stage":"grammar"' in lines

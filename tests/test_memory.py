@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import platform
 
 import pytest
@@ -84,3 +85,37 @@ def test_the_word_frequencies_are_one_table_for_common_words_and_zipf() -> None:
     assert frequency._table.cache_info().currsize == 1  # read once, not once for each
     memory.release_clean_caches()
     assert frequency._table.cache_info().currsize == 0
+
+
+def test_summaries_are_held_packed_while_cleaning_and_the_outputs_do_not_change(
+    tmp_path, monkeypatch
+) -> None:
+    """The run holds the summaries of what it cleaned packed, batch by batch, until it writes;
+    what it writes is what it wrote holding them as objects (the same articles, report, order)."""
+    from conftest import RULES, SEEDS
+
+    from postedit import runner
+
+    def outputs(out):
+        corpus = (out / "corpus.jsonl").read_text(encoding="utf-8")
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+        for timed in ("timings", "run"):  # times and the run id
+            report.pop(timed)
+        return corpus, report
+
+    seen = []
+    real_finish = runner.Run.finish
+
+    def finish(self, *args, **kwargs):
+        seen.append((len(self.packed), [s is runner.PACKED for s in self.summaries.values()]))
+        return real_finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(runner.Run, "finish", finish)
+    settings = runner.Settings(SEEDS, RULES, tmp_path / "packed", "en", "ar", decisions=None)
+    runner.cleanup(settings, batch_size=2)
+    [(blobs, packed)] = seen
+    assert blobs == 3 and len(packed) == 5 and all(packed)  # 5 articles in batches of 2
+    monkeypatch.setattr(runner.Run, "_pack", lambda self, ids: None)
+    plain = runner.Settings(SEEDS, RULES, tmp_path / "plain", "en", "ar", decisions=None)
+    runner.cleanup(plain, batch_size=2)
+    assert outputs(tmp_path / "packed") == outputs(tmp_path / "plain")

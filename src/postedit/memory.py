@@ -67,6 +67,14 @@ def trim() -> None:
         libc.malloc_trim(0)
 
 
+def end_checker() -> None:
+    """End this process's grammar checker process, if it started one (`postedit.checker`):
+    Harper's linter's memory goes with it. The next check starts another."""
+    checker = sys.modules.get(f"{__package__}.checker")
+    if checker is not None:
+        checker.release()
+
+
 def release_clean_caches() -> None:
     """Let go of what only the clean stage reads: the language identifier's model and the word
     frequency tables (tens of MB each), the passages kept by sentence, the matchers and what
@@ -80,9 +88,7 @@ def release_clean_caches() -> None:
     correct.common_words.cache_clear()
     rules.cues_in.cache_clear()
     grammar.zipf.cache_clear()
-    checker = sys.modules.get(f"{__package__}.checker")
-    if checker is not None:
-        checker.release()  # Harper's process, and its linter's memory with it
+    end_checker()
     # wordfreq's own tables, if the run imported it (the frequency copy answers most words
     # without it: importing it here only to clear it cost more than it freed)
     wordfreq = sys.modules.get("wordfreq")

@@ -9,17 +9,19 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import pickle
 import time
 import uuid
+import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from . import trust
+from . import langid, trust
 from .audit import Audit
 from .consistency import (
     INCONSISTENT,
@@ -44,7 +46,13 @@ from .grammar import GrammarSettings, grammar_for
 from .incremental import Cache, Manifest, code_fingerprint, fingerprint, fingerprint_of
 from .lock import output_lock
 from .memo import PARAGRAPHS, STORE_FILE, StoreAt, Stored, content_key, store_for
-from .memory import fewer_collections, release_clean_caches, return_large_blocks, trim
+from .memory import (
+    end_checker,
+    fewer_collections,
+    release_clean_caches,
+    return_large_blocks,
+    trim,
+)
 from .model import Article
 from .pipeline import Engine, clean_article
 from .read import (
@@ -259,6 +267,7 @@ def store_scope(rules_version: str) -> str:
     return content_key(code_fingerprint(), rules_version, *versions).hex()
 
 
+PACKED = cast(Summary, object())  # a summary `Run` holds packed, until `Run.finish`
 MADE_KEPT = 4096  # cleaned articles whose item, words and names `Run._keep` keeps
 
 
@@ -357,6 +366,10 @@ class Run:
         self.items: dict[str, Item | None] = {}  # None: from the state (`finish`)
         self._made: dict[tuple, tuple[Item, int, tuple[str, ...]]] = {}  # by content (`_keep`)
         self.summaries: dict[str, Summary] = {}
+        # the summaries of the articles cleaned, a batch at a time, packed until `finish`
+        # (a compressed pickle of a batch's: about a tenth of their memory as objects); their
+        # places in `summaries` hold `PACKED` meanwhile
+        self.packed: list[bytes] = []
         self.held: dict[str, Article] = {}  # cleaned, not cached: its grammar check failed
         self.skipped = 0
         self.timings: Counter[str] = Counter()
@@ -395,6 +408,7 @@ class Run:
             self.take(*pending.popleft().result())
         if self.store is not None:
             store_for(self.store.path, self.store.scope).release()  # what this process made
+        end_checker()  # Harper's process, and its memory, gone before anything else is held
         self.timings["clean"] += time.perf_counter() - started - (self.timings["read"] - read)
         self.log.info("Cleaned: %d articles read, %d errors", len(self.ids), len(self.errors))
 
@@ -405,6 +419,7 @@ class Run:
         for at in range(0, len(paths), size):
             errors = len(self.errors)
             todo = self.read(paths[at : at + size])
+            langid.shed()  # the model's pages this chunk read: kept by the system, not the run
             self.log.info(
                 "Read files %d-%d of %d: %d articles to clean",
                 at + 1,
@@ -551,7 +566,9 @@ class Run:
             self.log.error("Cannot clean %s: %s", error.source, error.message)
         self.errors.extend(failed)
         self.timings.update(timings)
+        kept: list[str] = []
         for article in cleaned:
+            kept.append(article.id)
             try:
                 if any(w.startswith(GRAMMAR_FAILED) for w in article.warnings):
                     self.held[article.id] = article
@@ -568,6 +585,26 @@ class Run:
                 self.errors.append(
                     ReadError(article.source, f"cannot keep the cleaned article: {exc!r}"[:500])
                 )
+        self._pack([i for i in kept if i in self.summaries])
+
+    def _pack(self, ids: list[str]) -> None:
+        """Pack the summaries of ``ids`` (`packed`): a run holds its corpus's summaries as
+        objects only from `finish` on, not while it cleans."""
+        if not ids:
+            return
+        summaries = [self.summaries[i] for i in ids]
+        self.packed.append(zlib.compress(pickle.dumps(summaries, pickle.HIGHEST_PROTOCOL), 1))
+        for i in ids:
+            self.summaries[i] = PACKED
+
+    def _unpack(self) -> None:
+        """Every summary an object again, each in its place (what `finish` reads; of an id
+        kept twice, the last)."""
+        for blob in reversed(self.packed):
+            for summary in reversed(pickle.loads(zlib.decompress(blob))):
+                if self.summaries.get(summary.id) is PACKED:
+                    self.summaries[summary.id] = summary
+        self.packed = []
 
     def _forget_manifest(self) -> None:
         """Remove the last run's manifest before the cache or the outputs change: a run killed
@@ -646,6 +683,7 @@ class Run:
         written. Otherwise the articles whose outputs would not change are not rendered again
         (`postedit.write.write_corpus`)."""
         self.timings.update(timings)
+        self._unpack()
         try:
             removed = self.check_removals()
         except RemovalRefused as exc:
