@@ -370,6 +370,7 @@ class Run:
         # (a compressed pickle of a batch's: about a tenth of their memory as objects); their
         # places in `summaries` hold `PACKED` meanwhile
         self.packed: list[bytes] = []
+        self.released = False  # the clean stage let go of (`release`)
         self.held: dict[str, Article] = {}  # cleaned, not cached: its grammar check failed
         self.skipped = 0
         self.timings: Counter[str] = Counter()
@@ -683,7 +684,6 @@ class Run:
         written. Otherwise the articles whose outputs would not change are not rendered again
         (`postedit.write.write_corpus`)."""
         self.timings.update(timings)
-        self._unpack()
         try:
             removed = self.check_removals()
         except RemovalRefused as exc:
@@ -697,6 +697,8 @@ class Run:
             len(ids) - self.skipped,
             self.skipped,
         )
+        if self.packed:  # articles were cleaned (so the corpus changes): the summaries unpacked
+            self.release()  # once the clean stage's tables are let go
         for language in sorted({self.summaries[i].language or "unknown" for i in ids}):
             notice = self.settings.grammar.notice(None if language == "unknown" else language)
             self.log.info("Grammar, %s articles: %s", language, notice)  # once per language
@@ -770,10 +772,14 @@ class Run:
 
     def release(self) -> None:
         """Every article is read and cleaned: let go of what only that needed (what the last
-        run read of each input file, the clean stage's lookup tables) before de-duplicating."""
-        self.manifest.files = {}
-        release_clean_caches()
-        trim()
+        run read of each input file, the clean stage's lookup tables) before de-duplicating;
+        then unpack the summaries (`_unpack`). Once per run."""
+        if not self.released:
+            self.manifest.files = {}
+            release_clean_caches()
+            trim()
+            self.released = True
+        self._unpack()
 
     def story_checked(self, clusters: Mapping[str, Mapping[str, object]]) -> Source:
         """The articles to write, with flags on the names the other reports of their story
