@@ -174,7 +174,7 @@ def shed() -> None:
     maps it from there (a minor page fault, no disk read). The run calls this after each chunk
     of files it reads, so that what the model costs it stays what a chunk reads."""
     for pages in _MAPPED:
-        with contextlib.suppress(OSError, ValueError):  # closed, or no madvise here
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # closed, or no madvise
             pages.madvise(mmap.MADV_DONTNEED)
 
 
