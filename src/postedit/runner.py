@@ -367,7 +367,7 @@ class Run:
         self._made: dict[tuple, tuple[Item, int, tuple[str, ...]]] = {}  # by content (`_keep`)
         self.summaries: dict[str, Summary] = {}
         # the summaries of the articles cleaned, a batch at a time, packed until `finish`
-        # (a compressed pickle of a batch's: about a tenth of their memory as objects); their
+        # (a compressed pickle of a batch's: about an eighth of their memory as objects); their
         # places in `summaries` hold `PACKED` meanwhile
         self.packed: list[bytes] = []
         self.released = False  # the clean stage let go of (`release`)
