@@ -128,11 +128,6 @@ CHECKER = CheckerProcess()
 atexit.register(CHECKER.close)
 
 
-def harper_check(paragraphs: Sequence[str], config: GrammarConfig) -> list[list[Finding]]:
-    """Harper's findings of each paragraph (see `postedit.grammar.harper_check`)."""
-    return CHECKER.check(paragraphs, config)
-
-
 def release() -> None:
     """End this process's checker process (the next check starts another)."""
     CHECKER.close()

@@ -177,9 +177,9 @@ def harper_checks() -> frozenset[str]:
 def harper_check(paragraphs: Sequence[str], config: GrammarConfig) -> list[list[Finding]]:
     """Harper's lints of each paragraph (plain text, American English), from the run's checker
     process (`postedit.checker`: the linter's memory goes with it when cleaning is done)."""
-    from .checker import harper_check as in_checker_process
+    from .checker import CHECKER
 
-    return in_checker_process(paragraphs, config)
+    return CHECKER.check(paragraphs, config)
 
 
 def harper_findings(paragraphs: Sequence[str], config: GrammarConfig) -> list[list[Finding]]:

@@ -78,7 +78,7 @@ def end_checker() -> None:
 def release_clean_caches() -> None:
     """Let go of what only the clean stage reads: the language identifier's model and the word
     frequency tables (tens of MB each), the passages kept by sentence, the matchers and what
-    they kept, the grammar checker's process."""
+    they kept."""
     from . import correct, dedup, frequency, grammar, langid, pipeline, rules
 
     pipeline.release_prepared()
@@ -88,7 +88,6 @@ def release_clean_caches() -> None:
     correct.common_words.cache_clear()
     rules.cues_in.cache_clear()
     grammar.zipf.cache_clear()
-    end_checker()
     # wordfreq's own tables, if the run imported it (the frequency copy answers most words
     # without it: importing it here only to clear it cost more than it freed)
     wordfreq = sys.modules.get("wordfreq")
